@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -125,3 +126,7 @@ func NewNonce() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// SerialHex renders a certificate serial as the wire key serial: lowercase hex without
+// leading zeros.
+func SerialHex(n *big.Int) string { return n.Text(16) }

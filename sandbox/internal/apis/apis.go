@@ -1,0 +1,201 @@
+// Package apis is the bank's API catalogue: every API with its API_ID, its U_API_ID per
+// annex B, level, scope, parameters and lifecycle state (JR/T 0185-2020 12.1, annex B,
+// 7.1/6, 10.3, 11). The gateway reads it to route, authorize and validate; the served
+// catalogue and documentation are rendered from it.
+package apis
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// Level of an API (6.2).
+type Level string
+
+// Levels.
+const (
+	A1 Level = "A1"
+	A2 Level = "A2"
+)
+
+// Param is one accepted request parameter.
+type Param struct {
+	Name     string   `json:"name"`
+	In       string   `json:"in"` // query | path
+	Required bool     `json:"required"`
+	Doc      string   `json:"description"`
+	Enum     []string `json:"enum,omitempty"`
+	Pattern  string   `json:"pattern,omitempty"`
+	Min, Max int      `json:"-"` // integer bounds when Int
+	Int      bool     `json:"-"`
+	re       *regexp.Regexp
+}
+
+// Validate checks one parameter value (7.2.2/1: 参数格式与平台设计保持一致).
+func (p *Param) Validate(v string) error {
+	if len(v) > 128 {
+		return fmt.Errorf("%s is longer than 128 characters", p.Name)
+	}
+	if p.Int {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < p.Min || n > p.Max {
+			return fmt.Errorf("%s must be an integer from %d to %d", p.Name, p.Min, p.Max)
+		}
+		return nil
+	}
+	if len(p.Enum) > 0 {
+		for _, e := range p.Enum {
+			if v == e {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s must be one of %s", p.Name, strings.Join(p.Enum, ", "))
+	}
+	if p.re != nil && !p.re.MatchString(v) {
+		return fmt.Errorf("%s must match %s", p.Name, p.Pattern)
+	}
+	return nil
+}
+
+// API is one catalogued API.
+type API struct {
+	ID       string  `json:"api_id"`   // the bank's own API_ID (3.3), e.g. a1.products.list
+	UAPIID   string  `json:"u_api_id"` // 24-character uniform ID (annex B)
+	Method   string  `json:"method"`
+	Path     string  `json:"path"` // route template, e.g. /a1/v1/products/:code
+	Version  string  `json:"version"`
+	Level    Level   `json:"level"`
+	Scope    string  `json:"scope"`
+	Summary  string  `json:"summary"`
+	Category string  `json:"service_category"` // B.3.5 first-level name
+	Params   []Param `json:"parameters"`
+}
+
+// Family is the path prefix that selects the level ("/a1" or "/a2").
+func (a API) Family() string { return "/" + strings.ToLower(string(a.Level)) }
+
+// Param returns the named parameter spec.
+func (a API) Param(name, in string) (*Param, bool) {
+	for i := range a.Params {
+		if a.Params[i].Name == name && a.Params[i].In == in {
+			return &a.Params[i], true
+		}
+	}
+	return nil, false
+}
+
+// Service categories (B.3.5 first level).
+var categoryNames = map[string]string{
+	"01": "账户服务 account services", "02": "支付结算 payment and settlement", "03": "投资理财 investment and wealth",
+	"04": "信贷 credit", "05": "信用卡 credit cards", "06": "行业服务 industry services", "07": "国际业务 international", "08": "科技服务 technology services",
+}
+
+// SupportedVersions per family; anything else is API_VERSION_UNSUPPORTED.
+var SupportedVersions = map[string][]string{"/a1": {"v1"}, "/a2": {"v1"}}
+
+// Catalogue is the set of APIs for one institution code.
+type Catalogue struct {
+	Institution string
+	APIs        []API
+	byID        map[string]*API
+	scopes      map[string]bool
+}
+
+type def struct {
+	id, method, path string
+	level            Level
+	category         string // six digits
+	seq              int
+	scope, summary   string
+	params           []Param
+}
+
+var pageParams = []Param{
+	{Name: "page", In: "query", Doc: "Page number, from 1", Int: true, Min: 1, Max: 100000},
+	{Name: "page_size", In: "query", Doc: "Items per page, 1 to 100 (default 20)", Int: true, Min: 1, Max: 100},
+}
+
+// definitions is the catalogue. Category codes follow B.3.5: first level (2 digits) +
+// second level (4 digits); sequences follow B.3.6 within (institution, level, category).
+var definitions = []def{
+	{"a1.products.list", "GET", "/a1/v1/products", A1, "030001", 1, "products:read",
+		"List financial products (deposits, wealth management, funds, loans) with filters and pagination",
+		append([]Param{
+			{Name: "category", In: "query", Doc: "Product category", Enum: []string{"deposit", "wealth", "fund", "loan"}},
+			{Name: "risk_level", In: "query", Doc: "Risk level R1 (lowest) to R5", Enum: []string{"R1", "R2", "R3", "R4", "R5"}},
+			{Name: "currency", In: "query", Doc: "ISO 4217 currency code", Pattern: `^[A-Z]{3}$`},
+			{Name: "status", In: "query", Doc: "Sale status", Enum: []string{"on_sale", "sold_out", "closed"}},
+		}, pageParams...)},
+	{"a1.products.get", "GET", "/a1/v1/products/:code", A1, "030001", 2, "products:read",
+		"Get one financial product by code",
+		[]Param{{Name: "code", In: "path", Required: true, Doc: "Product code, e.g. DEP0001", Pattern: `^[A-Z]{3}[0-9]{4}$`}}},
+}
+
+// New builds the catalogue for an institution code and checks every U_API_ID against annex B.
+func New(institution string) (*Catalogue, error) {
+	c := &Catalogue{Institution: institution, byID: map[string]*API{}, scopes: map[string]bool{}}
+	seen := map[string]string{}
+	for _, d := range definitions {
+		level := protocol.LevelCodeA1
+		if d.level == A2 {
+			level = protocol.LevelCodeA2
+		}
+		u := protocol.UAPIID{Institution: institution, Level: level, Category: d.category,
+			Sequence: fmt.Sprintf("%06d", d.seq), Reserved: "00"}
+		if _, err := protocol.ParseUAPIID(u.String()); err != nil {
+			return nil, fmt.Errorf("api %s: %w", d.id, err)
+		}
+		if other, dup := seen[u.String()]; dup {
+			return nil, fmt.Errorf("api %s: U_API_ID %s already used by %s", d.id, u, other)
+		}
+		seen[u.String()] = d.id
+		params := make([]Param, len(d.params))
+		copy(params, d.params)
+		for i := range params {
+			if params[i].Pattern != "" {
+				params[i].re = regexp.MustCompile(params[i].Pattern)
+			}
+		}
+		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: u.String(), Method: d.method, Path: d.path,
+			Version: strings.Split(d.path, "/")[2], Level: d.level, Scope: d.scope, Summary: d.summary,
+			Category: categoryNames[d.category[:2]], Params: params})
+	}
+	for i := range c.APIs {
+		c.byID[c.APIs[i].ID] = &c.APIs[i]
+		c.scopes[c.APIs[i].Scope] = true
+	}
+	return c, nil
+}
+
+// ByID finds an API.
+func (c *Catalogue) ByID(id string) (*API, bool) {
+	a, ok := c.byID[id]
+	return a, ok
+}
+
+// KnownScope reports whether any API uses scope.
+func (c *Catalogue) KnownScope(scope string) bool { return c.scopes[scope] }
+
+// Scopes lists every scope.
+func (c *Catalogue) Scopes() []string {
+	var out []string
+	for _, a := range c.APIs {
+		if !contains(out, a.Scope) {
+			out = append(out, a.Scope)
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// flowControl enforces each app's requests per second and concurrent calls
+// (JR/T 0185-2020 10.1.2/1a: 最大允许调用并发数、单位时间最大交易调用量; 告警、暂停、拒绝).
+type flowControl struct {
+	mu   sync.Mutex
+	apps map[string]*appFlow
+}
+
+type appFlow struct {
+	limits   apps.Limits
+	limiter  *rate.Limiter
+	inflight atomic.Int64
+}
+
+func newFlowControl() *flowControl { return &flowControl{apps: map[string]*appFlow{}} }
+
+func (f *flowControl) get(a apps.App) *appFlow {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	af, ok := f.apps[a.ID]
+	if !ok || af.limits != a.Limits {
+		nf := &appFlow{limits: a.Limits, limiter: rate.NewLimiter(rate.Limit(a.Limits.RPS), a.Limits.Burst)}
+		if ok {
+			nf.inflight.Store(af.inflight.Load())
+		}
+		f.apps[a.ID] = nf
+		af = nf
+	}
+	return af
+}
+
+func (f *flowControl) acquire(a apps.App, now time.Time) (func(), *problem.Error) {
+	af := f.get(a)
+	if n := af.inflight.Add(1); n > int64(a.Limits.MaxConcurrent) {
+		af.inflight.Add(-1)
+		return nil, problem.ConcurrencyLimited.WithRetryAfter(1).
+			WithDetail("App_ID %s already has %d calls in flight (limit %d)", a.ID, n-1, a.Limits.MaxConcurrent)
+	}
+	r := af.limiter.ReserveN(now, 1)
+	if !r.OK() || r.DelayFrom(now) > 0 {
+		delay := r.DelayFrom(now)
+		r.CancelAt(now)
+		af.inflight.Add(-1)
+		secs := int(math.Ceil(delay.Seconds()))
+		if secs < 1 {
+			secs = 1
+		}
+		return nil, problem.RateLimited.WithRetryAfter(secs).
+			WithDetail("App_ID %s exceeded %g requests per second (burst %d)", a.ID, a.Limits.RPS, a.Limits.Burst)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { af.inflight.Add(-1) }) }, nil
+}
+
+// failureTracker counts authentication failures per App_ID and pauses an App_ID that
+// fails too often (JR/T 0185-2020 10.1.2/1b: 未授权和冒用的监测机制).
+type failureTracker struct {
+	mu    sync.Mutex
+	byApp map[string]*failures
+}
+
+type failures struct {
+	times       []time.Time
+	lockedUntil time.Time
+}
+
+func newFailureTracker() *failureTracker { return &failureTracker{byApp: map[string]*failures{}} }
+
+func (t *failureTracker) locked(appID string, now time.Time) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f, ok := t.byApp[appID]
+	if !ok || !now.Before(f.lockedUntil) {
+		return time.Time{}, false
+	}
+	return f.lockedUntil, true
+}
+
+// fail records a failure and reports whether it just locked the App_ID.
+func (t *failureTracker) fail(appID string, now time.Time, limit int, window, lockFor time.Duration) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f, ok := t.byApp[appID]
+	if !ok {
+		f = &failures{}
+		t.byApp[appID] = f
+	}
+	keep := f.times[:0]
+	for _, x := range f.times {
+		if now.Sub(x) < window {
+			keep = append(keep, x)
+		}
+	}
+	f.times = append(keep, now)
+	if len(f.times) >= limit && !now.Before(f.lockedUntil) {
+		f.lockedUntil = now.Add(lockFor)
+		f.times = f.times[:0]
+		return true
+	}
+	return false
+}

@@ -1,0 +1,344 @@
+// Package gateway is the API service layer of JR/T 0185-2020 clause 5 and figure 2:
+// authentication and authorization, flow control, parameter checks and replay defence
+// in front of the bank's business layer, with no business logic of its own.
+//
+// It is independent of the HTTP framework: the server adapts each request into a
+// Request and renders the *problem.Error or the Admission it gets back.
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// AppDirectory is what the gateway needs to know about apps.
+type AppDirectory interface {
+	Authn(ctx context.Context, appID string) (apps.App, []apps.Credential, bool, error)
+}
+
+// Lifecycles tells the gateway each API's lifecycle state.
+type Lifecycles interface {
+	Get(apiID string) apis.Status
+}
+
+// Nonces records single-use nonces. Use returns false if the nonce was already used by
+// this App_ID and has not expired.
+type Nonces interface {
+	Use(ctx context.Context, appID, nonce string, expires time.Time) (bool, error)
+}
+
+// Alarms receives flow-control and security alarms (JR/T 0185-2020 10.1.2/1a, 1b).
+type Alarms interface {
+	Raise(kind, appID, detail string)
+}
+
+// Options tune the gateway.
+type Options struct {
+	TimestampWindow time.Duration
+	AuthFailLimit   int
+	AuthFailWindow  time.Duration
+	AuthLockFor     time.Duration
+	Debug           bool // sandbox mode: explain signature failures
+}
+
+// Gateway admits or refuses API requests.
+type Gateway struct {
+	apps   AppDirectory
+	life   Lifecycles
+	nonces Nonces
+	alarms Alarms
+	clock  clock.Clock
+	opts   Options
+	flow   *flowControl
+	fails  *failureTracker
+}
+
+// New wires a gateway.
+func New(a AppDirectory, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
+	return &Gateway{apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
+		flow: newFlowControl(), fails: newFailureTracker()}
+}
+
+// Request is the framework-neutral view of an API request.
+type Request struct {
+	Method     string
+	URI        string // path and query exactly as on the request line
+	Header     func(name string) string
+	Query      [][2]string // in order, repeated keys kept
+	PathParams map[string]string
+	Body       []byte
+	TLS        *tls.ConnectionState
+}
+
+// Admission is a request the gateway let through.
+type Admission struct {
+	App     apps.App
+	API     *apis.API
+	Scheme  string
+	MACKey  []byte // for the A1 response MAC, when the request was MAC-authenticated
+	release func()
+}
+
+// Release returns the app's concurrency slot; call it when the response is written.
+func (a *Admission) Release() {
+	if a != nil && a.release != nil {
+		a.release()
+		a.release = nil
+	}
+}
+
+// Admit runs every check of the service layer in order. The order matters: nothing that
+// changes state (the nonce) happens before every read-only check has passed, so a
+// refused request changes nothing.
+func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admission, *problem.Error) {
+	now := g.clock.Now()
+
+	// JR/T 0185-2020 11/3: a terminated API answers with a baffle, not silence.
+	if st := g.life.Get(api.ID); st.State == apis.Terminated {
+		e := problem.ServiceTerminated.WithDetail("%s (%s) has been terminated", api.ID, api.UAPIID)
+		if st.Notice != "" {
+			e = e.WithDetail("%s (%s) has been terminated: %s", api.ID, api.UAPIID, st.Notice)
+		}
+		return nil, e
+	}
+
+	// JR/T 0185-2020 9.2.1 b) 1): authenticate the partner on every request.
+	h := r.Header("Authorization")
+	if h == "" {
+		return nil, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api))
+	}
+	cred, err := protocol.ParseAuthorization(h)
+	if err != nil {
+		return nil, problem.AuthMalformed.WithDetail("%s", err.Error())
+	}
+	// 7.2.1 a) 2), 9.2.1 b) 2): A2 needs certificate or key-pair authentication.
+	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 {
+		return nil, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2)
+	}
+
+	app, creds, found, lerr := g.apps.Authn(ctx, cred.AppID)
+	if lerr != nil {
+		return nil, problem.Internal.Wrap(lerr)
+	}
+	if !found {
+		// 10.1.2/1b: watch for unauthorized and impersonated use.
+		g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
+		return nil, problem.AppUnknown.WithDetail("App_ID %q is not registered", cred.AppID)
+	}
+	if app.Status == apps.StatusExited {
+		return nil, problem.AppExited.WithDetail("App_ID %s has exited; its credentials were voided (JR/T 0185-2020 9.4)", app.ID)
+	}
+	// 10.1.2/1a, 1b: an App_ID with repeated authentication failures is paused.
+	if until, locked := g.fails.locked(app.ID, now); locked {
+		secs := int(until.Sub(now).Seconds()) + 1
+		return nil, problem.AppAuthLocked.WithRetryAfter(secs).
+			WithDetail("App_ID %s is paused for %ds after repeated authentication failures", app.ID, secs)
+	}
+
+	adm := &Admission{App: app, API: api, Scheme: cred.Scheme}
+	if perr := g.verify(app, creds, cred, r, now, adm); perr != nil {
+		if g.fails.fail(app.ID, now, g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor) {
+			g.alarms.Raise("auth-failures", app.ID, fmt.Sprintf("%d authentication failures within %s: App_ID paused for %s",
+				g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor))
+		}
+		return nil, perr
+	}
+
+	// 9.2.1 a) 2): status check on every call.
+	switch app.Status {
+	case apps.StatusPending:
+		return nil, problem.AppPending.WithDetail("App_ID %s is awaiting approval", app.ID)
+	case apps.StatusSuspended:
+		return nil, problem.AppSuspended.WithDetail("App_ID %s is suspended", app.ID)
+	case apps.StatusBlacklisted:
+		g.alarms.Raise("blacklisted-call", app.ID, "blacklisted app called "+api.ID)
+		return nil, problem.AppBlacklisted.WithDetail("App_ID %s is blacklisted", app.ID)
+	}
+	if apps.Level(api.Level) == apps.LevelA2 && app.Level != apps.LevelA2 {
+		return nil, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID)
+	}
+	// 7.3.1, 9.3.2/1a: least privilege per App_ID and API.
+	if !app.HasScope(api.Scope) {
+		return nil, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID)
+	}
+	// 7.2.2/1: parameters must match the published design.
+	if perr := checkParams(api, r); perr != nil {
+		return nil, perr
+	}
+	// 10.1.2/1a: flow control — requests per unit time and concurrent calls.
+	release, perr := g.flow.acquire(app, now)
+	if perr != nil {
+		g.alarms.Raise("flow-control", app.ID, perr.Code+" on "+api.ID)
+		return nil, perr
+	}
+	// 7.2.2/2: a nonce is single-use per App_ID within the window. Last, because it writes.
+	fresh, nerr := g.nonces.Use(ctx, app.ID, cred.Nonce, now.Add(2*g.opts.TimestampWindow))
+	if nerr != nil {
+		release()
+		return nil, problem.Internal.Wrap(nerr)
+	}
+	if !fresh {
+		release()
+		g.fails.fail(app.ID, now, g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor)
+		g.alarms.Raise("replay", app.ID, "nonce reused on "+api.ID)
+		return nil, problem.NonceReplayed.WithDetail("nonce %q was already used by App_ID %s; use a fresh nonce for every request", cred.Nonce, app.ID)
+	}
+	adm.release = release
+	return adm, nil
+}
+
+// verify checks key serial, key validity, MAC or signature, then the timestamp window.
+func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Credentials, r Request, now time.Time, adm *Admission) *problem.Error {
+	wantKind := apps.KindSecret
+	if c.Scheme == protocol.SchemeSM2 {
+		wantKind = apps.KindSM2Sign
+	}
+	var key *apps.Credential
+	for i := range creds {
+		if creds[i].Serial == c.Serial && creds[i].Kind == wantKind {
+			key = &creds[i]
+		}
+	}
+	if key == nil || key.Status != apps.CredActive {
+		e := problem.KeySerialUnknown.WithDetail("App_ID %s has no active %s credential with serial %q", app.ID, wantKind, c.Serial)
+		if g.opts.Debug {
+			e = e.WithDebug("active_serials", activeSerials(creds, wantKind, now))
+		}
+		return e
+	}
+	if !key.ValidAt(now) {
+		return problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
+			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339))
+	}
+
+	sts := protocol.StringToSign(r.Method, r.URI, c.Timestamp, c.Nonce, r.Body)
+	switch c.Scheme {
+	case protocol.SchemeHMAC:
+		mk, err := hex.DecodeString(key.Material)
+		if err != nil {
+			return problem.Internal.Wrap(err)
+		}
+		if !protocol.VerifyMAC(mk, sts, c.Signature) {
+			return g.explain(problem.MACInvalid, c, sts)
+		}
+		adm.MACKey = mk
+	case protocol.SchemeSM2:
+		pub, err := parseSM2Public(key.Material)
+		if err != nil {
+			return problem.Internal.Wrap(err)
+		}
+		if !protocol.VerifySM2(pub, sts, c.Signature) {
+			return g.explain(problem.SignatureInvalid, c, sts)
+		}
+	}
+
+	// 7.2.2/2: the (now authenticated) timestamp must be within the window.
+	ts, err := strconv.ParseInt(c.Timestamp, 10, 64)
+	if err != nil {
+		return problem.AuthMalformed.WithDetail("timestamp must be unix seconds")
+	}
+	skew := now.Sub(time.Unix(ts, 0))
+	if skew > g.opts.TimestampWindow || -skew > g.opts.TimestampWindow {
+		e := problem.TimestampOutOfWindow.WithDetail("timestamp %s is %s away from the bank's clock; the window is ±%s",
+			c.Timestamp, skew.Round(time.Second).Abs(), g.opts.TimestampWindow)
+		if g.opts.Debug {
+			e = e.WithDebug("server_time", protocol.Timestamp(now))
+		}
+		return e
+	}
+	return nil
+}
+
+// explain adds the signature debugger's evidence in sandbox mode: the exact string the
+// bank verified and its digest (the Alipay practice), and the key serial used.
+func (g *Gateway) explain(e *problem.Error, c protocol.Credentials, sts []byte) *problem.Error {
+	e = e.WithDetail("the %s over the string to sign does not verify with key serial %s of App_ID %s", kindName(c.Scheme), c.Serial, c.AppID)
+	if !g.opts.Debug {
+		return e
+	}
+	return e.WithDebug("string_to_sign", string(sts)).
+		WithDebug("string_to_sign_sm3", protocol.SM3Hex(sts)).
+		WithDebug("serial", c.Serial).
+		WithDebug("scheme", c.Scheme).
+		WithDebug("hint", hintFor(c.Scheme))
+}
+
+func kindName(scheme string) string {
+	if scheme == protocol.SchemeHMAC {
+		return "HMAC-SM3 MAC"
+	}
+	return "SM2 signature"
+}
+
+func hintFor(scheme string) string {
+	if scheme == protocol.SchemeHMAC {
+		return "MAC = base64(HMAC-SM3(key, string_to_sign)) with key = HMAC-SM3(App_Secret, App_ID); every line of string_to_sign ends in \\n, including the body line"
+	}
+	return "signature = base64(DER(SM2-with-SM3 over string_to_sign, distinguishing ID 1234567812345678)); every line ends in \\n, including the body line"
+}
+
+func schemeFor(api *apis.API) string {
+	if api.Level == apis.A2 {
+		return protocol.SchemeSM2
+	}
+	return protocol.SchemeHMAC
+}
+
+func activeSerials(creds []apps.Credential, kind apps.CredentialKind, now time.Time) []string {
+	out := []string{}
+	for _, c := range creds {
+		if c.Kind == kind && c.ValidAt(now) {
+			out = append(out, c.Serial)
+		}
+	}
+	return out
+}
+
+// checkParams rejects unknown, repeated, missing or malformed parameters.
+func checkParams(api *apis.API, r Request) *problem.Error {
+	seen := map[string]bool{}
+	for _, kv := range r.Query {
+		p, ok := api.Param(kv[0], "query")
+		if !ok {
+			return problem.ParameterInvalid.WithDetail("unknown query parameter %q for %s", clip(kv[0]), api.ID)
+		}
+		if seen[kv[0]] {
+			return problem.ParameterInvalid.WithDetail("query parameter %q given more than once", kv[0])
+		}
+		seen[kv[0]] = true
+		if err := p.Validate(kv[1]); err != nil {
+			return problem.ParameterInvalid.WithDetail("%s", err.Error())
+		}
+	}
+	for i := range api.Params {
+		p := &api.Params[i]
+		switch p.In {
+		case "path":
+			if err := p.Validate(r.PathParams[p.Name]); err != nil {
+				return problem.ParameterInvalid.WithDetail("%s", err.Error())
+			}
+		case "query":
+			if p.Required && !seen[p.Name] {
+				return problem.ParameterInvalid.WithDetail("query parameter %q is required", p.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

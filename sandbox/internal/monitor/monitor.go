@@ -1,0 +1,135 @@
+// Package monitor is the bank's operations monitoring (JR/T 0185-2020 10.1.1, 10.1.2):
+// Prometheus metrics per API — latency, volume, success rate — and an alarm feed for
+// flow control, authentication failures and risk events.
+package monitor
+
+import (
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds the bank's collectors on a private registry.
+type Metrics struct {
+	Registry *prometheus.Registry
+	latency  *prometheus.HistogramVec
+	requests *prometheus.CounterVec
+	alarms   *prometheus.CounterVec
+	inflight prometheus.Gauge
+}
+
+// NewMetrics registers the collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "jr0185_api_request_duration_seconds",
+			Help:    "API call latency by API (JR/T 0185-2020 10.1.1: 耗时).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"api_id", "u_api_id", "result"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jr0185_api_requests_total",
+			Help: "API calls by API, result and error code (交易量、成功率).",
+		}, []string{"api_id", "u_api_id", "result", "code"}),
+		alarms: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jr0185_alarms_total",
+			Help: "Alarms raised by flow control, authentication-failure and risk monitoring (10.1.2).",
+		}, []string{"kind"}),
+		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jr0185_api_inflight_requests",
+			Help: "API calls in progress.",
+		}),
+	}
+	m.Registry.MustRegister(m.latency, m.requests, m.alarms, m.inflight,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Observe records one finished API call.
+func (m *Metrics) Observe(apiID, uapiID string, status int, code string, d time.Duration) {
+	result := "success"
+	if status >= 400 {
+		result = "failure"
+	}
+	m.latency.WithLabelValues(apiID, uapiID, result).Observe(d.Seconds())
+	m.requests.WithLabelValues(apiID, uapiID, result, code).Inc()
+}
+
+// InFlight adjusts the in-progress gauge.
+func (m *Metrics) InFlight(delta float64) { m.inflight.Add(delta) }
+
+// Alarm is one raised alarm.
+type Alarm struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	AppID  string    `json:"app_id,omitempty"`
+	Detail string    `json:"detail"`
+}
+
+// Alarms keeps the most recent alarms, counts them and logs them.
+type Alarms struct {
+	mu      sync.Mutex
+	ring    []Alarm
+	next    int64
+	max     int
+	metrics *Metrics
+	log     *slog.Logger
+	now     func() time.Time
+	subs    map[chan Alarm]struct{}
+}
+
+// NewAlarms keeps up to max alarms.
+func NewAlarms(max int, m *Metrics, log *slog.Logger, now func() time.Time) *Alarms {
+	return &Alarms{max: max, metrics: m, log: log, now: now, subs: map[chan Alarm]struct{}{}}
+}
+
+// Raise records an alarm (JR/T 0185-2020 10.1.2/1a 告警).
+func (a *Alarms) Raise(kind, appID, detail string) {
+	a.mu.Lock()
+	a.next++
+	al := Alarm{Seq: a.next, At: a.now(), Kind: kind, AppID: appID, Detail: detail}
+	a.ring = append(a.ring, al)
+	if len(a.ring) > a.max {
+		a.ring = a.ring[len(a.ring)-a.max:]
+	}
+	for ch := range a.subs {
+		select {
+		case ch <- al:
+		default:
+		}
+	}
+	a.mu.Unlock()
+	a.metrics.alarms.WithLabelValues(kind).Inc()
+	a.log.Warn("alarm", "kind", kind, "app_id", appID, "detail", detail, "seq", strconv.FormatInt(al.Seq, 10))
+}
+
+// Recent returns alarms after seq (0: all kept), oldest first, optionally for one app.
+func (a *Alarms) Recent(after int64, appID string) []Alarm {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := []Alarm{}
+	for _, al := range a.ring {
+		if al.Seq > after && (appID == "" || al.AppID == appID) {
+			out = append(out, al)
+		}
+	}
+	return out
+}
+
+// Subscribe returns a channel of new alarms and a function that ends the subscription.
+func (a *Alarms) Subscribe() (<-chan Alarm, func()) {
+	ch := make(chan Alarm, 64)
+	a.mu.Lock()
+	a.subs[ch] = struct{}{}
+	a.mu.Unlock()
+	return ch, func() {
+		a.mu.Lock()
+		delete(a.subs, ch)
+		a.mu.Unlock()
+	}
+}
