@@ -99,6 +99,7 @@ CREATE TABLE accounts (
     status            TEXT NOT NULL,
     daily_limit_fen   BIGINT NOT NULL,
     per_txn_limit_fen BIGINT NOT NULL,
+    credit_limit_fen  BIGINT NOT NULL DEFAULT 0,
     opened_at         BIGINT NOT NULL
 );
 CREATE INDEX accounts_customer ON accounts (customer_id);
