@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jr0185/harness/sandbox/internal/money"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -23,6 +24,8 @@ type Product struct {
 	AnnualYieldBP int    `json:"annual_yield_bp"`
 	TermDays      int    `json:"term_days"`
 	MinAmountFen  int64  `json:"-"`
+	MinAmount     string `json:"min_amount"`   // yuan, decimal string, e.g. "50.00"
+	AnnualYield   string `json:"annual_yield"` // percent, decimal string, e.g. "2.35"
 	Currency      string `json:"currency"`
 	Status        string `json:"status"`
 	Description   string `json:"description,omitempty"`
@@ -98,6 +101,8 @@ func scan(row interface{ Scan(...any) error }) (Product, error) {
 	var p Product
 	err := row.Scan(&p.Code, &p.Name, &p.Category, &p.Issuer, &p.RiskLevel, &p.AnnualYieldBP, &p.TermDays,
 		&p.MinAmountFen, &p.Currency, &p.Status, &p.Description)
+	p.MinAmount = money.Format(p.MinAmountFen)
+	p.AnnualYield = money.Format(int64(p.AnnualYieldBP))
 	return p, err
 }
 

@@ -1,0 +1,396 @@
+// Package bank starts a complete sandbox bank from a configuration. It is the small
+// public entry point used by the `sandbox` command, by tests, and by the conformance
+// harness to run the bank in-process; everything it wires lives in sandbox/internal.
+package bank
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jr0185/harness/fakedata"
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/config"
+	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/pki"
+	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/seed"
+	"github.com/jr0185/harness/sandbox/internal/server"
+	"github.com/jr0185/harness/sandbox/internal/store"
+	"github.com/jr0185/harness/sandbox/protocol"
+	"github.com/jr0185/harness/sandbox/sdk"
+)
+
+// Config is the sandbox configuration (see the README's table).
+type Config = config.Config
+
+// DefaultConfig returns the embedded defaults.
+func DefaultConfig() Config { return config.Defaults() }
+
+// Bank is a running sandbox bank.
+type Bank struct {
+	URL            string // https://host:port
+	Addr           string // actual listen address
+	DataDir        string
+	DemoDir        string // the demo partner's credential folder
+	DemoAppID      string
+	AdminTokenFile string
+	AdminToken     string // the admin token (read from AdminTokenFile)
+	TLSCAFile      string
+	AuditFile      string
+	FirstStart     bool
+
+	srv    *server.Server
+	db     *store.DB
+	audit  *audit.Log
+	ln     net.Listener
+	done   chan error
+	cancel context.CancelFunc
+	log    *slog.Logger
+}
+
+// File names inside the data folder.
+const (
+	dbFile         = "bank.db"
+	auditFile      = "audit.db"
+	pkiDir         = "pki"
+	demoDir        = "demo-partner"
+	adminTokenFile = "admin-token"
+	demoOrg        = "Demo Partner Co., Ltd."
+)
+
+// Start brings up the bank: PKI, database, seed data, demo partner, audit log, and the
+// HTTPS listener. It returns once the bank accepts connections.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	clk := clock.New()
+	b := &Bank{DataDir: cfg.DataDir, DemoDir: filepath.Join(cfg.DataDir, demoDir),
+		AdminTokenFile: filepath.Join(cfg.DataDir, adminTokenFile), AuditFile: filepath.Join(cfg.DataDir, auditFile), log: log}
+
+	// PKI (generated on first start, reloaded after).
+	popts := pki.DefaultOptions(filepath.Join(cfg.DataDir, pkiDir))
+	popts.Hosts = append(append([]string{}, pki.DefaultHosts...), cfg.Hosts...)
+	popts.Now = clk.Now
+	pk, created, err := pki.LoadOrCreateBank(popts)
+	if err != nil {
+		return nil, fmt.Errorf("PKI: %w", err)
+	}
+	b.TLSCAFile = pk.Paths.TLSCACert
+	b.FirstStart = created
+
+	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, dbFile), false)
+	if err != nil {
+		return nil, err
+	}
+	b.db = db
+	ok := false
+	defer func() {
+		if !ok {
+			b.closeStores()
+		}
+	}()
+	if seeded, err := seed.IfEmpty(ctx, db, cfg.Seed, fakedata.Size{Customers: cfg.Customers, Products: cfg.Products}); err != nil {
+		return nil, err
+	} else if seeded {
+		log.Info("seeded fake data", "seed", cfg.Seed, "customers", cfg.Customers, "products", cfg.Products)
+	}
+
+	cat, err := apis.New(cfg.InstitutionCode)
+	if err != nil {
+		return nil, err
+	}
+	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat)
+	if err != nil {
+		return nil, err
+	}
+	appSvc := apps.NewService(&apps.SQLStore{DB: db.DB}, clk, apps.Options{
+		DefaultLimits:  apps.Limits{RPS: cfg.RateRPS, Burst: cfg.RateBurst, MaxConcurrent: cfg.MaxConcurrent},
+		SecretValidity: map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity},
+		KnownScopes:    cat.KnownScope,
+	})
+
+	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)
+	if err != nil {
+		return nil, err
+	}
+	b.AdminToken = token
+
+	metrics := monitor.NewMetrics()
+	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
+	nonces := &gateway.SQLNonces{DB: db.DB}
+	gw := gateway.New(appSvc, life, nonces, alarms, clk, gateway.Options{
+		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
+		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
+	})
+
+	auditLog, err := audit.Open(b.AuditFile, audit.NewSM2Signer(pk.SignKey, pk.SignKeySerial()), audit.Options{
+		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	b.audit = auditLog
+
+	tokenHash := protocol.SM3Hex([]byte(token))
+	b.srv = server.New(server.Deps{
+		Clock: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
+		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
+		Metrics: metrics, Alarms: alarms,
+		Signer:      server.Signer{Key: pk.SignKey, Serial: pk.SignKeySerial()},
+		BankCertPEM: pki.EncodeCertPEM(pk.SignCert.Raw), EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
+		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,
+		Ready: func() error { return db.PingContext(context.Background()) },
+	})
+
+	raw, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	b.ln = tls.NewListener(raw, server.TLSConfig(pk.ServerTLSCertificate()))
+	b.Addr = raw.Addr().String()
+	b.URL = publicURL(cfg, raw.Addr())
+
+	if err := ensureDemoPartner(ctx, db, appSvc, pk, cat, b); err != nil {
+		b.ln.Close()
+		return nil, fmt.Errorf("demo partner: %w", err)
+	}
+
+	bg, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go purgeNonces(bg, nonces, clk, log)
+	b.done = make(chan error, 1)
+	go func() { b.done <- b.srv.Serve(b.ln) }()
+	ok = true
+	return b, nil
+}
+
+// Wait blocks until the server stops.
+func (b *Bank) Wait() error { return <-b.done }
+
+// Close shuts down gracefully: stop accepting, finish in-flight calls, flush the audit
+// log (with a final signed checkpoint) and close the database.
+func (b *Bank) Close(ctx context.Context) error {
+	b.cancel()
+	err := b.srv.Shutdown(ctx)
+	if cerr := b.closeStores(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (b *Bank) closeStores() error {
+	var errs []error
+	if b.audit != nil {
+		errs = append(errs, b.audit.Close())
+		b.audit = nil
+	}
+	if b.db != nil {
+		errs = append(errs, b.db.Close())
+		b.db = nil
+	}
+	return errors.Join(errs...)
+}
+
+// FlushAudit makes every audit record so far durable (tests read the file afterwards).
+func (b *Bank) FlushAudit() error { return b.audit.Flush() }
+
+// Snapshot dumps the business tables, for tests asserting that nothing changed.
+func (b *Bank) Snapshot(ctx context.Context) (map[string][]string, error) { return b.db.Snapshot(ctx) }
+
+// Routes lists every registered route as "METHOD /path", for the documentation tests.
+func (b *Bank) Routes() []string {
+	var out []string
+	for _, r := range b.srv.App().GetRoutes(true) {
+		if r.Method == "HEAD" || r.Method == "CONNECT" || r.Method == "TRACE" || r.Method == "OPTIONS" {
+			continue
+		}
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+// auditAdapter logs the rare append failure instead of failing the request.
+type auditAdapter struct {
+	*audit.Log
+	log *slog.Logger
+}
+
+func (a auditAdapter) Append(r audit.Record) {
+	if err := a.Log.Append(r); err != nil {
+		a.log.Error("audit append failed", "request_id", r.RequestID, "err", err)
+	}
+}
+
+func publicURL(cfg Config, addr net.Addr) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimRight(cfg.PublicURL, "/")
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
+
+func purgeNonces(ctx context.Context, n *gateway.SQLNonces, clk clock.Clock, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := n.Purge(ctx, clk.Now()); err != nil && ctx.Err() == nil {
+				log.Warn("nonce purge failed", "err", err)
+			}
+		}
+	}
+}
+
+// ensureAdminToken creates the admin token on first start: the bank stores its SM3
+// digest; the operator reads the token from a 0600 file in the data folder.
+func ensureAdminToken(ctx context.Context, db *store.DB, file string) (string, error) {
+	if b, err := os.ReadFile(file); err == nil {
+		tok := strings.TrimSpace(string(b))
+		if h, ok, err := db.GetMeta(ctx, "admin_token_sm3"); err != nil {
+			return "", err
+		} else if ok && h == protocol.SM3Hex([]byte(tok)) {
+			return tok, nil
+		}
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	tok := "adm_" + hex.EncodeToString(raw[:])
+	if err := os.WriteFile(file, []byte(tok+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return tok, db.SetMeta(ctx, "admin_token_sm3", protocol.SM3Hex([]byte(tok)))
+}
+
+// ensureDemoPartner registers and approves the demo partner on first start and writes
+// its credential folder, the way a real partner would receive its credentials.
+func ensureDemoPartner(ctx context.Context, db *store.DB, svc *apps.Service, pk *pki.Bank, cat *apis.Catalogue, b *Bank) error {
+	if id, ok, err := db.GetMeta(ctx, "demo_app_id"); err != nil {
+		return err
+	} else if ok {
+		if _, err := os.Stat(filepath.Join(b.DemoDir, sdk.CredentialsFile)); err == nil {
+			b.DemoAppID = id
+			return updateDemoURL(b)
+		}
+		// The folder was removed: issue a fresh demo partner below.
+	}
+	app, issued, err := svc.Register(ctx, apps.Registration{
+		Name: demoOrg, Level: apps.LevelA2, Scopes: cat.Scopes(),
+		RedirectURIs: []string{"https://partner.example/callback"}, NotifyURL: "https://partner.example/notify",
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Apply(ctx, app.ID, apps.Approve, "demo partner approved at first start"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(b.DemoDir, 0o700); err != nil {
+		return err
+	}
+	pc, err := pk.GeneratePartnerKeys(b.DemoDir, app.ID, demoOrg, pki.A2KeyValidity)
+	if err != nil {
+		return err
+	}
+	for _, c := range []apps.Credential{
+		{AppID: app.ID, Kind: apps.KindClientCert, Serial: pki.SerialHex(pc.ClientCert.SerialNumber), Material: string(pki.EncodeCertPEM(pc.ClientCert.Raw)),
+			Fingerprint: protocol.SM3Hex(pc.ClientCert.Raw), NotBefore: pc.ClientCert.NotBefore, NotAfter: pc.ClientCert.NotAfter},
+		{AppID: app.ID, Kind: apps.KindSM2Sign, Serial: pc.SignKeySerial(), Material: string(pki.EncodeCertPEM(pc.SignCert.Raw)),
+			NotBefore: pc.SignCert.NotBefore, NotAfter: pc.SignCert.NotAfter},
+		{AppID: app.ID, Kind: apps.KindSM2Enc, Serial: pc.EncKeySerial(), Material: string(pki.EncodeCertPEM(pc.EncCert.Raw)),
+			NotBefore: pc.EncCert.NotBefore, NotAfter: pc.EncCert.NotAfter},
+	} {
+		if err := svc.AddCredential(ctx, c); err != nil {
+			return err
+		}
+	}
+	creds := sdk.Credentials{BaseURL: b.URL, AppID: app.ID, AppSecret: issued.AppSecret, SecretSerial: issued.Serial,
+		SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial(), BankSerial: pk.SignKeySerial()}
+	if err := writeJSON(filepath.Join(b.DemoDir, sdk.CredentialsFile), creds); err != nil {
+		return err
+	}
+	b.DemoAppID = app.ID
+	return db.SetMeta(ctx, "demo_app_id", app.ID)
+}
+
+// updateDemoURL keeps the demo credentials' base URL in step with the listen address.
+func updateDemoURL(b *Bank) error {
+	file := filepath.Join(b.DemoDir, sdk.CredentialsFile)
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var c sdk.Credentials
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return err
+	}
+	if c.BaseURL == b.URL {
+		return nil
+	}
+	c.BaseURL = b.URL
+	return writeJSON(file, c)
+}
+
+func writeJSON(file string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
+
+// BankKeys returns the bank's response-signing public keys by serial, for verifiers.
+func BankKeys(dataDir string) (map[string]*ecdsa.PublicKey, error) {
+	serial, pub, err := sdk.LoadSM2Cert(filepath.Join(dataDir, pkiDir, pki.FileSignCert))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*ecdsa.PublicKey{serial: pub}, nil
+}
+
+// VerifyAudit verifies the audit log in a data folder with the bank's signing keys.
+func VerifyAudit(ctx context.Context, dataDir string) (audit.Report, error) {
+	keys, err := BankKeys(dataDir)
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("bank signing certificate: %w", err)
+	}
+	return audit.Verify(ctx, filepath.Join(dataDir, auditFile), func(serial string) (*ecdsa.PublicKey, error) {
+		if k, ok := keys[serial]; ok {
+			return k, nil
+		}
+		return nil, fmt.Errorf("no bank signing key with serial %s", serial)
+	})
+}

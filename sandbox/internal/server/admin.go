@@ -1,0 +1,309 @@
+package server
+
+import (
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// adminRoutes: the bank operator's API, behind the admin token generated at first start.
+func (s *Server) adminRoutes() {
+	g := s.app.Group("/admin/v1", s.adminAuth)
+	g.Get("/apps", s.adminListApps)
+	g.Post("/apps", s.adminRegister)
+	g.Get("/apps/:id", s.adminGetApp)
+	g.Post("/apps/:id/actions/:action", s.adminAction)
+	g.Put("/apps/:id/scopes", s.adminScopes)
+	g.Put("/apps/:id/limits", s.adminLimits)
+	g.Post("/apps/:id/secrets", s.adminRotateSecret)
+	g.Post("/apps/:id/credentials", s.adminAddCredential)
+	g.Delete("/apps/:id/credentials/:serial", s.adminRevokeCredential)
+	g.Post("/apps/:id/exit", s.adminExit)
+	g.Get("/apis", s.adminAPIs)
+	g.Put("/apis/:api/state", s.adminAPIState)
+	g.Get("/alarms", s.adminAlarms)
+	g.Get("/audit", s.adminAudit)
+	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
+}
+
+func (s *Server) adminAuth(c *fiber.Ctx) error {
+	tok, ok := strings.CutPrefix(c.Get("Authorization"), "Bearer ")
+	got := protocol.SM3Hex([]byte(tok))
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.d.AdminToken)) != 1 {
+		return problem.AdminUnauthorized.WithDetail("send Authorization: Bearer <admin token> (printed at first start, kept in the data folder)")
+	}
+	return c.Next()
+}
+
+// decode reads a JSON body strictly (unknown fields refused).
+func decode(c *fiber.Ctx, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problem.BodyInvalid.WithDetail("request body must be a JSON object with the documented fields: %s", clipN(jsonErr(err), 120))
+	}
+	return nil
+}
+
+func jsonErr(err error) string {
+	// encoding/json messages name Go types; keep only the field-level part.
+	msg := err.Error()
+	if i := strings.Index(msg, "Go struct field"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }
+
+func (s *Server) adminListApps(c *fiber.Ctx) error {
+	list, err := s.d.Apps.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []apps.App{}
+	}
+	return writeJSON(c, 200, fiber.Map{"apps": list})
+}
+
+func (s *Server) adminRegister(c *fiber.Ctx) error {
+	var r apps.Registration
+	if err := decode(c, &r); err != nil {
+		return err
+	}
+	a, issued, err := s.d.Apps.Register(c.UserContext(), r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 201, fiber.Map{"app": a, "credentials": issued,
+		"notice": "app_secret is shown once and is not stored by the bank; keep it in a secret store"})
+}
+
+func (s *Server) adminGetApp(c *fiber.Ctx) error {
+	id := param(c, "id")
+	a, err := s.d.Apps.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	creds, err := s.d.Apps.Credentials(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	hist, err := s.d.Apps.History(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"app": a, "credentials": creds, "history": hist})
+}
+
+func (s *Server) adminAction(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+	}
+	a, err := s.d.Apps.Apply(c.UserContext(), param(c, "id"), apps.Transition(param(c, "action")), body.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"app": a})
+}
+
+func (s *Server) adminScopes(c *fiber.Ctx) error {
+	var body struct {
+		Scopes []string `json:"scopes"`
+	}
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	a, err := s.d.Apps.SetScopes(c.UserContext(), param(c, "id"), body.Scopes)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"app": a})
+}
+
+func (s *Server) adminLimits(c *fiber.Ctx) error {
+	var l apps.Limits
+	if err := decode(c, &l); err != nil {
+		return err
+	}
+	a, err := s.d.Apps.SetLimits(c.UserContext(), param(c, "id"), l)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"app": a})
+}
+
+func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
+	var body struct {
+		OverlapSeconds int `json:"overlap_seconds"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+	}
+	if body.OverlapSeconds < 0 || body.OverlapSeconds > 30*86400 {
+		return problem.ParameterInvalid.WithDetail("overlap_seconds must be from 0 to 2592000 (30 days)")
+	}
+	issued, err := s.d.Apps.RotateSecret(c.UserContext(), param(c, "id"), time.Duration(body.OverlapSeconds)*time.Second)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 201, fiber.Map{"credentials": issued,
+		"notice": "app_secret is shown once; the previous secret stays valid for overlap_seconds"})
+}
+
+// adminAddCredential registers a partner's certificate or public key
+// (JR/T 0185-2020 9.2.1 a) 1): 对应用方上传的公钥进行登记).
+func (s *Server) adminAddCredential(c *fiber.Ctx) error {
+	var body struct {
+		Kind         string `json:"kind"`
+		PEM          string `json:"pem"`
+		ValidDays    int    `json:"valid_days"` // for bare public keys
+	}
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	cred, err := credentialFromPEM(param(c, "id"), apps.CredentialKind(body.Kind), body.PEM, body.ValidDays, s.d.Clock.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.d.Apps.AddCredential(c.UserContext(), cred); err != nil {
+		return err
+	}
+	return writeJSON(c, 201, fiber.Map{"credential": cred})
+}
+
+func credentialFromPEM(appID string, kind apps.CredentialKind, pemText string, validDays int, now time.Time) (apps.Credential, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return apps.Credential{}, problem.BodyInvalid.WithDetail("pem must hold one PEM block (CERTIFICATE or PUBLIC KEY)")
+	}
+	c := apps.Credential{AppID: appID, Kind: kind, Material: pemText}
+	switch block.Type {
+	case "CERTIFICATE":
+		if kind == apps.KindClientCert {
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return c, problem.BodyInvalid.WithDetail("not a parseable X.509 certificate")
+			}
+			c.Serial, c.NotBefore, c.NotAfter = protocol.SerialHex(cert.SerialNumber), cert.NotBefore, cert.NotAfter
+			c.Fingerprint = protocol.SM3Hex(cert.Raw)
+			return c, nil
+		}
+		cert, err := smx509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return c, problem.BodyInvalid.WithDetail("not a parseable SM2 certificate")
+		}
+		c.Serial, c.NotBefore, c.NotAfter = protocol.SerialHex(cert.SerialNumber), cert.NotBefore, cert.NotAfter
+	case "PUBLIC KEY":
+		pub, err := smx509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil || pub == nil {
+			return c, problem.BodyInvalid.WithDetail("not a parseable public key")
+		}
+		if validDays <= 0 || validDays > 3*365 {
+			return c, problem.ParameterInvalid.WithDetail("valid_days must be from 1 to 1095 for a bare public key")
+		}
+		c.Serial = protocol.SM3Hex(block.Bytes)[:16]
+		c.NotBefore, c.NotAfter = now, now.Add(time.Duration(validDays)*24*time.Hour)
+	default:
+		return c, problem.BodyInvalid.WithDetail("unsupported PEM block type")
+	}
+	return c, nil
+}
+
+func (s *Server) adminRevokeCredential(c *fiber.Ctx) error {
+	if err := s.d.Apps.RevokeCredential(c.UserContext(), param(c, "id"), param(c, "serial")); err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"revoked": param(c, "serial")})
+}
+
+func (s *Server) adminExit(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+	}
+	a, err := s.d.Apps.Exit(c.UserContext(), param(c, "id"), body.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"app": a})
+}
+
+type apiView struct {
+	apis.API
+	Lifecycle apis.Status `json:"lifecycle"`
+}
+
+func (s *Server) apiViews() []apiView {
+	out := make([]apiView, 0, len(s.d.Catalogue.APIs))
+	for _, a := range s.d.Catalogue.APIs {
+		out = append(out, apiView{API: a, Lifecycle: s.d.Lifecycle.Get(a.ID)})
+	}
+	return out
+}
+
+func (s *Server) adminAPIs(c *fiber.Ctx) error {
+	return writeJSON(c, 200, fiber.Map{"apis": s.apiViews()})
+}
+
+func (s *Server) adminAPIState(c *fiber.Ctx) error {
+	var body struct {
+		State  string    `json:"state"`
+		Sunset time.Time `json:"sunset"`
+		Notice string    `json:"notice"`
+	}
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	st, err := s.d.Lifecycle.Set(c.UserContext(), param(c, "api"), apis.State(body.State), body.Sunset, body.Notice)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"api_id": param(c, "api"), "lifecycle": st})
+}
+
+func (s *Server) adminAlarms(c *fiber.Ctx) error {
+	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+	return writeJSON(c, 200, fiber.Map{"alarms": s.d.Alarms.Recent(after, strings.Clone(c.Query("app_id")))})
+}
+
+func (s *Server) adminAudit(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	recs, err := s.d.Audit.Query(c.UserContext(), audit.Filter{AppID: strings.Clone(c.Query("app_id")),
+		RequestID: strings.Clone(c.Query("request_id")), Limit: limit})
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if recs == nil {
+		recs = []audit.Record{}
+	}
+	return writeJSON(c, 200, fiber.Map{"records": recs})
+}

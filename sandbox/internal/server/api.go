@@ -1,0 +1,250 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/pii"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// Input is what an API handler sees: copies of the parsed request, never fiber values
+// (which fiber reuses after the handler returns).
+type Input struct {
+	Admission  *gateway.Admission
+	Query      map[string]string
+	PathParams map[string]string
+	Body       []byte
+}
+
+// Handler serves one API: it calls one service and returns what to render.
+type Handler func(ctx context.Context, in Input) (status int, body any, err error)
+
+func (s *Server) handlers() map[string]Handler {
+	return map[string]Handler{
+		"a1.products.list": s.listProducts,
+		"a1.products.get":  s.getProduct,
+	}
+}
+
+// apiHandler runs the gateway, the handler, then signs, audits and measures.
+func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		s.d.Metrics.InFlight(1)
+		defer s.d.Metrics.InFlight(-1)
+
+		req := adapt(c, api)
+		adm, perr := s.d.Gateway.Admit(c.UserContext(), api, req)
+		var appID string
+		if adm != nil {
+			appID = adm.App.ID
+			defer adm.Release()
+		} else if cr, err := protocol.ParseAuthorization(req.Header("Authorization")); err == nil {
+			appID = cr.AppID // claimed, not authenticated: recorded as such in the audit
+		}
+		if perr == nil {
+			perr = s.callHandler(c, h, Input{Admission: adm, Query: queryMap(req.Query), PathParams: req.PathParams, Body: req.Body})
+		}
+		if perr != nil {
+			_ = s.renderProblem(c, perr)
+		}
+		s.lifecycleHeaders(c, api)
+		s.signResponse(c, adm)
+		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start)
+		return nil
+	}
+}
+
+func (s *Server) callHandler(c *fiber.Ctx, h Handler, in Input) (perr *problem.Error) {
+	status, body, err := h(c.UserContext(), in)
+	if err != nil {
+		return problem.From(err)
+	}
+	if err := writeJSON(c, status, body); err != nil {
+		return problem.From(err)
+	}
+	return nil
+}
+
+// apiFallback answers anything under /a1 or /a2 that matched no API: an unsupported
+// version, a known path with the wrong method, or an unknown route — signed like every
+// API response (JR/T 0185-2020 7.2.2/1).
+func (s *Server) apiFallback(c *fiber.Ctx) error {
+	start := time.Now()
+	path := c.Path()
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	family := "/" + parts[0]
+	var perr *problem.Error
+	switch {
+	case len(parts) < 2 || parts[1] == "":
+		perr = problem.RouteNotFound.WithDetail("see /docs/apis for the API catalogue")
+	case !contains(apis.SupportedVersions[family], parts[1]):
+		perr = problem.APIVersionUnsupported.WithDetail("version %q is not offered under %s; supported: %s",
+			clip(parts[1]), family, strings.Join(apis.SupportedVersions[family], ", "))
+	default:
+		perr = problem.RouteNotFound.WithDetail("no API at %s; see /docs/apis", clip(path))
+		for _, a := range s.d.Catalogue.APIs {
+			if matchPath(a.Path, path) && a.Method != c.Method() {
+				perr = problem.MethodNotAllowed.WithDetail("%s accepts %s", a.ID, a.Method)
+				c.Set("Allow", a.Method)
+			}
+		}
+	}
+	_ = s.renderProblem(c, perr)
+	s.signResponse(c, nil)
+	s.finish(c, "", "", "", adapt(c, nil), perr, start)
+	return nil
+}
+
+// finish writes the audit record and the metrics for one API call.
+func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.Request, perr *problem.Error, start time.Time) {
+	d := time.Since(start)
+	status := c.Response().StatusCode()
+	code, result := "", "success"
+	if perr != nil {
+		code, result = perr.Code, "failure"
+	}
+	if uapiID != "" {
+		c.Set(protocol.HeaderUAPIID, uapiID)
+	}
+	s.d.Metrics.Observe(orUnknown(apiID), uapiID, status, code, d)
+	s.d.Audit.Append(audit.Record{
+		Time: s.d.Clock.Now(), RequestID: requestID(c), AppID: appID, APIID: apiID, UAPIID: uapiID,
+		Method: req.Method, Path: pii.Redact(clipN(req.URI, 512)), Status: status, Result: result, Code: code,
+		DurationMicros: d.Microseconds(), Excerpt: excerpt(req),
+	})
+}
+
+// excerpt is the minimal, masked part of the partner's message that is kept
+// (JR/T 0185-2020 12.3/2: 遵循最少够用原则适当保留应用方上送报文): body size, its SM3
+// digest, and at most 256 bytes with card, ID and phone numbers masked.
+func excerpt(req gateway.Request) string {
+	if len(req.Body) == 0 {
+		return ""
+	}
+	e := struct {
+		Len  int    `json:"len"`
+		SM3  string `json:"sm3"`
+		Head string `json:"head"`
+	}{len(req.Body), protocol.SM3Hex(req.Body), pii.Redact(strings.ToValidUTF8(clipN(string(req.Body), 256), "?"))}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// lifecycleHeaders announce deprecation on every response of a deprecated API
+// (JR/T 0185-2020 7.1/6, 10.3/1: 就接口废止、变更等情况与应用方保持信息同步).
+func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
+	st := s.d.Lifecycle.Get(api.ID)
+	if st.State != apis.Deprecated {
+		return
+	}
+	c.Set("Deprecation", "true")
+	if !st.Sunset.IsZero() {
+		c.Set("Sunset", st.Sunset.UTC().Format(time.RFC1123))
+	}
+	c.Set("X-JR-API-Notice", asciiOnly(st.Notice))
+}
+
+// adapt copies what the gateway needs out of the fiber context.
+func adapt(c *fiber.Ctx, api *apis.API) gateway.Request {
+	r := gateway.Request{
+		Method:     c.Method(),
+		URI:        string(c.Request().RequestURI()),
+		Body:       append([]byte(nil), c.Body()...),
+		TLS:        c.Context().TLSConnectionState(),
+		PathParams: map[string]string{},
+	}
+	hdr := map[string]string{}
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		key := strings.ToLower(string(k))
+		if _, dup := hdr[key]; dup {
+			hdr[key] = "\x00duplicate" // a repeated header is never trusted
+			return
+		}
+		hdr[key] = string(v)
+	})
+	r.Header = func(name string) string {
+		v := hdr[strings.ToLower(name)]
+		if v == "\x00duplicate" {
+			return "duplicate header"
+		}
+		return v
+	}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		r.Query = append(r.Query, [2]string{string(k), string(v)})
+	})
+	if api != nil {
+		for _, p := range api.Params {
+			if p.In == "path" {
+				r.PathParams[p.Name] = strings.Clone(c.Params(p.Name))
+			}
+		}
+	}
+	return r
+}
+
+func queryMap(q [][2]string) map[string]string {
+	m := make(map[string]string, len(q))
+	for _, kv := range q {
+		m[kv[0]] = kv[1]
+	}
+	return m
+}
+
+// matchPath matches a fiber route template (":name" segments) against a path.
+func matchPath(tpl, path string) bool {
+	ts, ps := strings.Split(tpl, "/"), strings.Split(path, "/")
+	if len(ts) != len(ps) {
+		return false
+	}
+	for i := range ts {
+		if !strings.HasPrefix(ts[i], ":") && ts[i] != ps[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func clip(s string) string { return clipN(s, 40) }
+
+func clipN(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unmatched"
+	}
+	return s
+}
+
+func asciiOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, s)
+}
+

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// publicRoutes: pages and documents that need no credentials and never a client
+// certificate — the published API catalogue and error catalogue (JR/T 0185-2020 12.1/3),
+// the bank's public certificates, health and metrics (10.1.1).
+func (s *Server) publicRoutes() {
+	s.app.Get("/", s.page("index.html", func() any { return s.catalogueData() }))
+	s.app.Get("/docs/apis", s.page("apis.html", func() any { return s.catalogueData() }))
+	s.app.Get("/docs/apis.json", func(c *fiber.Ctx) error {
+		return writeJSON(c, 200, s.catalogueData())
+	})
+	s.app.Get("/docs/errors", s.page("errors.html", func() any { return problem.All() }))
+	s.app.Get("/docs/errors.json", func(c *fiber.Ctx) error {
+		return writeJSON(c, 200, fiber.Map{"errors": problem.All()})
+	})
+	s.app.Get("/pki/bank-sign.crt", s.pem(s.d.BankCertPEM))
+	s.app.Get("/pki/bank-enc.crt", s.pem(s.d.EncCertPEM))
+	s.app.Get("/healthz", func(c *fiber.Ctx) error { return writeJSON(c, 200, fiber.Map{"status": "ok"}) })
+	s.app.Get("/readyz", func(c *fiber.Ctx) error {
+		if !s.ready.Load() {
+			return problem.Unavailable.WithDetail("starting or stopping")
+		}
+		if s.d.Ready != nil {
+			if err := s.d.Ready(); err != nil {
+				return problem.Unavailable.Wrap(err).WithDetail("storage not ready")
+			}
+		}
+		return writeJSON(c, 200, fiber.Map{"status": "ready"})
+	})
+	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.d.Metrics.Registry, promhttp.HandlerOpts{}))
+	s.app.Get("/metrics", func(c *fiber.Ctx) error {
+		metrics(c.Context())
+		return nil
+	})
+}
+
+type catalogueData struct {
+	Institution string    `json:"institution_code"`
+	APIs        []apiView `json:"apis"`
+}
+
+func (s *Server) catalogueData() catalogueData {
+	return catalogueData{Institution: s.d.Catalogue.Institution, APIs: s.apiViews()}
+}
+
+func (s *Server) page(name string, data func() any) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var b bytes.Buffer
+		if err := pages.ExecuteTemplate(&b, name, data()); err != nil {
+			return problem.Internal.Wrap(err)
+		}
+		c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.Send(b.Bytes())
+	}
+}
+
+func (s *Server) pem(b []byte) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "application/x-pem-file")
+		return c.Send(b)
+	}
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// renderProblem writes a catalogued error as application/problem+json.
+func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
+	if e.Status >= 500 {
+		s.d.Log.Error("request failed", "request_id", requestID(c), "code", e.Code, "cause", e.Unwrap())
+	}
+	body, _ := json.Marshal(e.Body(requestID(c), s.d.Debug))
+	if e.RetryAfter > 0 {
+		c.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	c.Status(e.Status)
+	c.Set(fiber.HeaderContentType, problem.ContentType)
+	return c.Send(body)
+}
+
+// errorHandler maps framework errors to the catalogue by status only: the framework's
+// own messages (which can name the library or echo parser internals) are never shown.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		return s.renderProblem(c, pe)
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return s.renderProblem(c, problem.RouteNotFound)
+		case fiber.StatusMethodNotAllowed:
+			return s.renderProblem(c, problem.MethodNotAllowed)
+		case fiber.StatusRequestEntityTooLarge:
+			return s.renderProblem(c, problem.BodyTooLarge)
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			return s.renderProblem(c, problem.HeaderTooLarge)
+		case fiber.StatusBadRequest, fiber.StatusRequestTimeout:
+			return s.renderProblem(c, problem.BodyInvalid.WithDetail("the request could not be read as HTTP/1.1"))
+		}
+	}
+	return s.renderProblem(c, problem.Internal.Wrap(err))
+}
+
+// writeJSON renders v with the given status.
+func writeJSON(c *fiber.Ctx, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}

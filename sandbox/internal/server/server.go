@@ -1,0 +1,171 @@
+// Package server is the bank's HTTP layer: it wires routes and middleware on fiber,
+// adapts requests for the gateway, calls one service per handler and renders. Rules
+// live in the capability packages; this package only parses and renders.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// AuditLog receives one record per API call (JR/T 0185-2020 7.3.3, 12.3).
+type AuditLog interface {
+	Append(r audit.Record)
+	Query(ctx context.Context, f audit.Filter) ([]audit.Record, error)
+}
+
+// Signer signs responses with the bank's SM2 signing key.
+type Signer struct {
+	Key    *sm2.PrivateKey
+	Serial string
+}
+
+// Deps are the services the server renders.
+type Deps struct {
+	Clock       clock.Clock
+	Log         *slog.Logger
+	Catalogue   *apis.Catalogue
+	Lifecycle   *apis.Lifecycle
+	Gateway     *gateway.Gateway
+	Apps        *apps.Service
+	Products    *products.Service
+	Audit       AuditLog
+	Metrics     *monitor.Metrics
+	Alarms      *monitor.Alarms
+	Signer      Signer
+	BankCertPEM []byte // bank signing certificate, published so partners can verify
+	EncCertPEM  []byte // bank encryption certificate, published for field encryption
+	AdminToken  string // SM3 hex of the admin token
+	Debug       bool   // sandbox mode: signature debugger details in errors
+	BodyLimit   int
+	Ready       func() error
+}
+
+// Server is the bank's HTTP server.
+type Server struct {
+	d     Deps
+	app   *fiber.App
+	ready atomic.Bool
+}
+
+// New builds the fiber app and routes.
+func New(d Deps) *Server {
+	s := &Server{d: d}
+	s.app = fiber.New(fiber.Config{
+		ServerHeader:          "", // JR/T 0185-2020 7.1/7: no server software in headers
+		DisableStartupMessage: true,
+		BodyLimit:             d.BodyLimit,
+		ReadBufferSize:        8192, // request line + headers; larger gets 431
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           90 * time.Second,
+		ErrorHandler:          s.errorHandler,
+		// Routing is exact: /a1/v1/products/ is not /a1/v1/products.
+		StrictRouting: true,
+		CaseSensitive: true,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the fiber app (for in-process tests and the route inventory).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve runs on ln until it is closed.
+func (s *Server) Serve(ln net.Listener) error {
+	s.ready.Store(true)
+	return s.app.Listener(ln)
+}
+
+// Shutdown stops accepting and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ready.Store(false)
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// TLSConfig is the bank's TLS policy: TLS 1.2 or later only (JR/T 0185-2020 9.2.2/3),
+// AEAD suites with forward secrecy, and client certificates requested but verified by
+// the gateway, so a wrong certificate gets a catalogued error instead of a bare alert
+// and browser pages never need one.
+func TLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequestClientCert,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,
+		},
+	}
+}
+
+func (s *Server) routes() {
+	s.app.Use(s.base)
+	for i := range s.d.Catalogue.APIs {
+		api := &s.d.Catalogue.APIs[i]
+		h, ok := s.handlers()[api.ID]
+		if !ok {
+			panic("server: no handler for catalogued API " + api.ID)
+		}
+		s.app.Add(api.Method, api.Path, s.apiHandler(api, h))
+	}
+	// Anything else under an API family: version, method or route problems, signed like
+	// every API response.
+	s.app.All("/a1/*", s.apiFallback)
+	s.app.All("/a2/*", s.apiFallback)
+	s.adminRoutes()
+	s.publicRoutes()
+}
+
+// base sets the request id (交易流水号) and safe headers on every response and turns a
+// panic anywhere below into a catalogued 500 (JR/T 0185-2020 7.1/7).
+func (s *Server) base(c *fiber.Ctx) (err error) {
+	rid := newRequestID(s.d.Clock.Now())
+	c.Locals(ridKey{}, rid)
+	c.Set("X-Request-Id", rid)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cache-Control", "no-store")
+	defer func() {
+		if p := recover(); p != nil {
+			s.d.Log.Error("panic recovered", "request_id", rid, "panic", p)
+			err = s.renderProblem(c, problem.Internal)
+		}
+	}()
+	return c.Next()
+}
+
+type ridKey struct{}
+
+func requestID(c *fiber.Ctx) string {
+	if v, ok := c.Locals(ridKey{}).(string); ok {
+		return v
+	}
+	return ""
+}
+
+// newRequestID is a sortable, unique 交易流水号: UTC time to the second, then 12 random hex digits.
+func newRequestID(now time.Time) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102150405") + strings.ToUpper(hex.EncodeToString(b[:]))
+}

@@ -1,0 +1,207 @@
+// Package sdk is the bank-provided Go SDK for partners (JR/T 0185-2020 6.1: the
+// server-side SDK wraps the bank's common access algorithms and holds no business
+// logic). It signs requests, verifies every response's integrity before handing it back
+// (9.3.3/1: stop on an integrity error), and manages TLS.
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// Config configures a client. Either AppSecret (A1, HMAC-SM3) or SignKey (A2 and A1,
+// SM2) must be set.
+type Config struct {
+	BaseURL string // e.g. https://127.0.0.1:8443
+	AppID   string
+
+	AppSecret    string // A1: the App_Secret shown once at registration
+	SecretSerial string // its serial
+
+	SignKey    *sm2.PrivateKey // SM2 request-signing key
+	SignSerial string          // its certificate serial
+
+	ClientCert *tls.Certificate // mTLS client certificate (required for A2)
+	RootCAs    *x509.CertPool   // CA that issued the bank's TLS certificate
+
+	// BankKeys are the bank's response-signing public keys by serial. Several may be
+	// valid during a key rotation.
+	BankKeys map[string]*ecdsa.PublicKey
+
+	Timeout    time.Duration
+	HTTPClient *http.Client // optional; built from the TLS settings when nil
+	Now        func() time.Time
+}
+
+// Client calls the bank.
+type Client struct {
+	cfg    Config
+	macKey []byte
+	http   *http.Client
+}
+
+// New checks the configuration and builds a client.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" || cfg.AppID == "" {
+		return nil, errors.New("sdk: BaseURL and AppID are required")
+	}
+	if cfg.AppSecret == "" && cfg.SignKey == nil {
+		return nil, errors.New("sdk: set AppSecret (A1) or SignKey (A2)")
+	}
+	if len(cfg.BankKeys) == 0 {
+		return nil, errors.New("sdk: BankKeys is required: responses are verified before use")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	if cfg.AppSecret != "" {
+		c.macKey = protocol.DeriveMACKey(cfg.AppSecret, cfg.AppID)
+	}
+	if c.http == nil {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
+		if cfg.ClientCert != nil {
+			tc.Certificates = []tls.Certificate{*cfg.ClientCert}
+		}
+		c.http = &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
+			TLSClientConfig: tc, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: false,
+		}}
+	}
+	return c, nil
+}
+
+// Response is a verified response.
+type Response struct {
+	Status    int
+	Header    http.Header
+	Body      []byte
+	RequestID string
+	UAPIID    string
+	Integrity Integrity
+}
+
+// Integrity says how the response's integrity was checked.
+type Integrity struct {
+	Serial            string `json:"serial"`
+	SignatureVerified bool   `json:"signature_verified"`
+	MACChecked        bool   `json:"mac_checked"`
+	MACVerified       bool   `json:"mac_verified"`
+	StringToVerify    string `json:"-"`
+}
+
+// ErrIntegrity is returned (with the response, for diagnosis) when a response's
+// signature is missing, unknown or does not verify. Do not act on such a response.
+var ErrIntegrity = errors.New("sdk: response integrity check failed")
+
+// Scheme reports which Authorization scheme the client uses for a path: SM2 for /a2
+// (and whenever no App_Secret is configured), HMAC-SM3 otherwise.
+func (c *Client) Scheme(path string) string {
+	if strings.HasPrefix(path, "/a2/") || c.macKey == nil {
+		return protocol.SchemeSM2
+	}
+	return protocol.SchemeHMAC
+}
+
+// Authorization builds the Authorization header for a request.
+func (c *Client) Authorization(method, pathWithQuery string, body []byte) (string, error) {
+	ts := protocol.Timestamp(c.cfg.Now())
+	nonce := protocol.NewNonce()
+	sts := protocol.StringToSign(method, pathWithQuery, ts, nonce, body)
+	cr := protocol.Credentials{AppID: c.cfg.AppID, Timestamp: ts, Nonce: nonce}
+	if c.Scheme(pathWithQuery) == protocol.SchemeHMAC {
+		cr.Scheme, cr.Serial, cr.Signature = protocol.SchemeHMAC, c.cfg.SecretSerial, protocol.MACBase64(c.macKey, sts)
+		return cr.String(), nil
+	}
+	if c.cfg.SignKey == nil {
+		return "", errors.New("sdk: A2 APIs need SignKey")
+	}
+	sig, err := protocol.SignSM2(c.cfg.SignKey, sts)
+	if err != nil {
+		return "", err
+	}
+	cr.Scheme, cr.Serial, cr.Signature = protocol.SchemeSM2, c.cfg.SignSerial, sig
+	return cr.String(), nil
+}
+
+// Do sends a signed request and verifies the response. On an integrity failure it
+// returns the response together with ErrIntegrity.
+func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*Response, error) {
+	auth, err := c.Authorization(method, pathWithQuery, body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.cfg.BaseURL, "/")+pathWithQuery, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Authorization", auth)
+	if len(body) > 0 && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
+		RequestID: resp.Header.Get(protocol.HeaderRequestID), UAPIID: resp.Header.Get(protocol.HeaderUAPIID)}
+	if err := c.verify(out); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// verify checks the bank's SM2 signature (and the A1 MAC when present).
+func (c *Client) verify(r *Response) error {
+	ts, nonce := r.Header.Get(protocol.HeaderTimestamp), r.Header.Get(protocol.HeaderNonce)
+	sig, serial := r.Header.Get(protocol.HeaderSignature), r.Header.Get(protocol.HeaderSerial)
+	r.Integrity.Serial = serial
+	if ts == "" || nonce == "" || sig == "" || serial == "" {
+		return fmt.Errorf("%w: response is not signed", ErrIntegrity)
+	}
+	msg := protocol.ResponseStringToSign(ts, nonce, r.Body)
+	r.Integrity.StringToVerify = string(msg)
+	pub, ok := c.cfg.BankKeys[serial]
+	if !ok {
+		return fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
+	}
+	if !protocol.VerifySM2(pub, msg, sig) {
+		return fmt.Errorf("%w: bank signature does not verify", ErrIntegrity)
+	}
+	r.Integrity.SignatureVerified = true
+	if mac := r.Header.Get(protocol.HeaderMAC); mac != "" && c.macKey != nil {
+		r.Integrity.MACChecked = true
+		r.Integrity.MACVerified = protocol.VerifyMAC(c.macKey, msg, mac)
+		if !r.Integrity.MACVerified {
+			return fmt.Errorf("%w: response MAC does not verify", ErrIntegrity)
+		}
+	}
+	return nil
+}
+
+// MACKeyHex is the derived A1 MAC key in hex (what `openssl ... -macopt hexkey:` takes).
+func (c *Client) MACKeyHex() string { return hex.EncodeToString(c.macKey) }
