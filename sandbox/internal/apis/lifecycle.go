@@ -109,4 +109,3 @@ func (l *Lifecycle) Set(ctx context.Context, apiID string, to State, sunset time
 	l.mu.Unlock()
 	return next, nil
 }
-

@@ -176,9 +176,9 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 // (JR/T 0185-2020 9.2.1 a) 1): 对应用方上传的公钥进行登记).
 func (s *Server) adminAddCredential(c *fiber.Ctx) error {
 	var body struct {
-		Kind         string `json:"kind"`
-		PEM          string `json:"pem"`
-		ValidDays    int    `json:"valid_days"` // for bare public keys
+		Kind      string `json:"kind"`
+		PEM       string `json:"pem"`
+		ValidDays int    `json:"valid_days"` // for bare public keys
 	}
 	if err := decode(c, &body); err != nil {
 		return err

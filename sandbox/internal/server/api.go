@@ -247,4 +247,3 @@ func asciiOnly(s string) string {
 		return r
 	}, s)
 }
-

@@ -23,8 +23,8 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
-	"github.com/jr0185/harness/sandbox/internal/products"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/products"
 )
 
 // AuditLog receives one record per API call (JR/T 0185-2020 7.3.3, 12.3).
