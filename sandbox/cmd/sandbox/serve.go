@@ -93,7 +93,7 @@ func printBanner(w io.Writer, cfg config.Config, b *bank.Bank) {
 		"  API base URL      " + b.URL + "          (TLS 1.2+; mode: " + cfg.Mode + ")",
 		"  API catalogue     " + b.URL + "/docs/apis",
 		"  Error catalogue   " + b.URL + "/docs/errors",
-		"  Metrics           " + b.URL + "/metrics",
+		"  Metrics           " + b.URL + "/metrics  (Bearer admin token)",
 		"  TLS CA            " + abs(b.TLSCAFile),
 		"",
 		"  Demo partner      App_ID " + b.DemoAppID,

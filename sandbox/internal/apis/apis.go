@@ -133,6 +133,9 @@ var definitions = []def{
 	{"a1.products.get", "GET", "/a1/v1/products/:code", A1, "030001", 2, "products:read",
 		"Get one financial product by code",
 		[]Param{{Name: "code", In: "path", Required: true, Doc: "Product code, e.g. DEP0001", Pattern: `^[A-Z]{3}[0-9]{4}$`}}},
+	{"a1.rates.deposit", "GET", "/a1/v1/deposit-rates", A1, "030002", 1, "rates:read",
+		"List the bank's published deposit rates by term (from the deposit products on sale)",
+		[]Param{{Name: "currency", In: "query", Doc: "ISO 4217 currency code", Pattern: `^[A-Z]{3}$`}}},
 }
 
 // New builds the catalogue for an institution code and checks every U_API_ID against annex B.

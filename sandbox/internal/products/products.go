@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/jr0185/harness/sandbox/internal/money"
@@ -88,6 +89,50 @@ func (s *Service) Get(ctx context.Context, code string) (Product, error) {
 		return Product{}, problem.ProductNotFound.WithDetail("no product %s", code)
 	}
 	return p, nil
+}
+
+// Rate is the best published annual rate for one deposit term.
+type Rate struct {
+	TermDays      int    `json:"term_days"`
+	AnnualYieldBP int    `json:"annual_yield_bp"`
+	AnnualYield   string `json:"annual_yield"`
+	Currency      string `json:"currency"`
+	Products      int    `json:"products"`
+}
+
+// DepositRates lists, per term, the best rate among deposit products on sale.
+func (s *Service) DepositRates(ctx context.Context, currency string) ([]Rate, error) {
+	if currency == "" {
+		currency = "CNY"
+	}
+	var out []Rate
+	byTerm := map[int]int{}
+	for page := 1; ; page++ {
+		items, total, err := s.store.List(ctx, Filter{Category: "deposit", Status: "on_sale", Currency: currency, Page: page, PageSize: 100})
+		if err != nil {
+			return nil, problem.Internal.Wrap(err)
+		}
+		for _, p := range items {
+			i, ok := byTerm[p.TermDays]
+			if !ok {
+				out = append(out, Rate{TermDays: p.TermDays, Currency: p.Currency})
+				i = len(out) - 1
+				byTerm[p.TermDays] = i
+			}
+			out[i].Products++
+			if p.AnnualYieldBP > out[i].AnnualYieldBP {
+				out[i].AnnualYieldBP, out[i].AnnualYield = p.AnnualYieldBP, p.AnnualYield
+			}
+		}
+		if page*100 >= total {
+			break
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].TermDays < out[b].TermDays })
+	if out == nil {
+		out = []Rate{}
+	}
+	return out, nil
 }
 
 // SQLStore implements Store.

@@ -32,6 +32,7 @@ func (s *Server) handlers() map[string]Handler {
 	return map[string]Handler{
 		"a1.products.list": s.listProducts,
 		"a1.products.get":  s.getProduct,
+		"a1.rates.deposit": s.depositRates,
 	}
 }
 
@@ -157,8 +158,10 @@ func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 // adapt copies what the gateway needs out of the fiber context.
 func adapt(c *fiber.Ctx, api *apis.API) gateway.Request {
 	r := gateway.Request{
-		Method:     c.Method(),
-		URI:        string(c.Request().RequestURI()),
+		Method: c.Method(),
+		// The request-target exactly as sent: Request().RequestURI() would rebuild it
+		// from the normalized URI ("/a/..%2fb" -> "/b") and the MAC would not match.
+		URI:        string(c.Request().Header.RequestURI()),
 		Body:       append([]byte(nil), c.Body()...),
 		TLS:        c.Context().TLSConnectionState(),
 		PathParams: map[string]string{},

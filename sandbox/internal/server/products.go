@@ -23,3 +23,9 @@ func (s *Server) getProduct(ctx context.Context, in Input) (int, any, error) {
 	p, err := s.d.Products.Get(ctx, in.PathParams["code"])
 	return 200, p, err
 }
+
+// depositRates serves a1.rates.deposit.
+func (s *Server) depositRates(ctx context.Context, in Input) (int, any, error) {
+	rates, err := s.d.Products.DepositRates(ctx, in.Query["currency"])
+	return 200, map[string]any{"rates": rates}, err
+}

@@ -45,7 +45,9 @@ func (s *Server) publicRoutes() {
 		return writeJSON(c, 200, fiber.Map{"status": "ready"})
 	})
 	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.d.Metrics.Registry, promhttp.HandlerOpts{}))
-	s.app.Get("/metrics", func(c *fiber.Ctx) error {
+	// Metrics are for the bank's monitoring platform, not for partners: they name the
+	// runtime and its version, so they sit behind the admin token (JR/T 0185-2020 7.1/7).
+	s.app.Get("/metrics", s.adminAuth, func(c *fiber.Ctx) error {
 		metrics(c.Context())
 		return nil
 	})

@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
@@ -64,6 +67,7 @@ type Deps struct {
 type Server struct {
 	d     Deps
 	app   *fiber.App
+	http  *fasthttp.Server
 	ready atomic.Bool
 }
 
@@ -84,8 +88,72 @@ func New(d Deps) *Server {
 		CaseSensitive: true,
 	})
 	s.routes()
+	// fasthttp is run here rather than by fiber so that every byte on the wire is ours:
+	// framing errors and unknown methods get catalogued problems, never the framework's
+	// own text (JR/T 0185-2020 7.1/7).
+	s.http = &fasthttp.Server{
+		Handler:                       s.guard(s.app.Handler()),
+		ErrorHandler:                  s.framingError,
+		MaxRequestBodySize:            d.BodyLimit,
+		ReadBufferSize:                8192,
+		ReadTimeout:                   15 * time.Second,
+		WriteTimeout:                  15 * time.Second,
+		IdleTimeout:                   90 * time.Second,
+		NoDefaultServerHeader:         true,
+		NoDefaultDate:                 false,
+		DisableHeaderNamesNormalizing: false,
+		CloseOnShutdown:               true,
+		Logger:                        quietLogger{},
+	}
 	return s
 }
+
+// knownMethods are the methods fiber routes; anything else is refused before routing.
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"PATCH": true, "OPTIONS": true, "CONNECT": true, "TRACE": true}
+
+func (s *Server) guard(next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if !knownMethods[string(ctx.Method())] {
+			s.renderRaw(ctx, problem.MethodNotAllowed.WithDetail("unknown HTTP method"))
+			return
+		}
+		next(ctx)
+	}
+}
+
+// framingError answers requests that could not be read as HTTP.
+func (s *Server) framingError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.As(err, &small):
+		s.renderRaw(ctx, problem.HeaderTooLarge)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.renderRaw(ctx, problem.BodyTooLarge.WithDetail("the limit is %d bytes", s.d.BodyLimit))
+	default:
+		s.renderRaw(ctx, problem.BodyInvalid.WithDetail("the request could not be read as HTTP/1.1"))
+	}
+}
+
+// renderRaw writes a problem outside fiber (framing errors, unknown methods).
+func (s *Server) renderRaw(ctx *fasthttp.RequestCtx, e *problem.Error) {
+	rid := newRequestID(s.d.Clock.Now())
+	body, _ := json.Marshal(e.Body(rid, s.d.Debug))
+	ctx.Response.Reset()
+	ctx.SetStatusCode(e.Status)
+	ctx.Response.Header.Set("X-Request-Id", rid)
+	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.Response.Header.SetContentType(problem.ContentType)
+	ctx.SetBody(body)
+	ctx.SetConnectionClose()
+}
+
+// quietLogger drops fasthttp's own log lines, which can carry client addresses and
+// parser details; our own logging records what matters.
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
 
 // App exposes the fiber app (for in-process tests and the route inventory).
 func (s *Server) App() *fiber.App { return s.app }
@@ -93,13 +161,13 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve runs on ln until it is closed.
 func (s *Server) Serve(ln net.Listener) error {
 	s.ready.Store(true)
-	return s.app.Listener(ln)
+	return s.http.Serve(ln)
 }
 
 // Shutdown stops accepting and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
-	return s.app.ShutdownWithContext(ctx)
+	return s.http.ShutdownWithContext(ctx)
 }
 
 // TLSConfig is the bank's TLS policy: TLS 1.2 or later only (JR/T 0185-2020 9.2.2/3),
