@@ -14,7 +14,7 @@ import (
 // errSilent exits non-zero after output that already explains the failure.
 var errSilent = errors.New("")
 
-func main() {
+func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "sandbox",
 		Short:         "JR/T 0185-2020 sandbox bank and conformance harness",
@@ -22,7 +22,11 @@ func main() {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), certsCmd(), callCmd(), verifyAuditCmd(), healthCmd())
-	if err := root.Execute(); err != nil {
+	return root
+}
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
 		if err != errSilent {
 			fmt.Fprintln(os.Stderr, "error:", err)
 		}

@@ -33,21 +33,21 @@ import (
 // 应用唯一标识 (AppID), 接口唯一标识 (APIID and the annex B UAPIID), 调用耗时
 // (DurationMicros), 时间戳 (Time) and 返回结果 (Result).
 type Record struct {
-	Seq            int64 // assigned by the log; ignored by Append
-	Time           time.Time
-	RequestID      string
-	AppID          string
-	APIID          string
-	UAPIID         string
-	Method         string
-	Path           string
-	Status         int
-	Result         string // ResultSuccess or ResultFailure
-	Code           string // catalogued error code, "" on success
-	DurationMicros int64
+	Seq            int64     `json:"seq"` // assigned by the log; ignored by Append
+	Time           time.Time `json:"time"`
+	RequestID      string    `json:"request_id"`
+	AppID          string    `json:"app_id,omitempty"`
+	APIID          string    `json:"api_id,omitempty"`
+	UAPIID         string    `json:"u_api_id,omitempty"`
+	Method         string    `json:"method"`
+	Path           string    `json:"path"`
+	Status         int       `json:"status"`
+	Result         string    `json:"result"`         // ResultSuccess or ResultFailure
+	Code           string    `json:"code,omitempty"` // catalogued error code, "" on success
+	DurationMicros int64     `json:"duration_us"`
 	// Excerpt is a minimal request excerpt, already masked by the caller
 	// (JR/T 0185-2020 12.3 最少够用; 7.3.3 partial masking of account numbers).
-	Excerpt string
+	Excerpt string `json:"excerpt,omitempty"`
 }
 
 // Values of Record.Result.
@@ -123,9 +123,9 @@ var (
 
 // Head is the durable end of the log.
 type Head struct {
-	Seq        int64  // last committed record, 0 for an empty log
-	Hash       string // its hash, hex
-	Checkpoint Checkpoint
+	Seq        int64      `json:"seq"`  // last committed record, 0 for an empty log
+	Hash       string     `json:"hash"` // its hash, hex
+	Checkpoint Checkpoint `json:"checkpoint"`
 }
 
 // Stats describe a Log since Open.

@@ -38,11 +38,11 @@ type VerifierLookup func(serial string) (*ecdsa.PublicKey, error)
 // Checkpoint is a signed statement that the chain up to record Seq has head
 // hash HeadHash.
 type Checkpoint struct {
-	Seq       int64
-	HeadHash  string // hex SM3
-	CreatedAt time.Time
-	KeySerial string
-	Signature []byte // DER SM2 signature
+	Seq       int64     `json:"seq"`
+	HeadHash  string    `json:"head_hash"` // hex SM3
+	CreatedAt time.Time `json:"created_at"`
+	KeySerial string    `json:"key_serial"`
+	Signature []byte    `json:"signature"` // DER SM2 signature (base64 in JSON)
 }
 
 // Message returns the bytes the checkpoint's signature covers.

@@ -305,5 +305,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if recs == nil {
 		recs = []audit.Record{}
 	}
-	return writeJSON(c, 200, fiber.Map{"records": recs})
+	// The head and its signed checkpoint are an anchor to keep outside the bank: with it,
+	// even a wholesale rollback of the log file can be detected.
+	return writeJSON(c, 200, fiber.Map{"records": recs, "head": s.d.Audit.Head()})
 }

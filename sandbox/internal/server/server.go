@@ -34,6 +34,7 @@ import (
 type AuditLog interface {
 	Append(r audit.Record)
 	Query(ctx context.Context, f audit.Filter) ([]audit.Record, error)
+	Head() audit.Head
 }
 
 // Signer signs responses with the bank's SM2 signing key.
