@@ -48,10 +48,10 @@ func Generate(seed int64, size Size) Dataset {
 
 // subSeed derives the seed of one stream (SplitMix64 finaliser over seed and stream).
 func subSeed(seed int64, stream uint64) int64 {
-	z := uint64(seed) + stream*0x9E3779B97F4A7C15
+	z := uint64(seed) + stream*0x9E3779B97F4A7C15 // #nosec G115 -- seed bits reinterpreted for the PRNG, not arithmetic
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-	return int64(z ^ (z >> 31))
+	return int64(z ^ (z >> 31)) // #nosec G115 -- seed bits reinterpreted for the PRNG, not arithmetic
 }
 
 // builder generates customers in order and keeps generated identifiers unique.

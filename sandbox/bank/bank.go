@@ -109,7 +109,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	ok := false
 	defer func() {
 		if !ok {
-			b.closeStores()
+			_ = b.closeStores()
 		}
 	}()
 	if seeded, err := seed.IfEmpty(ctx, db, cfg.Seed, fakedata.Size{Customers: cfg.Customers, Products: cfg.Products}); err != nil {
@@ -174,7 +174,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.URL = publicURL(cfg, raw.Addr())
 
 	if err := ensureDemoPartner(ctx, db, appSvc, pk, cat, b); err != nil {
-		b.ln.Close()
+		_ = b.ln.Close()
 		return nil, fmt.Errorf("demo partner: %w", err)
 	}
 

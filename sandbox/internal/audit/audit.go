@@ -456,7 +456,7 @@ func (l *Log) run() {
 		clear(batch) // drop references to excerpts
 		batch = batch[:0]
 		if l.lastSeq-l.cpSeq >= int64(l.opts.CheckpointEvery) {
-			l.checkpoint()
+			_ = l.checkpoint() // a failure is kept in Stats().CheckpointErr and logged
 		}
 	}
 	for {
@@ -487,7 +487,7 @@ func (l *Log) run() {
 			armed = false
 			commit()
 		case <-ticker.C:
-			l.checkpoint()
+			_ = l.checkpoint() // a failure is kept in Stats().CheckpointErr and logged
 		}
 	}
 }

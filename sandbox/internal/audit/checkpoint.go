@@ -91,7 +91,7 @@ var errBadSignature = errors.New("signature does not verify")
 // verifySignature checks sig over msg under pub. Everything here comes from
 // an untrusted file (or a caller's lookup), so it never panics.
 func verifySignature(pub *ecdsa.PublicKey, msg, sig []byte) (err error) {
-	if pub == nil || pub.Curve == nil || pub.X == nil || pub.Y == nil {
+	if pub == nil || pub.Curve == nil {
 		return errors.New("lookup returned no usable public key")
 	}
 	if pub.Curve.Params() != sm2.P256().Params() {

@@ -152,7 +152,7 @@ func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 		db.SetMaxOpenConns(1)
 		var version any
 		if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-			db.Close()
+			_ = db.Close()
 			return nil, err
 		}
 		return db, nil

@@ -15,7 +15,7 @@ const MaxFen = 100_000_000_000_000
 // Format renders fen as a yuan decimal string with two places ("-12.30").
 func Format(fen int64) string {
 	sign := ""
-	u := uint64(fen)
+	u := uint64(fen) // #nosec G115 -- two's-complement magnitude of a negative amount; MaxFen keeps it far from MinInt64
 	if fen < 0 {
 		sign, u = "-", uint64(-fen)
 	}

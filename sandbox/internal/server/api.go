@@ -167,14 +167,14 @@ func adapt(c *fiber.Ctx, api *apis.API) gateway.Request {
 		PathParams: map[string]string{},
 	}
 	hdr := map[string]string{}
-	c.Request().Header.VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().Header.All() {
 		key := strings.ToLower(string(k))
 		if _, dup := hdr[key]; dup {
 			hdr[key] = "\x00duplicate" // a repeated header is never trusted
-			return
+			continue
 		}
 		hdr[key] = string(v)
-	})
+	}
 	r.Header = func(name string) string {
 		v := hdr[strings.ToLower(name)]
 		if v == "\x00duplicate" {
@@ -182,9 +182,9 @@ func adapt(c *fiber.Ctx, api *apis.API) gateway.Request {
 		}
 		return v
 	}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+	for k, v := range c.Context().QueryArgs().All() {
 		r.Query = append(r.Query, [2]string{string(k), string(v)})
-	})
+	}
 	if api != nil {
 		for _, p := range api.Params {
 			if p.In == "path" {

@@ -46,11 +46,11 @@ func OpenSQLite(ctx context.Context, file string, durable bool) (*DB, error) {
 	}
 	db := &DB{DB: sdb}
 	if err := db.PingContext(ctx); err != nil {
-		sdb.Close()
+		_ = sdb.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if err := db.Migrate(ctx); err != nil {
-		sdb.Close()
+		_ = sdb.Close()
 		return nil, err
 	}
 	return db, nil
@@ -180,12 +180,12 @@ func (db *DB) Snapshot(ctx context.Context) (map[string][]string, error) {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, err
 			}
 			out[t] = append(out[t], fmt.Sprint(vals...))
 		}
-		rows.Close()
+		_ = rows.Close()
 		sort.Strings(out[t])
 	}
 	return out, nil
