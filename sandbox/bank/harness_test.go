@@ -49,6 +49,14 @@ func startBank(t *testing.T, mutate func(*bank.Config)) *testBank {
 		defer cancel()
 		_ = b.Close(ctx)
 	})
+	tb := &testBank{t: t, b: b, cfg: cfg}
+	tb.http, tb.bankKeys = startBankClient(t, b, cfg)
+	return tb
+}
+
+// startBankClient returns an HTTPS client trusting the bank's CA and its signing keys.
+func startBankClient(t *testing.T, b *bank.Bank, cfg bank.Config) (*http.Client, map[string]*ecdsa.PublicKey) {
+	t.Helper()
 	ca, err := os.ReadFile(b.TLSCAFile)
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +67,8 @@ func startBank(t *testing.T, mutate func(*bank.Config)) *testBank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBank{t: t, b: b, cfg: cfg, bankKeys: keys, http: &http.Client{Timeout: 20 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}, MaxIdleConnsPerHost: 8}}}
+	return &http.Client{Timeout: 20 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}, MaxIdleConnsPerHost: 8}}, keys
 }
 
 // admin calls the admin API and decodes the JSON answer.
