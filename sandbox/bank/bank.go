@@ -8,6 +8,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -141,7 +142,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
 	nonces := &gateway.SQLNonces{DB: db.DB}
-	gw := gateway.New(appSvc, life, nonces, alarms, clk, gateway.Options{
+	gw := gateway.New(appSvc, clientCerts{pk}, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
 	})
@@ -230,6 +231,17 @@ func (b *Bank) Routes() []string {
 		out = append(out, r.Method+" "+r.Path)
 	}
 	return out
+}
+
+// clientCerts adapts the PKI to the gateway.
+type clientCerts struct{ pk *pki.Bank }
+
+func (c clientCerts) VerifyClientCert(cert *x509.Certificate, now time.Time) error {
+	return c.pk.VerifyClientCert(cert, now)
+}
+
+func (c clientCerts) AppIDFromClientCert(cert *x509.Certificate) (string, error) {
+	return pki.AppIDFromClientCert(cert)
 }
 
 // auditAdapter logs the rare append failure instead of failing the request.

@@ -71,7 +71,7 @@ func (l *Lifecycle) Get(apiID string) Status {
 }
 
 // Set changes an API's state. Allowed: active -> deprecated -> terminated, deprecated ->
-// active (deprecation withdrawn). Deprecation needs a notice and a future sunset date
+// active (deprecation withdrawn); never active -> terminated without notice. Deprecation needs a notice and a future sunset date
 // (10.3/1: 及时评估影响并告知应用方).
 func (l *Lifecycle) Set(ctx context.Context, apiID string, to State, sunset time.Time, notice string) (Status, error) {
 	if _, ok := l.cat.ByID(apiID); !ok {
@@ -79,8 +79,8 @@ func (l *Lifecycle) Set(ctx context.Context, apiID string, to State, sunset time
 	}
 	cur := l.Get(apiID)
 	now := l.clock.Now()
-	ok := (cur.State == Active && to == Deprecated) || (cur.State == Deprecated && (to == Terminated || to == Active)) ||
-		(cur.State == Active && to == Terminated)
+	// 11/1: termination is announced first, so an API is deprecated before it is terminated.
+	ok := (cur.State == Active && to == Deprecated) || (cur.State == Deprecated && (to == Terminated || to == Active))
 	if !ok {
 		return Status{}, problem.StateConflict.WithDetail("cannot move API %s from %s to %s", apiID, cur.State, to)
 	}

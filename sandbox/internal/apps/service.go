@@ -261,10 +261,19 @@ func (s *Service) AddCredential(ctx context.Context, c Credential) error {
 	return nil
 }
 
-// RevokeCredential revokes one credential at once.
+// RevokeCredential revokes one active credential at once.
 func (s *Service) RevokeCredential(ctx context.Context, appID, serial string) error {
+	creds, err := s.store.ListCredentials(ctx, appID)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	for _, c := range creds {
+		if c.Serial == serial && c.Status != CredActive {
+			return problem.StateConflict.WithDetail("credential %s is already %s", serial, c.Status)
+		}
+	}
 	now := s.clock.Now()
-	err := s.store.SetCredentialStatus(ctx, appID, serial, CredRevoked, now, Event{AppID: appID, At: now, Action: "credential-revoked", Detail: serial})
+	err = s.store.SetCredentialStatus(ctx, appID, serial, CredRevoked, now, Event{AppID: appID, At: now, Action: "credential-revoked", Detail: serial})
 	if errors.Is(err, ErrNotFound) {
 		return problem.AdminNotFound.WithDetail("no credential %s for app %s", serial, appID)
 	}

@@ -19,9 +19,12 @@ type flowControl struct {
 	apps map[string]*appFlow
 }
 
+// appFlow is one app's state. It lives as long as the process: when the limits change
+// only the token bucket is replaced, so calls admitted earlier still release the same
+// in-flight counter.
 type appFlow struct {
-	limits   apps.Limits
-	limiter  *rate.Limiter
+	limits   atomic.Pointer[apps.Limits]
+	limiter  atomic.Pointer[rate.Limiter]
 	inflight atomic.Int64
 }
 
@@ -31,13 +34,14 @@ func (f *flowControl) get(a apps.App) *appFlow {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	af, ok := f.apps[a.ID]
-	if !ok || af.limits != a.Limits {
-		nf := &appFlow{limits: a.Limits, limiter: rate.NewLimiter(rate.Limit(a.Limits.RPS), a.Limits.Burst)}
-		if ok {
-			nf.inflight.Store(af.inflight.Load())
-		}
-		f.apps[a.ID] = nf
-		af = nf
+	if !ok {
+		af = &appFlow{}
+		f.apps[a.ID] = af
+	}
+	if l := af.limits.Load(); l == nil || *l != a.Limits {
+		limits := a.Limits
+		af.limits.Store(&limits)
+		af.limiter.Store(rate.NewLimiter(rate.Limit(a.Limits.RPS), a.Limits.Burst))
 	}
 	return af
 }
@@ -49,7 +53,7 @@ func (f *flowControl) acquire(a apps.App, now time.Time) (func(), *problem.Error
 		return nil, problem.ConcurrencyLimited.WithRetryAfter(1).
 			WithDetail("App_ID %s already has %d calls in flight (limit %d)", a.ID, n-1, a.Limits.MaxConcurrent)
 	}
-	r := af.limiter.ReserveN(now, 1)
+	r := af.limiter.Load().ReserveN(now, 1)
 	if !r.OK() || r.DelayFrom(now) > 0 {
 		delay := r.DelayFrom(now)
 		r.CancelAt(now)

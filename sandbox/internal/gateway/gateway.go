@@ -9,9 +9,11 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/apis"
@@ -37,6 +39,13 @@ type Nonces interface {
 	Use(ctx context.Context, appID, nonce string, expires time.Time) (bool, error)
 }
 
+// ClientCerts verifies mutual-TLS client certificates against the sandbox CA and reads
+// the App_ID a certificate is bound to.
+type ClientCerts interface {
+	VerifyClientCert(cert *x509.Certificate, now time.Time) error
+	AppIDFromClientCert(cert *x509.Certificate) (string, error)
+}
+
 // Alarms receives flow-control and security alarms (JR/T 0185-2020 10.1.2/1a, 1b).
 type Alarms interface {
 	Raise(kind, appID, detail string)
@@ -53,6 +62,7 @@ type Options struct {
 
 // Gateway admits or refuses API requests.
 type Gateway struct {
+	certs  ClientCerts
 	apps   AppDirectory
 	life   Lifecycles
 	nonces Nonces
@@ -64,8 +74,8 @@ type Gateway struct {
 }
 
 // New wires a gateway.
-func New(a AppDirectory, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
-	return &Gateway{apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
+func New(a AppDirectory, cc ClientCerts, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
+	return &Gateway{certs: cc, apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
 		flow: newFlowControl(), fails: newFailureTracker()}
 }
 
@@ -82,11 +92,14 @@ type Request struct {
 
 // Admission is a request the gateway let through.
 type Admission struct {
-	App     apps.App
-	API     *apis.API
-	Scheme  string
-	MACKey  []byte // for the A1 response MAC, when the request was MAC-authenticated
-	release func()
+	App    apps.App
+	API    *apis.API
+	Scheme string
+	MACKey []byte // for the A1 response MAC, when the request was MAC-authenticated
+	// CertFingerprint is the SM3 digest (hex) of the verified client certificate of an
+	// A2 call; tokens are bound to it.
+	CertFingerprint string
+	release         func()
 }
 
 // Release returns the app's concurrency slot; call it when the response is written.
@@ -146,6 +159,18 @@ func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admissi
 	}
 
 	adm := &Admission{App: app, API: api, Scheme: cred.Scheme}
+	// 7.2.1 a) 2), 9.2.1 b) 2): A2 is mutual authentication: a certificate bound to
+	// this App_ID, checked before the signature.
+	if api.Level == apis.A2 {
+		fp, perr := g.checkClientCert(app, creds, r.TLS, now)
+		if perr != nil {
+			if perr.Code == problem.ClientCertAppMismatch.Code {
+				g.alarms.Raise("cert-app-mismatch", app.ID, "certificate of another App_ID presented for "+api.ID)
+			}
+			return nil, perr
+		}
+		adm.CertFingerprint = fp
+	}
 	if perr := g.verify(app, creds, cred, r, now, adm); perr != nil {
 		if g.fails.fail(app.ID, now, g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor) {
 			g.alarms.Raise("auth-failures", app.ID, fmt.Sprintf("%d authentication failures within %s: App_ID paused for %s",
@@ -195,6 +220,52 @@ func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admissi
 	}
 	adm.release = release
 	return adm, nil
+}
+
+// checkClientCert accepts a certificate that either is registered for the app (by SM3
+// fingerprint: a partner-supplied certificate) or chains to the sandbox CA and carries
+// this App_ID. It returns the certificate's fingerprint.
+func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls.ConnectionState, now time.Time) (string, *problem.Error) {
+	if cs == nil || len(cs.PeerCertificates) == 0 {
+		return "", problem.ClientCertRequired.WithDetail("present the client certificate issued to App_ID %s in the TLS handshake", app.ID)
+	}
+	leaf := cs.PeerCertificates[0]
+	fp := protocol.SM3Hex(leaf.Raw)
+	for _, c := range creds {
+		if c.Kind != apps.KindClientCert || c.Fingerprint != fp {
+			continue
+		}
+		if !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
+		}
+		return fp, nil
+	}
+	if err := g.certs.VerifyClientCert(leaf, now); err != nil {
+		return "", problem.ClientCertInvalid.WithDetail("the client certificate is not valid for mutual TLS with this bank: %s", certReason(err))
+	}
+	bound, err := g.certs.AppIDFromClientCert(leaf)
+	if err != nil || bound != app.ID {
+		return "", problem.ClientCertAppMismatch.WithDetail("the client certificate is not bound to App_ID %s", app.ID)
+	}
+	for _, c := range creds { // a certificate the admin revoked stays refused even though it chains
+		if c.Kind == apps.KindClientCert && c.Serial == protocol.SerialHex(leaf.SerialNumber) && c.Status != apps.CredActive {
+			return "", problem.ClientCertInvalid.WithDetail("certificate %s was revoked", c.Serial)
+		}
+	}
+	return fp, nil
+}
+
+// certReason keeps verification errors to a fixed vocabulary (no library text).
+func certReason(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "expired"), strings.Contains(msg, "not yet valid"):
+		return "expired or not yet valid"
+	case strings.Contains(msg, "usage"):
+		return "not issued for client authentication"
+	default:
+		return "not issued by the sandbox CA"
+	}
 }
 
 // verify checks key serial, key validity, MAC or signature, then the timestamp window.

@@ -25,6 +25,11 @@ var (
 	TimestampOutOfWindow = define("TIMESTAMP_OUT_OF_WINDOW", 401, "7.2.2/2", "Timestamp outside the accepted window")
 	NonceReplayed        = define("NONCE_REPLAYED", 401, "7.2.2/2", "Nonce already used")
 
+	// Mutual TLS for A2 (7.2.1 a2, 9.2.1 b2).
+	ClientCertRequired    = define("CLIENT_CERT_REQUIRED", 401, "7.2.1/a2", "A2 APIs require a client certificate (mutual TLS)")
+	ClientCertInvalid     = define("CLIENT_CERT_INVALID", 401, "9.2.1/b2", "Client certificate not trusted, expired or revoked")
+	ClientCertAppMismatch = define("CLIENT_CERT_APP_MISMATCH", 403, "9.2.1/b2", "Client certificate belongs to another App_ID")
+
 	// App status and authorization (9.2.1 a2, 7.3.1, 9.3.2, 10.1.2).
 	AppPending      = define("APP_PENDING_REVIEW", 403, "9.1.1/1", "App not yet approved")
 	AppSuspended    = define("APP_SUSPENDED", 403, "9.2.1/a2", "App suspended")

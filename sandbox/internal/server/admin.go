@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,12 @@ func decode(c *fiber.Ctx, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return problem.BodyInvalid.WithDetail("request body must be a JSON object with the documented fields: %s", clipN(jsonErr(err), 120))
+	}
+	if dec.More() {
+		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"time"
 
@@ -150,7 +151,7 @@ func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 	}
 	c.Set("Deprecation", "true")
 	if !st.Sunset.IsZero() {
-		c.Set("Sunset", st.Sunset.UTC().Format(time.RFC1123))
+		c.Set("Sunset", st.Sunset.UTC().Format(http.TimeFormat))
 	}
 	c.Set("X-JR-API-Notice", asciiOnly(st.Notice))
 }
