@@ -119,6 +119,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		log.Info("seeded fake data", "seed", cfg.Seed, "customers", cfg.Customers, "products", cfg.Products)
 	}
 
+	if _, err := seed.AccountIDs(ctx, db); err != nil {
+		return nil, fmt.Errorf("account ids: %w", err)
+	}
+	if err := seed.Holdings(ctx, db, cfg.Seed); err != nil {
+		return nil, fmt.Errorf("seed holdings: %w", err)
+	}
+
 	cat, err := apis.New(cfg.InstitutionCode)
 	if err != nil {
 		return nil, err

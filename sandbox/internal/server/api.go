@@ -159,7 +159,7 @@ func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 // adapt copies what the gateway needs out of the fiber context.
 func adapt(c *fiber.Ctx, api *apis.API) gateway.Request {
 	r := gateway.Request{
-		Method: c.Method(),
+		Method: strings.Clone(c.Method()), // fiber strings view buffers it reuses
 		// The request-target exactly as sent: Request().RequestURI() would rebuild it
 		// from the normalized URI ("/a/..%2fb" -> "/b") and the MAC would not match.
 		URI:        string(c.Request().Header.RequestURI()),
