@@ -77,6 +77,9 @@ func (l *Lifecycle) Set(ctx context.Context, apiID string, to State, sunset time
 	if _, ok := l.cat.ByID(apiID); !ok {
 		return Status{}, problem.AdminNotFound.WithDetail("no API %q", apiID)
 	}
+	if to != Active && to != Deprecated && to != Terminated {
+		return Status{}, problem.ParameterInvalid.WithDetail("state must be active, deprecated or terminated")
+	}
 	cur := l.Get(apiID)
 	now := l.clock.Now()
 	// 11/1: termination is announced first, so an API is deprecated before it is terminated.

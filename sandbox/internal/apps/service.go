@@ -107,7 +107,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (App, Issued, er
 		return App{}, Issued{}, invalid("app_id must be 6 to 32 characters of A-Z and 0-9")
 	}
 	a := App{ID: id, Name: r.Name, Level: r.Level, Status: StatusPending, Scopes: dedupe(r.Scopes),
-		RedirectURIs: r.RedirectURIs, NotifyURL: r.NotifyURL, Limits: limits, CreatedAt: now, UpdatedAt: now}
+		RedirectURIs: append([]string{}, r.RedirectURIs...), NotifyURL: r.NotifyURL, Limits: limits, CreatedAt: now, UpdatedAt: now}
 	cred, issued := s.newSecret(id, a.Level, now)
 	if err := s.store.InsertApp(ctx, a, cred, Event{AppID: id, At: now, Action: "registered", Detail: "level " + string(a.Level)}); err != nil {
 		if _, getErr := s.store.GetApp(ctx, id); getErr == nil {

@@ -40,8 +40,8 @@ func scanApp(row interface{ Scan(...any) error }) (App, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
-	a.Scopes = strings.Fields(scopes)
-	a.RedirectURIs = strings.Fields(redirects)
+	a.Scopes = append([]string{}, strings.Fields(scopes)...)
+	a.RedirectURIs = append([]string{}, strings.Fields(redirects)...)
 	a.CreatedAt, a.UpdatedAt = time.Unix(0, created), time.Unix(0, updated)
 	return a, err
 }

@@ -153,7 +153,7 @@ func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 	if !st.Sunset.IsZero() {
 		c.Set("Sunset", st.Sunset.UTC().Format(http.TimeFormat))
 	}
-	c.Set("X-JR-API-Notice", asciiOnly(st.Notice))
+	c.Set("X-JR-API-Notice", headerText(st.Notice))
 }
 
 // adapt copies what the gateway needs out of the fiber context.
@@ -243,11 +243,20 @@ func orUnknown(s string) string {
 	return s
 }
 
-func asciiOnly(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return -1
+// headerText makes text safe for a header value: printable ASCII passes unchanged;
+// other bytes (a Chinese notice's UTF-8), '%' and controls are percent-encoded.
+func headerText(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '%' {
+			b.WriteByte(c)
+			continue
 		}
-		return r
-	}, s)
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }

@@ -19,6 +19,13 @@ func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
 	if e.RetryAfter > 0 {
 		c.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	if e.Status == fiber.StatusUnauthorized { // RFC 9110 11.6.1: name the schemes that would work
+		if e.Code == problem.AdminUnauthorized.Code {
+			c.Set("WWW-Authenticate", `Bearer realm="jr0185-admin"`)
+		} else {
+			c.Set("WWW-Authenticate", `JR0185-HMAC-SM3 realm="jr0185", JR0185-SM2-SM3 realm="jr0185"`)
+		}
+	}
 	c.Status(e.Status)
 	c.Set(fiber.HeaderContentType, problem.ContentType)
 	return c.Send(body)
