@@ -35,12 +35,12 @@ run: build ## Start the sandbox on its embedded defaults (PKI, data and demo par
 	./$(BIN) serve
 
 .PHONY: test
-test: deps ## Run every test (unit, integration over real TLS, openssl/curl interop)
-	$(GO) test -count=1 -timeout 12m ./...
+test: deps ## Run every test under the race detector (unit, integration over real TLS, openssl/curl interop)
+	$(GO) test -race -count=1 -timeout 12m ./...
 
-.PHONY: test-race
-test-race: deps ## Run every test with the race detector
-	$(GO) test -race -count=1 -timeout 20m ./...
+.PHONY: test-quick
+test-quick: deps ## Run every test without the race detector (faster)
+	$(GO) test -count=1 -timeout 12m ./...
 
 .PHONY: bench
 bench: deps ## Print throughput ratios measured in one run (A1 vs bare fiber)
