@@ -148,7 +148,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
-	nonces := &gateway.SQLNonces{DB: db.DB}
+	nonces, err := gateway.NewSQLNonces(ctx, db.DB)
+	if err != nil {
+		return nil, err
+	}
 	gw := gateway.New(appSvc, clientCerts{pk}, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),

@@ -8,14 +8,25 @@ import (
 
 // SQLNonces keeps used nonces in the business database, so replay protection survives
 // a restart within the timestamp window.
-type SQLNonces struct{ DB *sql.DB }
+type SQLNonces struct {
+	DB     *sql.DB
+	insert *sql.Stmt
+}
 
 var _ Nonces = (*SQLNonces)(nil)
 
+// NewSQLNonces prepares the hot-path statement once.
+func NewSQLNonces(ctx context.Context, db *sql.DB) (*SQLNonces, error) {
+	st, err := db.PrepareContext(ctx, `INSERT INTO nonces (app_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	return &SQLNonces{DB: db, insert: st}, nil
+}
+
 // Use records the nonce; false means it was already used and is still remembered.
 func (s *SQLNonces) Use(ctx context.Context, appID, nonce string, expires time.Time) (bool, error) {
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO nonces (app_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		appID, nonce, expires.UnixNano())
+	res, err := s.insert.ExecContext(ctx, appID, nonce, expires.UnixNano())
 	if err != nil {
 		return false, err
 	}
