@@ -57,3 +57,70 @@ var (
 	Internal    = define("INTERNAL_ERROR", 500, "7.1/7", "Internal error")
 	Unavailable = define("SERVICE_UNAVAILABLE", 503, "10.1.2/1c", "Service temporarily unavailable")
 )
+
+// Consent, tokens and one-time codes (A2).
+var (
+	// One-time codes: the second factor of the bank-side login and of payment
+	// confirmation (7.2.1 b) 2)).
+	OTPRequired        = define("OTP_REQUIRED", 401, "7.2.1/b2", "A one-time code is required for this step")
+	OTPInvalid         = define("OTP_INVALID", 401, "7.2.1/b2", "The one-time code is wrong")
+	OTPExpired         = define("OTP_EXPIRED", 401, "7.2.1/b2", "The one-time code has expired")
+	OTPUsed            = define("OTP_USED", 401, "7.2.1/b2", "The one-time code was already used")
+	OTPTooManyAttempts = define("OTP_TOO_MANY_ATTEMPTS", 403, "7.2.1/b2", "Too many wrong attempts; request a new one-time code")
+
+	// Bank-side login sessions (9.3.1). LOGIN_FAILED never says whether the username exists.
+	LoginFailed    = define("LOGIN_FAILED", 401, "9.3.1/1", "Username or password is wrong")
+	LoginLocked    = define("LOGIN_LOCKED", 403, "9.3.1/1", "Login paused after repeated failures")
+	SessionInvalid = define("SESSION_INVALID", 401, "9.3.1/3", "No valid login session; log in again")
+	SessionExpired = define("SESSION_EXPIRED", 401, "9.3.1/3", "The login session ended after inactivity or reached its maximum lifetime")
+
+	// Authorization requests and codes: OAuth 2.0 with PKCE (10.2.2/1: the user's own authorization).
+	RedirectURIMismatch   = define("REDIRECT_URI_MISMATCH", 400, "10.2.2/1", "redirect_uri is not one registered for this App_ID")
+	PKCERequired          = define("PKCE_REQUIRED", 400, "10.2.2/1", "PKCE code_challenge is required")
+	PKCEMethodUnsupported = define("PKCE_METHOD_UNSUPPORTED", 400, "10.2.2/1", "Only the S256 code_challenge_method is accepted")
+	PKCEVerifierInvalid   = define("PKCE_VERIFIER_INVALID", 400, "10.2.2/1", "code_verifier does not match the code_challenge")
+	AuthRequestInvalid    = define("AUTH_REQUEST_INVALID", 400, "10.2.2/1", "Authorization request unknown, expired or already decided")
+	AuthCodeInvalid       = define("AUTH_CODE_INVALID", 400, "10.2.2/1", "Authorization code unknown or issued to another App_ID")
+	AuthCodeExpired       = define("AUTH_CODE_EXPIRED", 400, "9.2.1/b3", "Authorization code expired")
+	AuthCodeUsed          = define("AUTH_CODE_USED", 400, "10.2.2/1", "Authorization code already used; the tokens issued from it are revoked")
+
+	// Tokens (9.2.1 b) 3) lifetimes, b) 4) revocation; bound to App_ID and certificate).
+	TokenInvalid        = define("TOKEN_INVALID", 401, "9.3.2/1b", "Access token missing or unknown")
+	TokenExpired        = define("TOKEN_EXPIRED", 401, "9.2.1/b3", "Access token expired")
+	TokenRevoked        = define("TOKEN_REVOKED", 401, "9.2.1/b4", "Token revoked")
+	TokenAppMismatch    = define("TOKEN_APP_MISMATCH", 403, "9.3.2/1a", "Token was issued to another App_ID")
+	TokenCertMismatch   = define("TOKEN_CERT_MISMATCH", 401, "7.2.1/a2", "Token is bound to another client certificate")
+	RefreshTokenInvalid = define("REFRESH_TOKEN_INVALID", 400, "9.2.1/b3", "Refresh token unknown, expired or issued to another App_ID")
+	RefreshTokenReused  = define("REFRESH_TOKEN_REUSED", 400, "9.2.1/b4", "Refresh token already rotated; the whole grant is revoked")
+
+	// Consents (9.3.2 权限控制).
+	ConsentExpired    = define("CONSENT_EXPIRED", 403, "9.3.2/1c", "The user's consent has expired")
+	ConsentRevoked    = define("CONSENT_REVOKED", 403, "9.3.2/2", "The consent was revoked")
+	ConsentUsed       = define("CONSENT_USED", 403, "9.3.2/1c", "The single-use consent was already used")
+	ConsentNotFound   = define("CONSENT_NOT_FOUND", 404, "9.3.2/2", "No such consent")
+	ScopeNotConsented = define("SCOPE_NOT_CONSENTED", 403, "9.3.2/1a", "The user did not consent to this scope")
+	AccountNotFound   = define("ACCOUNT_NOT_FOUND", 404, "9.3.2/1a", "No such account")
+)
+
+// Payments and ledger (A2).
+var (
+	// Idempotency keys, scoped to the App_ID: a retry is never a second payment the user
+	// did not intend (10.2.2/2).
+	IdempotencyKeyInvalid = define("IDEMPOTENCY_KEY_INVALID", 400, "7.2.2/1", "Idempotency key missing or malformed (1 to 64 of A-Z a-z 0-9 - _ . :)")
+	IdempotencyKeyReused  = define("IDEMPOTENCY_KEY_REUSED", 422, "10.2.2/2", "Idempotency key already used with a different request body")
+	IdempotencyInProgress = define("IDEMPOTENCY_IN_PROGRESS", 409, "10.2.2/2", "A request with this idempotency key is still being processed")
+
+	// Payment requests (10.2.2/2: the debit account is the consenting user's own).
+	PaymentNotFound           = define("PAYMENT_NOT_FOUND", 404, "9.3.2/1a", "No payment with this id for this app")
+	PayerAccountNotAuthorized = define("PAYER_ACCOUNT_NOT_AUTHORIZED", 403, "10.2.2/2", "The debit account is not one the consenting user holds")
+	PayeeAccountInvalid       = define("PAYEE_ACCOUNT_INVALID", 422, "7.2.2/1", "Payee account number is not valid")
+	PayeeAccountUnavailable   = define("PAYEE_ACCOUNT_UNAVAILABLE", 422, "", "The payee account cannot receive funds (closed or frozen)")
+	PayeeNameMismatch         = define("PAYEE_NAME_MISMATCH", 422, "", "Payee name does not match the holder of the payee account")
+	CurrencyUnsupported       = define("CURRENCY_UNSUPPORTED", 422, "7.2.2/1", "Currency not supported for this account")
+	LimitExceeded             = define("LIMIT_EXCEEDED", 422, "10.2.1/3", "A transaction limit would be exceeded")
+
+	// Ledger refusals, also the failure codes of payments that could not be executed.
+	InsufficientFunds = define("INSUFFICIENT_FUNDS", 422, "", "Insufficient funds in the debit account")
+	AccountFrozen     = define("ACCOUNT_FROZEN", 422, "", "The account is frozen")
+	AccountInactive   = define("ACCOUNT_INACTIVE", 422, "", "The account is not active")
+)

@@ -173,10 +173,23 @@ func splitStatements(s string) []string {
 	return out
 }
 
-// Snapshot returns a stable digest-ready dump of the business tables (everything but
-// nonces), so tests can assert that a refused request changed nothing.
+// Snapshot returns a stable dump of every business table (all but nonces and the
+// migration record), so tests can assert that a refused request changed nothing.
 func (db *DB) Snapshot(ctx context.Context) (map[string][]string, error) {
-	tables := []string{"apps", "app_credentials", "app_events", "api_states", "products", "customers", "accounts", "account_transactions", "meta"}
+	var tables []string
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('nonces', 'schema_migrations') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		tables = append(tables, n)
+	}
+	_ = rows.Close()
 	out := map[string][]string{}
 	for _, t := range tables {
 		rows, err := db.QueryContext(ctx, `SELECT * FROM `+t) //nolint:gosec // fixed table names

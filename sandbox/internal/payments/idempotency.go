@@ -1,0 +1,204 @@
+package payments
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/ledger"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// Reservation states (idempotency_keys.state).
+const (
+	keyInProgress = "in_progress" // reserved; no payment yet
+	keyExecuted   = "executed"    // payment created; response not stored yet
+	keyDone       = "done"        // response stored
+)
+
+// MaxIdempotencyKeyLen bounds an idempotency key.
+const MaxIdempotencyKeyLen = 64
+
+// ValidIdempotencyKey reports whether k is 1 to 64 characters of A-Z a-z 0-9 - _ . :
+// (a UUID qualifies).
+func ValidIdempotencyKey(k string) bool {
+	if k == "" || len(k) > MaxIdempotencyKeyLen {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// StoredResponse is the response first sent for an idempotency key, replayed verbatim.
+type StoredResponse struct {
+	Status  int
+	Headers map[string]string
+	Body    []byte
+}
+
+type outcome int
+
+const (
+	reserved outcome = iota // this request owns the key
+	inFlight                // another request owns it and is not done: 409
+	mismatch                // the key was used with another body: 422
+	replay                  // the key produced a payment: replay it
+)
+
+type reservation struct {
+	outcome   outcome
+	owner     string
+	paymentID string
+	response  *StoredResponse
+}
+
+// reserve claims (appID, key) for a request whose body hashes to hash, insert-first:
+// the unique primary key decides between concurrent requests, in any process. A
+// reservation whose lease expired (its owner crashed) is taken over.
+func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now time.Time, lease time.Duration) (reservation, error) {
+	owner := ledger.NewID("IDM")
+	for attempt := 0; attempt < 5; attempt++ {
+		res, err := s.DB.ExecContext(ctx, `INSERT INTO idempotency_keys (app_id, idem_key, request_hash, state, owner, lease_until, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (app_id, idem_key) DO NOTHING`,
+			appID, key, hash, keyInProgress, owner, now.Add(lease).UnixNano(), now.UnixNano())
+		if err != nil {
+			return reservation{}, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return reservation{}, err
+		} else if n == 1 {
+			return reservation{outcome: reserved, owner: owner}, nil
+		}
+		var r struct {
+			hash, state, owner, paymentID, headers, body string
+			lease                                        int64
+			status                                       int
+		}
+		err = s.DB.QueryRowContext(ctx, `SELECT request_hash, state, owner, lease_until, payment_id, response_status, response_headers, response_body
+			FROM idempotency_keys WHERE app_id = $1 AND idem_key = $2`, appID, key).
+			Scan(&r.hash, &r.state, &r.owner, &r.lease, &r.paymentID, &r.status, &r.headers, &r.body)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // released meanwhile: try to insert again
+		}
+		if err != nil {
+			return reservation{}, err
+		}
+		live := r.lease > now.UnixNano()
+		switch {
+		case r.hash != hash:
+			return reservation{outcome: mismatch}, nil
+		case r.state == keyDone:
+			resp, err := decodeResponse(r.status, r.headers, r.body)
+			return reservation{outcome: replay, paymentID: r.paymentID, response: resp}, err
+		case live:
+			return reservation{outcome: inFlight}, nil
+		case r.state == keyExecuted:
+			// The first request created the payment but never stored its response
+			// (crashed while answering): replay the payment without stored bytes.
+			return reservation{outcome: replay, paymentID: r.paymentID}, nil
+		}
+		// An expired in_progress reservation: take it over, unless someone else did.
+		res, err = s.DB.ExecContext(ctx, `UPDATE idempotency_keys SET owner = $1, lease_until = $2, updated_at = $3
+			WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
+			owner, now.Add(lease).UnixNano(), now.UnixNano(), appID, key, r.owner, keyInProgress)
+		if err != nil {
+			return reservation{}, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return reservation{}, err
+		} else if n == 1 {
+			return reservation{outcome: reserved, owner: owner}, nil
+		}
+	}
+	return reservation{outcome: inFlight}, nil
+}
+
+// release gives up a reservation that created nothing (the request was refused).
+func (s *SQLStore) release(ctx context.Context, appID, key, owner string) error {
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE app_id = $1 AND idem_key = $2 AND owner = $3 AND state = $4`,
+		appID, key, owner, keyInProgress)
+	return err
+}
+
+// errLostReservation: the lease expired and another request took the key over.
+var errLostReservation = errors.New("idempotency reservation lost")
+
+// complete marks the reservation executed in tx, the transaction that creates the
+// payment, so the payment and the key's state commit together.
+func complete(ctx context.Context, tx *sql.Tx, appID, key, owner, paymentID string, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, payment_id = $2, updated_at = $3
+		WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
+		keyExecuted, paymentID, now.UnixNano(), appID, key, owner, keyInProgress)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errLostReservation
+	}
+	return nil
+}
+
+// StoreResponse records the response sent for the request that created the payment of
+// (appID, key), so that replays are byte-identical. The first call wins; later calls,
+// and calls for a key that created nothing (the request was refused), do nothing.
+// Until it is called (or the lease expires), duplicates get 409 IDEMPOTENCY_IN_PROGRESS.
+func (s *Service) StoreResponse(ctx context.Context, appID, key string, status int, headers map[string]string, body []byte) error {
+	if status < 100 || status > 599 {
+		return problem.Internal.Wrap(errors.New("payments: StoreResponse with an invalid HTTP status"))
+	}
+	h, err := json.Marshal(headers) // map keys are sorted: deterministic
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	_, err = s.store.DB.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
+		WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
+		keyDone, status, string(h), base64.StdEncoding.EncodeToString(body), s.clock.Now().UnixNano(), appID, key, keyExecuted)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return nil
+}
+
+// LookupResponse returns the stored response for (appID, key), if there is one.
+func (s *Service) LookupResponse(ctx context.Context, appID, key string) (*StoredResponse, bool, error) {
+	var status int
+	var headers, body string
+	err := s.store.DB.QueryRowContext(ctx, `SELECT response_status, response_headers, response_body FROM idempotency_keys
+		WHERE app_id = $1 AND idem_key = $2 AND state = $3`, appID, key, keyDone).Scan(&status, &headers, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, problem.Internal.Wrap(err)
+	}
+	r, err := decodeResponse(status, headers, body)
+	if err != nil {
+		return nil, false, problem.Internal.Wrap(err)
+	}
+	return r, true, nil
+}
+
+func decodeResponse(status int, headers, body string) (*StoredResponse, error) {
+	r := &StoredResponse{Status: status, Headers: map[string]string{}}
+	if headers != "" {
+		if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
+			return nil, err
+		}
+	}
+	b, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = b
+	return r, nil
+}

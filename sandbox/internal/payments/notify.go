@@ -1,0 +1,137 @@
+package payments
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/ledger"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// Notification is one outbox row: tell App_ID that a payment reached Status
+// (JR/T 0185-2020 10.2.3/4: the decision is reported to the partner).
+type Notification struct {
+	ID            string
+	PaymentID     string
+	AppID         string
+	Status        Status
+	Attempts      int
+	NextAttemptAt time.Time
+	DeliveredAt   time.Time // zero until delivered
+	LastError     string
+	CreatedAt     time.Time
+}
+
+// Delivery retry policy.
+const (
+	// MaxNotificationAttempts: after this many failed deliveries a notification is no
+	// longer due (the partner can still query the payment).
+	MaxNotificationAttempts = 12
+	// DueBatch bounds one DueNotifications answer.
+	DueBatch = 100
+
+	backoffBase = 15 * time.Second
+	backoffMax  = time.Hour
+)
+
+// Backoff is the wait after the n-th failed delivery (n >= 1): 15 s doubling each time,
+// at most an hour (15 s, 30 s, 1 min, 2 min, ... 1 h).
+func Backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := backoffBase
+	for i := 1; i < n && d < backoffMax; i++ {
+		d *= 2
+	}
+	if d > backoffMax {
+		d = backoffMax
+	}
+	return d
+}
+
+// enqueue writes the outbox row in tx, the transaction that sets the final status.
+func enqueue(ctx context.Context, tx *sql.Tx, p Payment, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, 0, $5, $5)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), now.UnixNano())
+	return err
+}
+
+// DueNotifications returns up to DueBatch undelivered notifications due at now, oldest
+// first, that have not exhausted their attempts.
+func (s *Service) DueNotifications(ctx context.Context, now time.Time) ([]Notification, error) {
+	rows, err := s.store.DB.QueryContext(ctx, `SELECT notification_id, payment_id, app_id, status, attempts, next_attempt_at, delivered_at, last_error, created_at
+		FROM payment_notifications WHERE delivered_at = 0 AND next_attempt_at <= $1 AND attempts < $2
+		ORDER BY next_attempt_at, notification_id LIMIT $3`, now.UnixNano(), MaxNotificationAttempts, DueBatch)
+	if err != nil {
+		return nil, problem.Internal.Wrap(err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var next, delivered, created int64
+		if err := rows.Scan(&n.ID, &n.PaymentID, &n.AppID, &n.Status, &n.Attempts, &next, &delivered, &n.LastError, &created); err != nil {
+			return nil, problem.Internal.Wrap(err)
+		}
+		n.NextAttemptAt, n.CreatedAt = time.Unix(0, next), time.Unix(0, created)
+		if delivered != 0 {
+			n.DeliveredAt = time.Unix(0, delivered)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, problem.Internal.Wrap(err)
+	}
+	return out, nil
+}
+
+// MarkDelivered records a successful delivery. Marking a delivered one again is a no-op.
+func (s *Service) MarkDelivered(ctx context.Context, id string) error {
+	res, err := s.store.DB.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
+		s.clock.Now().UnixNano(), id)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.notificationExists(ctx, id)
+	}
+	return nil
+}
+
+// MarkFailed records a failed delivery (reason is kept for the inspector; no personal
+// information in it, please) and schedules the next attempt with exponential backoff.
+// It returns when the notification is next due.
+func (s *Service) MarkFailed(ctx context.Context, id, reason string) (time.Time, error) {
+	now := s.clock.Now()
+	var attempts int
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT attempts FROM payment_notifications WHERE notification_id = $1 AND delivered_at = 0`, id).Scan(&attempts); err != nil {
+			return err
+		}
+		attempts++
+		_, err := tx.ExecContext(ctx, `UPDATE payment_notifications SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE notification_id = $4`,
+			attempts, now.Add(Backoff(attempts)).UnixNano(), clipText(reason, 200), id)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, problem.AdminNotFound.WithDetail("no undelivered notification %q", clipText(id, 40))
+	}
+	if err != nil {
+		return time.Time{}, problem.Internal.Wrap(err)
+	}
+	return now.Add(Backoff(attempts)), nil
+}
+
+func (s *Service) notificationExists(ctx context.Context, id string) error {
+	var n int
+	if err := s.store.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_notifications WHERE notification_id = $1`, id).Scan(&n); err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if n == 0 {
+		return problem.AdminNotFound.WithDetail("no notification %q", clipText(id, 40))
+	}
+	return nil
+}

@@ -1,0 +1,746 @@
+package payments
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/ledger"
+	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/pii"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// Status is a payment's state.
+type Status string
+
+// Statuses (see the package documentation for the transitions).
+const (
+	StatusPendingConfirmation Status = "pending_confirmation"
+	StatusRiskReview          Status = "risk_review"
+	StatusProcessing          Status = "processing"
+	StatusSucceeded           Status = "succeeded"
+	StatusFailed              Status = "failed"
+	StatusRejected            Status = "rejected"
+	StatusCancelled           Status = "cancelled"
+)
+
+// Final reports whether no further transition is possible.
+func (s Status) Final() bool {
+	return s == StatusSucceeded || s == StatusFailed || s == StatusRejected || s == StatusCancelled
+}
+
+// Payment is a payment as the bank keeps it. It carries full account numbers and fen:
+// the HTTP layer renders its own view (masked or encrypted accounts, decimal amounts;
+// JR/T 0185-2020 7.2.2/3b) and leaves out the review fields.
+type Payment struct {
+	ID             string
+	AppID          string
+	IdempotencyKey string
+	ConsentID      string
+	CustomerID     string
+	PayerAccount   string
+	PayeeAccount   string
+	PayeeName      string
+	PayeeExternal  bool // outside the bank: credited to BANK-EXTERNAL-CLEARING
+	AmountFen      int64
+	Currency       string
+	Memo           string
+	Status         Status
+	FailureCode    string // catalogue code when failed
+	FailureDetail  string
+	RiskReason     string // why it was held for review (internal)
+	ReviewedBy     string
+	ReviewNote     string
+	PostingID      string // the ledger posting, when succeeded
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	FinishedAt     time.Time // zero until final
+}
+
+// Failure returns the catalogued error a failed payment failed with, or nil.
+func (p Payment) Failure() *problem.Error {
+	if p.Status != StatusFailed {
+		return nil
+	}
+	e, ok := problem.Lookup(p.FailureCode)
+	if !ok {
+		return problem.Internal
+	}
+	if p.FailureDetail != "" {
+		return e.WithDetail("%s", p.FailureDetail)
+	}
+	return e
+}
+
+// Alarms receives risk alarms (JR/T 0185-2020 10.2.3/1, 10.2.3/3: 及时预警). Details
+// carry masked account numbers only.
+type Alarms interface {
+	Raise(kind, appID, detail string)
+}
+
+// Alarm kinds.
+const (
+	AlarmRiskReview    = "payment_risk_review"
+	AlarmLimitExceeded = "payment_limit_exceeded"
+)
+
+type noAlarms struct{}
+
+func (noAlarms) Raise(string, string, string) {}
+
+var _ Alarms = noAlarms{}
+
+// Options configure the service. Zero values take the defaults; a negative limit
+// means no limit.
+type Options struct {
+	// RiskReviewFen: payments of this amount or more are held for review
+	// (10.2.3/3). Default 5,000,000 fen (50,000.00 yuan); negative: no threshold.
+	RiskReviewFen int64
+	// AppDailyLimitFen: total per App_ID per day (10.2.1/3). Default 100,000,000.00 yuan.
+	AppDailyLimitFen int64
+	// UserDailyLimitFen: total per customer per day, over all apps and accounts.
+	// Default 2,000,000.00 yuan.
+	UserDailyLimitFen int64
+	// IdempotencyLease: how long a reservation blocks duplicates before it is taken
+	// to be abandoned by a crashed process. Default 30 s.
+	IdempotencyLease time.Duration
+	// Location of the calendar day for daily limits. Default China Standard Time.
+	Location *time.Location
+	// DisableMagic turns the magic test values off.
+	DisableMagic bool
+	// Alarms receives risk alarms. Default: none.
+	Alarms Alarms
+}
+
+// Defaults.
+const (
+	DefaultRiskReviewFen     int64 = 5_000_000
+	DefaultAppDailyLimitFen  int64 = 10_000_000_000
+	DefaultUserDailyLimitFen int64 = 200_000_000
+	DefaultIdempotencyLease        = 30 * time.Second
+)
+
+// Service runs payments.
+type Service struct {
+	store *SQLStore
+	clock clock.Clock
+	opts  Options
+}
+
+// NewService wires a service.
+func NewService(st *SQLStore, c clock.Clock, opts Options) *Service {
+	if opts.RiskReviewFen == 0 {
+		opts.RiskReviewFen = DefaultRiskReviewFen
+	}
+	if opts.AppDailyLimitFen == 0 {
+		opts.AppDailyLimitFen = DefaultAppDailyLimitFen
+	}
+	if opts.UserDailyLimitFen == 0 {
+		opts.UserDailyLimitFen = DefaultUserDailyLimitFen
+	}
+	if opts.IdempotencyLease <= 0 {
+		opts.IdempotencyLease = DefaultIdempotencyLease
+	}
+	if opts.Location == nil {
+		opts.Location = time.FixedZone("CST", 8*3600)
+	}
+	if opts.Alarms == nil {
+		opts.Alarms = noAlarms{}
+	}
+	return &Service{store: st, clock: c, opts: opts}
+}
+
+// CreateRequest is a partner's payment request, decoded and decrypted by the HTTP
+// layer. CustomerID is the consenting user, supplied by the consent layer.
+type CreateRequest struct {
+	AppID          string
+	IdempotencyKey string
+	ConsentID      string
+	CustomerID     string
+	PayerAccount   string
+	PayeeAccount   string
+	PayeeName      string
+	AmountFen      int64
+	Currency       string // "" means CNY
+	Memo           string
+	RequestHash    string // SM3 of the canonical request body, computed by the caller
+}
+
+// Result is what Create returns. Replayed is true when the idempotency key had already
+// produced Payment (in its current state); Response is then the response stored for
+// it with StoreResponse, or nil if none was stored (its first request crashed while
+// answering).
+type Result struct {
+	Payment  Payment
+	Replayed bool
+	Response *StoredResponse
+}
+
+// Limits on free text.
+const (
+	maxNameBytes = 100
+	maxMemoBytes = 140
+)
+
+// Create validates a payment request and records it pending the payer's confirmation.
+// It is idempotent per (AppID, IdempotencyKey); see the package documentation.
+func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
+	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
+		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
+	}
+	if !ValidIdempotencyKey(r.IdempotencyKey) {
+		return Result{}, problem.IdempotencyKeyInvalid
+	}
+	now := s.clock.Now()
+	res, err := s.store.reserve(ctx, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease)
+	if err != nil {
+		return Result{}, problem.Internal.Wrap(err)
+	}
+	switch res.outcome {
+	case mismatch:
+		return Result{}, problem.IdempotencyKeyReused.WithDetail("idempotency key %q was first used with a different request body", r.IdempotencyKey)
+	case inFlight:
+		return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
+	case replay:
+		p, err := getPayment(ctx, s.store.DB, res.paymentID)
+		if err != nil {
+			return Result{}, problem.Internal.Wrap(err)
+		}
+		return Result{Payment: p, Replayed: true, Response: res.response}, nil
+	}
+	p, err := s.create(ctx, r, res.owner, now)
+	if err != nil {
+		if errors.Is(err, errLostReservation) {
+			return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
+		}
+		// Refused: nothing was created, so the key is free again.
+		if relErr := s.store.release(ctx, r.AppID, r.IdempotencyKey, res.owner); relErr != nil {
+			return Result{}, problem.Internal.Wrap(relErr)
+		}
+		return Result{}, problem.From(err)
+	}
+	return Result{Payment: p}, nil
+}
+
+func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (Payment, error) {
+	p, err := checkShape(r)
+	if err != nil {
+		return Payment{}, err
+	}
+	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
+	err = s.store.tx(ctx, func(tx *sql.Tx) error {
+		payer, err := s.checkAccounts(ctx, tx, &p)
+		if err != nil {
+			return err
+		}
+		if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
+			return err
+		}
+		// The key first: a request whose reservation was taken over stops here.
+		if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
+			return err
+		}
+		return insertPayment(ctx, tx, p)
+	})
+	return p, err
+}
+
+// checkShape checks what needs no database: amount, currency and free text
+// (JR/T 0185-2020 7.2.2/1: 参数格式).
+func checkShape(r CreateRequest) (Payment, error) {
+	p := Payment{AppID: r.AppID, IdempotencyKey: r.IdempotencyKey, ConsentID: r.ConsentID, CustomerID: r.CustomerID,
+		PayerAccount: r.PayerAccount, PayeeAccount: r.PayeeAccount, PayeeName: strings.TrimSpace(r.PayeeName),
+		AmountFen: r.AmountFen, Currency: r.Currency, Memo: strings.TrimSpace(r.Memo)}
+	if p.AmountFen <= 0 || p.AmountFen > money.MaxFen {
+		return p, problem.ParameterInvalid.WithDetail("amount must be more than 0.00 and at most %s yuan", money.Format(money.MaxFen))
+	}
+	if p.Currency == "" {
+		p.Currency = ledger.CurrencyCNY
+	}
+	if p.Currency != ledger.CurrencyCNY {
+		return p, problem.CurrencyUnsupported.WithDetail("only CNY is supported")
+	}
+	if p.PayeeName == "" || len(p.PayeeName) > maxNameBytes || !cleanText(p.PayeeName) {
+		return p, problem.ParameterInvalid.WithDetail("payee name is required: printable text of at most %d bytes", maxNameBytes)
+	}
+	if len(p.Memo) > maxMemoBytes || !cleanText(p.Memo) {
+		return p, problem.ParameterInvalid.WithDetail("memo must be printable text of at most %d bytes", maxMemoBytes)
+	}
+	if p.CustomerID == "" || p.PayerAccount == "" || len(p.PayerAccount) > 64 {
+		return p, problem.PayerAccountNotAuthorized
+	}
+	if p.PayeeAccount == "" || len(p.PayeeAccount) > 64 {
+		return p, problem.PayeeAccountInvalid.WithDetail("payee account is required")
+	}
+	if p.PayerAccount == p.PayeeAccount {
+		return p, problem.ParameterInvalid.WithDetail("payer and payee accounts must differ")
+	}
+	return p, nil
+}
+
+// checkAccounts checks the payer (the consenting user's own, active account;
+// JR/T 0185-2020 10.2.2/2) and routes the payee: an account of this bank, or an
+// external card number that passes the Luhn check, credited to BANK-EXTERNAL-CLEARING.
+func (s *Service) checkAccounts(ctx context.Context, q querier, p *Payment) (accountInfo, error) {
+	payer, found, err := loadAccount(ctx, q, p.PayerAccount)
+	if err != nil {
+		return payer, err
+	}
+	// One answer for "no such account" and "someone else's": no existence oracle.
+	if !found || payer.Kind == ledger.KindInternal || payer.CustomerID != p.CustomerID {
+		return payer, problem.PayerAccountNotAuthorized.WithDetail("account %s is not an account of the consenting user", pii.MaskCard(p.PayerAccount))
+	}
+	if payer.Currency != p.Currency {
+		return payer, problem.CurrencyUnsupported.WithDetail("the debit account holds %s", payer.Currency)
+	}
+	if err := activeErr(payer, "debit"); err != nil {
+		return payer, err
+	}
+	payee, found, err := loadAccount(ctx, q, p.PayeeAccount)
+	if err != nil {
+		return payer, err
+	}
+	switch {
+	case found && payee.Kind == ledger.KindInternal:
+		return payer, problem.PayeeAccountInvalid.WithDetail("not a customer account")
+	case found:
+		if payee.Status != "active" {
+			return payer, problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))
+		}
+		if payee.Currency != p.Currency {
+			return payer, problem.CurrencyUnsupported.WithDetail("the payee account does not hold %s", p.Currency)
+		}
+		// 户名校验: an in-bank transfer must name the holder.
+		if payee.HolderName != p.PayeeName {
+			return payer, problem.PayeeNameMismatch.WithDetail("the payee name does not match the holder of account %s", pii.MaskCard(p.PayeeAccount))
+		}
+		p.PayeeExternal = false
+	default:
+		if !ValidExternalAccount(p.PayeeAccount) {
+			return payer, problem.PayeeAccountInvalid.WithDetail("an account outside this bank must be a 13- to 19-digit card number with a valid Luhn check digit")
+		}
+		p.PayeeExternal = true
+	}
+	return payer, nil
+}
+
+func activeErr(a accountInfo, role string) error {
+	switch a.Status {
+	case "active":
+		return nil
+	case "frozen":
+		return problem.AccountFrozen.WithDetail("the %s account %s is frozen", role, pii.MaskCard(a.No))
+	default:
+		return problem.AccountInactive.WithDetail("the %s account %s is not active", role, pii.MaskCard(a.No))
+	}
+}
+
+// checkLimits enforces the per-transaction and daily limits (JR/T 0185-2020 10.2.1/3:
+// 交易额度与风险承受能力相匹配). counted are the statuses that use up a day's limit.
+func (s *Service) checkLimits(ctx context.Context, q querier, p Payment, payer accountInfo, counted []Status) error {
+	if payer.PerTxnLimitFen > 0 && p.AmountFen > payer.PerTxnLimitFen {
+		return s.limitErr(p, "per-transaction limit of the debit account (%s)", payer.PerTxnLimitFen)
+	}
+	day := s.dayStart(p.CreatedAt)
+	checks := []struct {
+		column, value, name string
+		limit               int64
+	}{
+		{"payer_account", p.PayerAccount, "daily limit of the debit account (%s)", payer.DailyLimitFen},
+		{"app_id", p.AppID, "daily limit of the app (%s)", s.opts.AppDailyLimitFen},
+		{"customer_id", p.CustomerID, "daily limit of the user (%s)", s.opts.UserDailyLimitFen},
+	}
+	for _, c := range checks {
+		if c.limit <= 0 {
+			continue
+		}
+		used, err := usage(ctx, q, c.column, c.value, day, counted, p.ID)
+		if err != nil {
+			return err
+		}
+		if used+p.AmountFen > c.limit {
+			return s.limitErr(p, c.name+", %s already used today", c.limit, used)
+		}
+	}
+	return nil
+}
+
+func (s *Service) limitErr(p Payment, format string, amounts ...int64) error {
+	args := make([]any, len(amounts))
+	for i, a := range amounts {
+		args[i] = money.Format(a)
+	}
+	detail := "the payment of " + money.Format(p.AmountFen) + " would exceed the " + fmt.Sprintf(format, args...)
+	s.opts.Alarms.Raise(AlarmLimitExceeded, p.AppID, detail+"; account "+pii.MaskCard(p.PayerAccount))
+	return problem.LimitExceeded.WithDetail("%s", detail)
+}
+
+func (s *Service) dayStart(t time.Time) time.Time {
+	t = t.In(s.opts.Location)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.opts.Location)
+}
+
+// Get returns one of appID's payments; another app's payment is not found
+// (JR/T 0185-2020 9.3.2/1a).
+func (s *Service) Get(ctx context.Context, appID, paymentID string) (Payment, error) {
+	p, err := getPayment(ctx, s.store.DB, paymentID)
+	if errors.Is(err, errNotFound) || (err == nil && p.AppID != appID) {
+		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q for this app", clipText(paymentID, 40))
+	}
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	return p, nil
+}
+
+// GetByKey returns the payment appID created with an idempotency key.
+func (s *Service) GetByKey(ctx context.Context, appID, key string) (Payment, error) {
+	p, err := paymentByKey(ctx, s.store.DB, appID, key)
+	if errors.Is(err, errNotFound) {
+		return Payment{}, problem.PaymentNotFound.WithDetail("no payment for this idempotency key")
+	}
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	return p, nil
+}
+
+// Confirm is called by the consent/OTP layer once the payer has confirmed the payment
+// at the bank with a one-time code (JR/T 0185-2020 10.2.2/2, 7.2.1 b) 2)). A large or
+// flagged payment is then held for review (10.2.3/3); any other executes at once.
+func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Payment, error) {
+	now := s.clock.Now()
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+			return err
+		}
+		if p.CustomerID != customerID {
+			return errNotFound
+		}
+		if p.Status != StatusPendingConfirmation {
+			return problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
+		}
+		next, set := StatusProcessing, map[string]any{}
+		if reason := s.riskReason(p); reason != "" {
+			next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
+		}
+		ok, err := transition(ctx, tx, p.ID, StatusPendingConfirmation, next, now, set)
+		if err == nil && !ok {
+			err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
+		}
+		p.Status, p.UpdatedAt = next, now
+		return err
+	})
+	if errors.Is(err, errNotFound) {
+		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q for this user", clipText(paymentID, 40))
+	}
+	if err != nil {
+		return Payment{}, problem.From(err)
+	}
+	if p.Status == StatusRiskReview {
+		s.opts.Alarms.Raise(AlarmRiskReview, p.AppID, fmt.Sprintf("payment %s of %s from %s held for review: %s",
+			p.ID, money.Format(p.AmountFen), pii.MaskCard(p.PayerAccount), p.RiskReason))
+		return p, nil
+	}
+	return s.settle(ctx, p.ID)
+}
+
+// riskReason says why a confirmed payment must be reviewed, or "" (10.2.3/3).
+func (s *Service) riskReason(p Payment) string {
+	if r := s.magicRisk(p); r != "" {
+		return r
+	}
+	if s.opts.RiskReviewFen > 0 && p.AmountFen >= s.opts.RiskReviewFen {
+		return "large amount: " + money.Format(p.AmountFen) + " is at or above the review threshold " + money.Format(s.opts.RiskReviewFen)
+	}
+	return ""
+}
+
+// Approve releases a payment held for review for execution (JR/T 0185-2020 10.2.3/4).
+func (s *Service) Approve(ctx context.Context, paymentID, reviewer, note string) (Payment, error) {
+	if strings.TrimSpace(reviewer) == "" {
+		return Payment{}, problem.ParameterInvalid.WithDetail("the reviewer is required")
+	}
+	now := s.clock.Now()
+	ok, err := transition(ctx, s.store.DB, paymentID, StatusRiskReview, StatusProcessing, now,
+		map[string]any{"reviewed_by": clipText(reviewer, 100), "review_note": clipText(note, 500)})
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	if !ok {
+		return Payment{}, s.notInStatus(ctx, paymentID, StatusRiskReview)
+	}
+	return s.settle(ctx, paymentID)
+}
+
+// Reject ends a payment held for review without moving money (JR/T 0185-2020 10.2.3/4).
+func (s *Service) Reject(ctx context.Context, paymentID, reviewer, reason string) (Payment, error) {
+	if strings.TrimSpace(reviewer) == "" {
+		return Payment{}, problem.ParameterInvalid.WithDetail("the reviewer is required")
+	}
+	return s.finish(ctx, paymentID, "", StatusRiskReview, StatusRejected, map[string]any{
+		"reviewed_by": clipText(reviewer, 100), "review_note": clipText(reason, 500)})
+}
+
+// Cancel withdraws one of appID's payments that still awaits the payer's confirmation.
+func (s *Service) Cancel(ctx context.Context, appID, paymentID string) (Payment, error) {
+	return s.finish(ctx, paymentID, appID, StatusPendingConfirmation, StatusCancelled, map[string]any{})
+}
+
+// finish moves a payment from one status to a final one without money, with its
+// notification, in one transaction. appID, when set, must own the payment.
+func (s *Service) finish(ctx context.Context, paymentID, appID string, from, to Status, set map[string]any) (Payment, error) {
+	now := s.clock.Now()
+	set["finished_at"] = now.UnixNano()
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+			return err
+		}
+		if appID != "" && p.AppID != appID {
+			return errNotFound
+		}
+		ok, err := transition(ctx, tx, paymentID, from, to, now, set)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return problem.StateConflict.WithDetail("the payment is %s, not %s", p.Status, from)
+		}
+		p, err = getPayment(ctx, tx, paymentID)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, p, now)
+	})
+	if errors.Is(err, errNotFound) {
+		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
+	}
+	if err != nil {
+		return Payment{}, problem.From(err)
+	}
+	return p, nil
+}
+
+func (s *Service) notInStatus(ctx context.Context, paymentID string, want Status) error {
+	p, err := getPayment(ctx, s.store.DB, paymentID)
+	if errors.Is(err, errNotFound) {
+		return problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
+	}
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return problem.StateConflict.WithDetail("the payment is %s, not %s", p.Status, want)
+}
+
+// ForReview lists the payments held for review, oldest first (at most 500).
+func (s *Service) ForReview(ctx context.Context) ([]Payment, error) {
+	out, err := listByStatus(ctx, s.store.DB, StatusRiskReview, 500)
+	if err != nil {
+		return nil, problem.Internal.Wrap(err)
+	}
+	return out, nil
+}
+
+// ResumeProcessing finishes payments left in processing by an interrupted process
+// (call it at start-up). It returns how many it settled.
+func (s *Service) ResumeProcessing(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ps, err := listByStatus(ctx, s.store.DB, StatusProcessing, 100)
+		if err != nil {
+			return n, problem.Internal.Wrap(err)
+		}
+		if len(ps) == 0 {
+			return n, nil
+		}
+		for _, p := range ps {
+			if _, err := s.settle(ctx, p.ID); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// failure marks a refusal that ends the payment as failed (as opposed to an internal
+// error, which leaves it in processing for ResumeProcessing).
+type failure struct{ e *problem.Error }
+
+func (f failure) Error() string { return f.e.Error() }
+
+// settle executes a payment in processing: the ledger posting, the final status and
+// the notification commit together, or nothing does (JR/T 0185-2020 6.2 A2).
+func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error) {
+	now := s.clock.Now()
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+			return err
+		}
+		if p.Status != StatusProcessing {
+			return nil // settled by someone else meanwhile
+		}
+		if f := s.magicFailure(p); f != nil {
+			return failure{f}
+		}
+		if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
+			return err
+		}
+		payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
+		}
+		if err := activeErr(payer, "debit"); err != nil {
+			return failure{problem.From(err)}
+		}
+		credit := ledger.ExternalClearingAccount
+		if !p.PayeeExternal {
+			credit = p.PayeeAccount
+			payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
+			if err != nil {
+				return err
+			}
+			if !found || payee.Status != "active" {
+				return failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
+			}
+		}
+		if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
+			return failure{problem.From(err)}
+		}
+		payerName, err := customerName(ctx, tx, p.CustomerID)
+		if err != nil {
+			return err
+		}
+		memo := p.Memo
+		if memo == "" {
+			memo = "payment " + p.ID
+		}
+		postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
+			Entries: []ledger.Entry{
+				{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
+				{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
+			}})
+		if err != nil {
+			var pe *problem.Error
+			if errors.As(err, &pe) {
+				return failure{pe}
+			}
+			return err
+		}
+		ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
+			map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("payment left processing during its own settlement")
+		}
+		p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
+		return enqueue(ctx, tx, p, now)
+	})
+	var f failure
+	if errors.As(err, &f) {
+		return s.fail(ctx, paymentID, f.e, now)
+	}
+	if errors.Is(err, errNotFound) {
+		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
+	}
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	if p.Status == StatusProcessing {
+		// Unreachable unless settled concurrently; report the current state.
+		return getPaymentOrInternal(ctx, s.store.DB, paymentID)
+	}
+	return p, nil
+}
+
+func (s *Service) fail(ctx context.Context, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
+			"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
+		if err != nil {
+			return err
+		}
+		if p, err = getPayment(ctx, tx, paymentID); err != nil || !ok {
+			return err
+		}
+		return enqueue(ctx, tx, p, now)
+	})
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	return p, nil
+}
+
+func getPaymentOrInternal(ctx context.Context, q querier, id string) (Payment, error) {
+	p, err := getPayment(ctx, q, id)
+	if err != nil {
+		return Payment{}, problem.Internal.Wrap(err)
+	}
+	return p, nil
+}
+
+// ValidExternalAccount reports whether s can be a card number at another bank: 13 to
+// 19 ASCII digits with a valid Luhn (ISO/IEC 7812-1) check digit. No separators.
+func ValidExternalAccount(s string) bool {
+	if len(s) < 13 || len(s) > 19 {
+		return false
+	}
+	sum, double := 0, false
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		d := int(c - '0')
+		if double {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters.
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// clipText shortens s to at most n bytes on a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
