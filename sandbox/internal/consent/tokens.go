@@ -1,0 +1,328 @@
+package consent
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// ExchangeCode is the token endpoint's authorization_code grant (RFC 6749 4.1.3, RFC
+// 7636 4.6). appID and certFingerprint come from the gateway's admission of the call
+// (mutual TLS, SM2 signature): the access token is bound to both. A code works once,
+// within CodeTTL, for the App_ID and redirect URI it was issued to, with the verifier of
+// its challenge; a second use revokes everything issued from it (RFC 6749 4.1.2).
+func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, redirectURI, certFingerprint string) (TokenSet, error) {
+	if certFingerprint == "" {
+		return TokenSet{}, problem.ClientCertRequired.WithDetail("the token endpoint needs the client certificate tokens are bound to")
+	}
+	if !wellFormed(code, PrefixCode) {
+		return TokenSet{}, problem.AuthCodeInvalid
+	}
+	ac, err := s.Store.GetCode(ctx, digest(code))
+	if errors.Is(err, ErrNotFound) {
+		return TokenSet{}, problem.AuthCodeInvalid
+	}
+	if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	now := s.Clock.Now()
+	switch {
+	case ac.AppID != appID: // 10.2.2/1: another App_ID cannot redeem it
+		return TokenSet{}, problem.AuthCodeInvalid
+	case !ac.UsedAt.IsZero():
+		return TokenSet{}, s.codeReused(ctx, ac, now)
+	case !now.Before(ac.ExpiresAt):
+		return TokenSet{}, problem.AuthCodeExpired.WithDetail("authorization codes are valid for %s", s.opts.CodeTTL)
+	case ac.RedirectURI != redirectURI:
+		return TokenSet{}, problem.RedirectURIMismatch.WithDetail("redirect_uri must be the one sent with the authorization request")
+	case !verifierOK(codeVerifier, ac.Challenge):
+		return TokenSet{}, problem.PKCEVerifierInvalid.WithDetail("BASE64URL(SHA-256(code_verifier)) must equal the code_challenge; the verifier is 43 to 128 unreserved characters")
+	}
+	c, err := s.consent(ctx, ac.ConsentID, now)
+	if err != nil {
+		return TokenSet{}, err
+	}
+	set, tokens, err := s.newTokens(c, appID, certFingerprint, now)
+	if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	if err := s.Store.RedeemCode(ctx, ac.Hash, now, tokens); errors.Is(err, ErrConflict) {
+		return TokenSet{}, s.codeReused(ctx, ac, now)
+	} else if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	return set, nil
+}
+
+func (s *Service) codeReused(ctx context.Context, ac AuthCode, now time.Time) error {
+	if err := s.Store.RevokeGrant(ctx, ac.ConsentID, now, ByBank, "authorization code used twice", true); err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return problem.AuthCodeUsed
+}
+
+// Refresh is the refresh_token grant (RFC 6749 6). The refresh token is rotated: the
+// new pair replaces it, and presenting a rotated token again is taken as theft — the
+// whole grant (consent and every token) is revoked. The new access token is bound to
+// the certificate of this call, so a partner can roll its certificate over.
+func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerprint string) (TokenSet, error) {
+	if certFingerprint == "" {
+		return TokenSet{}, problem.ClientCertRequired.WithDetail("the token endpoint needs the client certificate tokens are bound to")
+	}
+	if !wellFormed(refreshToken, PrefixRefreshToken) {
+		return TokenSet{}, problem.RefreshTokenInvalid
+	}
+	t, err := s.Store.GetToken(ctx, digest(refreshToken))
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != tokenRefresh) {
+		return TokenSet{}, problem.RefreshTokenInvalid
+	}
+	if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	if t.AppID != appID {
+		return TokenSet{}, problem.RefreshTokenInvalid.WithDetail("the refresh token was issued to another App_ID")
+	}
+	now := s.Clock.Now()
+	c, err := s.consent(ctx, t.ConsentID, now)
+	if err != nil {
+		return TokenSet{}, err
+	}
+	switch {
+	case !t.RotatedAt.IsZero():
+		return TokenSet{}, s.refreshReused(ctx, t, now)
+	case !t.RevokedAt.IsZero():
+		return TokenSet{}, revokedErr(t.RevokedBy)
+	case !now.Before(t.ExpiresAt):
+		return TokenSet{}, problem.RefreshTokenInvalid.WithDetail("the refresh token expired with the consent")
+	}
+	set, tokens, err := s.newTokens(c, appID, certFingerprint, now)
+	if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	if err := s.Store.RotateRefresh(ctx, t.Hash, now, tokens); errors.Is(err, ErrConflict) {
+		return TokenSet{}, s.refreshReused(ctx, t, now)
+	} else if err != nil {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
+	return set, nil
+}
+
+func (s *Service) refreshReused(ctx context.Context, t Token, now time.Time) error {
+	if err := s.Store.RevokeGrant(ctx, t.ConsentID, now, ByBank, "rotated refresh token presented again", true); err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return problem.RefreshTokenReused
+}
+
+// newTokens mints an access token (AccessTokenTTL, never beyond the consent) and, for a
+// periodic consent, a refresh token valid until the consent expires.
+func (s *Service) newTokens(c Consent, appID, certFingerprint string, now time.Time) (TokenSet, []Token, error) {
+	at, err := secret(PrefixAccessToken)
+	if err != nil {
+		return TokenSet{}, nil, err
+	}
+	exp := now.Add(s.opts.AccessTokenTTL)
+	if exp.After(c.ExpiresAt) {
+		exp = c.ExpiresAt
+	}
+	set := TokenSet{AccessToken: at, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now).Seconds()), ExpiresAt: exp,
+		Scope: joinScopes(c.Scopes), ConsentID: c.ID}
+	tokens := []Token{{Hash: digest(at), Kind: tokenAccess, ConsentID: c.ID, AppID: appID, CertFingerprint: certFingerprint,
+		CreatedAt: now, ExpiresAt: exp}}
+	if c.Kind == KindAccountInfo {
+		rt, err := secret(PrefixRefreshToken)
+		if err != nil {
+			return TokenSet{}, nil, err
+		}
+		set.RefreshToken, set.RefreshExpiresAt = rt, c.ExpiresAt
+		tokens = append(tokens, Token{Hash: digest(rt), Kind: tokenRefresh, ConsentID: c.ID, AppID: appID,
+			CertFingerprint: certFingerprint, CreatedAt: now, ExpiresAt: c.ExpiresAt})
+	}
+	return set, tokens, nil
+}
+
+// Authorize is called by the gateway for every A2 call made with a user's access token.
+// It checks, in this order: the token exists (TOKEN_INVALID), was issued to this App_ID
+// (TOKEN_APP_MISMATCH) and bound to this client certificate (TOKEN_CERT_MISMATCH; RFC
+// 8705), the consent is in force (CONSENT_REVOKED, CONSENT_USED, CONSENT_EXPIRED), the
+// token is not revoked (TOKEN_REVOKED) or expired (TOKEN_EXPIRED), requiredScope (never
+// empty: pass the API's scope) was consented (SCOPE_NOT_CONSENTED) and accountNo, unless empty, is one of the consented
+// accounts. An account outside the consent — another customer's included — is
+// ACCOUNT_NOT_FOUND, exactly as for an account that does not exist (9.3.2/1a).
+func (s *Service) Authorize(ctx context.Context, accessToken, appID, certFingerprint, requiredScope, accountNo string) (Grant, error) {
+	if !wellFormed(accessToken, PrefixAccessToken) {
+		return Grant{}, problem.TokenInvalid
+	}
+	t, err := s.Store.GetToken(ctx, digest(accessToken))
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != tokenAccess) {
+		return Grant{}, problem.TokenInvalid
+	}
+	if err != nil {
+		return Grant{}, problem.Internal.Wrap(err)
+	}
+	if t.AppID != appID {
+		return Grant{}, problem.TokenAppMismatch
+	}
+	if certFingerprint == "" || subtle.ConstantTimeCompare([]byte(t.CertFingerprint), []byte(certFingerprint)) != 1 {
+		return Grant{}, problem.TokenCertMismatch.WithDetail("present the client certificate the token was issued over")
+	}
+	now := s.Clock.Now()
+	c, err := s.consent(ctx, t.ConsentID, now)
+	if err != nil {
+		return Grant{}, err
+	}
+	switch {
+	case !t.RevokedAt.IsZero():
+		return Grant{}, revokedErr(t.RevokedBy)
+	case !now.Before(t.ExpiresAt):
+		return Grant{}, problem.TokenExpired.WithDetail("access tokens are valid for %s; use the refresh token or ask the user again", s.opts.AccessTokenTTL)
+	case requiredScope == "" || !contains(c.Scopes, requiredScope):
+		return Grant{}, problem.ScopeNotConsented.WithDetail("the user did not consent to scope %q", clip(requiredScope))
+	case accountNo != "" && !contains(c.Accounts, accountNo):
+		return Grant{}, problem.AccountNotFound
+	}
+	return Grant{ConsentID: c.ID, CustomerID: c.CustomerID, AppID: c.AppID, Kind: c.Kind, Scopes: c.Scopes, Accounts: c.Accounts,
+		ExpiresAt: c.ExpiresAt, TokenExpiresAt: t.ExpiresAt, Payment: c.Payment}, nil
+}
+
+// UseOnce consumes a single-use payment consent (9.3.2/1c: 单次有效). A second use is
+// CONSENT_USED.
+func (s *Service) UseOnce(ctx context.Context, consentID string) error {
+	now := s.Clock.Now()
+	ok, err := s.Store.UseConsent(ctx, consentID, now)
+	return s.used(ctx, consentID, now, ok, err)
+}
+
+// UseOnceTx is UseOnce inside the caller's transaction (the payment posting), so the
+// consent is consumed exactly when the payment commits. The store must be a *SQLStore.
+func (s *Service) UseOnceTx(ctx context.Context, tx *sql.Tx, consentID string) error {
+	st, ok := s.Store.(interface {
+		UseConsentTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error)
+	})
+	if !ok {
+		return problem.Internal.Wrap(errors.New("consent: store has no transactional UseConsentTx"))
+	}
+	now := s.Clock.Now()
+	used, err := st.UseConsentTx(ctx, tx, consentID, now)
+	return s.used(ctx, consentID, now, used, err)
+}
+
+func (s *Service) used(ctx context.Context, consentID string, now time.Time, ok bool, err error) error {
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if ok {
+		return nil
+	}
+	c, err := s.Store.GetConsent(ctx, consentID)
+	if errors.Is(err, ErrNotFound) {
+		return problem.ConsentNotFound
+	}
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if c.Kind != KindPayment {
+		return problem.StateConflict.WithDetail("an account_info consent is periodic, not single-use")
+	}
+	if _, perr := s.consent(ctx, consentID, now); perr != nil {
+		return perr
+	}
+	return problem.ConsentUsed // lost a race with a concurrent use
+}
+
+// RevokeToken is the partner's revocation endpoint (RFC 7009). Revoking an access token
+// ends that token; revoking a refresh token ends the grant: the consent and every
+// token under it. Unknown tokens are not an error (RFC 7009 2.2).
+func (s *Service) RevokeToken(ctx context.Context, appID, token string) error {
+	if !wellFormed(token, PrefixAccessToken) && !wellFormed(token, PrefixRefreshToken) {
+		return nil
+	}
+	t, err := s.Store.GetToken(ctx, digest(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if t.AppID != appID {
+		return problem.TokenAppMismatch
+	}
+	now := s.Clock.Now()
+	if t.Kind == tokenRefresh {
+		err = s.Store.RevokeGrant(ctx, t.ConsentID, now, ByPartner, "refresh token revoked by the partner", true)
+	} else {
+		err = s.Store.RevokeToken(ctx, t.Hash, now, ByPartner)
+	}
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return nil
+}
+
+// RevokeAllForApp is the bank cutting an app off at once (JR/T 0185-2020 9.2.1 b) 4):
+// 主动失效令牌): every access and refresh token of the App_ID is revoked. Consents stay
+// as the customers gave them (the portal still lists them and customers can withdraw
+// them); the partner needs a new authorization to get tokens again.
+func (s *Service) RevokeAllForApp(ctx context.Context, appID string) (int64, error) {
+	n, err := s.Store.RevokeAppTokens(ctx, appID, s.Clock.Now(), ByBank)
+	if err != nil {
+		return 0, problem.Internal.Wrap(err)
+	}
+	return n, nil
+}
+
+// Sweep is housekeeping: consents past their validity are marked expired, and requests,
+// codes and tokens that expired a day ago are deleted.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.Clock.Now()
+	if err := s.Store.Sweep(ctx, now, now.Add(-24*time.Hour)); err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return nil
+}
+
+// consent loads a consent that is in force.
+func (s *Service) consent(ctx context.Context, id string, now time.Time) (Consent, error) {
+	c, err := s.Store.GetConsent(ctx, id)
+	if err != nil {
+		return Consent{}, problem.Internal.Wrap(err) // tokens and codes always have a consent
+	}
+	switch c.effective(now) {
+	case StatusRevoked:
+		return Consent{}, problem.ConsentRevoked.WithDetail("the consent was revoked by the %s", revokedBy(c.RevokedBy))
+	case StatusUsed:
+		return Consent{}, problem.ConsentUsed.WithDetail("this single-use payment consent was already used")
+	case StatusExpired:
+		return Consent{}, problem.ConsentExpired.WithDetail("the consent was valid until %s; ask the user again", c.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+func revokedErr(by string) error {
+	return problem.TokenRevoked.WithDetail("the token was revoked by the %s", revokedBy(by))
+}
+
+func revokedBy(by string) string {
+	switch by {
+	case ByUser:
+		return "user"
+	case ByPartner:
+		return "partner"
+	}
+	return "bank"
+}
+
+func joinScopes(sc []string) string {
+	out := ""
+	for i, s := range sc {
+		if i > 0 {
+			out += " "
+		}
+		out += s
+	}
+	return out
+}

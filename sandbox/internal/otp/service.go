@@ -1,0 +1,189 @@
+package otp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+)
+
+// Options tune the service. Zero values take the defaults.
+type Options struct {
+	TTL         time.Duration // how long a code is valid; default 5 minutes
+	MaxAttempts int           // wrong or right, after this many the code is dead; default 5
+	Pepper      []byte        // HMAC key for stored codes; default random per process
+	InboxSize   int           // messages kept per customer on the simulated phone; default 10
+	Rand        io.Reader     // source of codes and ids; default crypto/rand
+}
+
+// Defaults.
+const (
+	DefaultTTL         = 5 * time.Minute
+	DefaultMaxAttempts = 5
+	defaultInboxSize   = 10
+)
+
+// Service issues and verifies codes. Safe for concurrent use.
+type Service struct {
+	store Store
+	clock clock.Clock
+	opts  Options
+	inbox *inbox
+}
+
+// NewService wires a service.
+func NewService(st Store, c clock.Clock, o Options) *Service {
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.InboxSize <= 0 {
+		o.InboxSize = defaultInboxSize
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if len(o.Pepper) == 0 {
+		o.Pepper = make([]byte, 32)
+		if _, err := io.ReadFull(rand.Reader, o.Pepper); err != nil {
+			panic("otp: no randomness for the pepper: " + err.Error())
+		}
+	}
+	return &Service{store: st, clock: c, opts: o, inbox: newInbox(o.InboxSize)}
+}
+
+// TTL is how long a code stays valid (shown on the pages: "valid for 5 minutes").
+func (s *Service) TTL() time.Duration { return s.opts.TTL }
+
+// Issue creates a code for customerID and purpose ("login" or "payment:<id>"),
+// superseding any earlier code for the same purpose, and "sends" it to the simulated
+// phone. The code is returned for that delivery only; callers must not log it.
+func (s *Service) Issue(ctx context.Context, customerID, purpose string) (string, error) {
+	if customerID == "" || !ValidPurpose(purpose) {
+		return "", problem.ParameterInvalid.WithDetail("one-time code purpose must be %q or %q", PurposeLogin, purposePayPfx+"<id>")
+	}
+	n, err := rand.Int(s.opts.Rand, big.NewInt(1_000_000))
+	if err != nil {
+		return "", problem.Internal.Wrap(err)
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	var idb [16]byte
+	if _, err := io.ReadFull(s.opts.Rand, idb[:]); err != nil {
+		return "", problem.Internal.Wrap(err)
+	}
+	now := s.clock.Now()
+	c := Code{ID: "otp_" + hex.EncodeToString(idb[:]), CustomerID: customerID, Purpose: purpose,
+		CreatedAt: now, ExpiresAt: now.Add(s.opts.TTL)}
+	c.MAC = s.mac(c.ID, customerID, purpose, code)
+	if err := s.store.Replace(ctx, c); err != nil {
+		return "", problem.Internal.Wrap(err)
+	}
+	s.inbox.add(Message{ID: c.ID, CustomerID: customerID, Purpose: purpose, Code: code,
+		Text: text(purpose, code, s.opts.TTL), SentAt: now, ExpiresAt: c.ExpiresAt})
+	return code, nil
+}
+
+// Verify checks code against the latest code issued for customerID and purpose. Every
+// call counts as an attempt; a right code works once.
+func (s *Service) Verify(ctx context.Context, customerID, purpose, code string) error {
+	if code == "" {
+		return problem.OTPRequired.WithDetail("enter the six-digit code sent to your phone")
+	}
+	c, err := s.store.Live(ctx, customerID, purpose)
+	if errors.Is(err, ErrNotFound) {
+		return problem.OTPInvalid.WithDetail("no code has been sent for this step; request a new one")
+	}
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	now := s.clock.Now()
+	if perr := s.state(c, now); perr != nil {
+		return perr
+	}
+	attempts, ok, err := s.store.Attempt(ctx, c.ID, s.opts.MaxAttempts)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if !ok { // used or exhausted by a concurrent call
+		if c, err = s.store.Live(ctx, customerID, purpose); err != nil {
+			return problem.OTPInvalid.WithDetail("request a new code")
+		}
+		if perr := s.state(c, now); perr != nil {
+			return perr
+		}
+		return problem.OTPTooManyAttempts
+	}
+	if !hmac.Equal([]byte(s.mac(c.ID, customerID, purpose, code)), []byte(c.MAC)) {
+		if left := s.opts.MaxAttempts - attempts; left > 0 {
+			return problem.OTPInvalid.WithDetail("the code is wrong; %d attempt(s) left", left)
+		}
+		return problem.OTPTooManyAttempts.WithDetail("%d wrong attempts: this code no longer works; request a new one", attempts)
+	}
+	used, err := s.store.Use(ctx, c.ID, now)
+	if err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	if !used {
+		return problem.OTPUsed
+	}
+	s.inbox.markUsed(customerID, c.ID)
+	return nil
+}
+
+// state refuses a code that is used, exhausted or expired.
+func (s *Service) state(c Code, now time.Time) *problem.Error {
+	switch {
+	case !c.UsedAt.IsZero():
+		return problem.OTPUsed.WithDetail("this code was already used; request a new one")
+	case c.Attempts >= s.opts.MaxAttempts:
+		return problem.OTPTooManyAttempts.WithDetail("%d wrong attempts: this code no longer works; request a new one", c.Attempts)
+	case !now.Before(c.ExpiresAt):
+		return problem.OTPExpired.WithDetail("the code expired after %s; request a new one", s.opts.TTL)
+	}
+	return nil
+}
+
+// Inbox is the simulated phone of customerID: the latest messages, newest first. It is
+// in memory only; after a restart it is empty.
+func (s *Service) Inbox(_ context.Context, customerID string) []Message {
+	out := s.inbox.list(customerID)
+	now := s.clock.Now()
+	for i := range out {
+		out[i].Expired = !now.Before(out[i].ExpiresAt)
+	}
+	return out
+}
+
+// Purge deletes codes that expired before cutoff (housekeeping).
+func (s *Service) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
+	return s.store.Purge(ctx, cutoff)
+}
+
+func (s *Service) mac(id, customerID, purpose, code string) string {
+	m := hmac.New(sm3.New, s.opts.Pepper)
+	for _, part := range []string{id, customerID, purpose, code} {
+		m.Write([]byte(part))
+		m.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func text(purpose, code string, ttl time.Duration) string {
+	what := "登录"
+	if purpose != PurposeLogin {
+		what = "支付授权确认"
+	}
+	return fmt.Sprintf("【沙箱银行】您的%s验证码为%s，%d分钟内有效，请勿泄露给他人。", what, code, int(ttl.Minutes()))
+}
