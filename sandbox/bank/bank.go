@@ -21,17 +21,21 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/fakedata"
+	"github.com/jr0185/harness/sandbox/internal/accounts"
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/config"
+	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/otp"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/products"
 	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/server"
+	"github.com/jr0185/harness/sandbox/internal/sessions"
 	"github.com/jr0185/harness/sandbox/internal/store"
 	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
@@ -119,7 +123,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		log.Info("seeded fake data", "seed", cfg.Seed, "customers", cfg.Customers, "products", cfg.Products)
 	}
 
-	if _, err := seed.AccountIDs(ctx, db); err != nil {
+	accountIDs, err := seed.AccountIDs(ctx, db)
+	if err != nil {
 		return nil, fmt.Errorf("account ids: %w", err)
 	}
 	if err := seed.Holdings(ctx, db, cfg.Seed); err != nil {
@@ -139,6 +144,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		SecretValidity: map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity},
 		KnownScopes:    cat.KnownScope,
 	})
+
+	// A2 user side: one-time codes, bank login sessions, consents and tokens.
+	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
+	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{})
+	consentStore := &consent.SQLStore{DB: db.DB}
+	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
+		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{})
+	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)
 	if err != nil {
@@ -170,6 +183,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Clock: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
 		Metrics: metrics, Alarms: alarms,
+		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
 		Signer:      server.Signer{Key: pk.SignKey, Serial: pk.SignKeySerial()},
 		BankCertPEM: pki.EncodeCertPEM(pk.SignCert.Raw), EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,

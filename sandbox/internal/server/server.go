@@ -20,14 +20,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/jr0185/harness/sandbox/internal/accounts"
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/otp"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/sessions"
 )
 
 // AuditLog receives one record per API call (JR/T 0185-2020 7.3.3, 12.3).
@@ -55,6 +59,11 @@ type Deps struct {
 	Audit       AuditLog
 	Metrics     *monitor.Metrics
 	Alarms      *monitor.Alarms
+	OTP         *otp.Service
+	Sessions    *sessions.Service
+	Consent     *consent.Service
+	Accounts    *accounts.Service
+	AccountIDs  accounts.IDs
 	Signer      Signer
 	BankCertPEM []byte // bank signing certificate, published so partners can verify
 	EncCertPEM  []byte // bank encryption certificate, published for field encryption
@@ -202,6 +211,7 @@ func (s *Server) routes() {
 	s.app.All("/a1/*", s.apiFallback)
 	s.app.All("/a2/*", s.apiFallback)
 	s.adminRoutes()
+	s.userRoutes()
 	s.publicRoutes()
 }
 
