@@ -165,7 +165,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := gateway.New(appSvc, clientCerts{pk}, life, nonces, alarms, clk, gateway.Options{
+	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
 	})

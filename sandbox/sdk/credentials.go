@@ -104,6 +104,11 @@ func LoadSM2Cert(path string) (string, *ecdsa.PublicKey, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	return ParseSM2CertPEM(b)
+}
+
+// ParseSM2CertPEM parses a PEM SM2 certificate into its wire serial and public key.
+func ParseSM2CertPEM(b []byte) (string, *ecdsa.PublicKey, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return "", nil, errors.New("no PEM block")

@@ -73,6 +73,9 @@ type API struct {
 	Summary  string  `json:"summary"`
 	Category string  `json:"service_category"` // B.3.5 first-level name
 	Params   []Param `json:"parameters"`
+	// UserToken: the call acts for a user and needs the user's access token
+	// (X-JR-Access-Token) from a consent given at the bank (9.3.2/1b).
+	UserToken bool `json:"user_token"`
 }
 
 // Family is the path prefix that selects the level ("/a1" or "/a2").
@@ -136,7 +139,35 @@ var definitions = []def{
 	{"a1.rates.deposit", "GET", "/a1/v1/deposit-rates", A1, "030002", 1, "rates:read",
 		"List the bank's published deposit rates by term (from the deposit products on sale)",
 		[]Param{{Name: "currency", In: "query", Doc: "ISO 4217 currency code", Pattern: `^[A-Z]{3}$`}}},
+
+	// A2: OAuth token service (08 technology services).
+	{"a2.oauth.token", "POST", "/a2/v1/oauth/token", A2, "080001", 1, "oauth:token",
+		"Exchange an authorization code (PKCE) or a refresh token for a certificate-bound access token", nil},
+	{"a2.oauth.revoke", "POST", "/a2/v1/oauth/revoke", A2, "080001", 2, "oauth:token",
+		"Revoke an access or refresh token", nil},
+	// A2: account information (01 account services).
+	{"a2.accounts.list", "GET", "/a2/v1/accounts", A2, "010001", 1, "accounts:read",
+		"List the accounts the user consented to share (numbers masked)", nil},
+	{"a2.accounts.get", "GET", "/a2/v1/accounts/:account_id", A2, "010001", 2, "accounts:read",
+		"Get one consented account", []Param{accountIDParam}},
+	{"a2.accounts.balance", "GET", "/a2/v1/accounts/:account_id/balance", A2, "010001", 3, "balances:read",
+		"Get the balance of a consented account", []Param{accountIDParam}},
+	{"a2.accounts.transactions", "GET", "/a2/v1/accounts/:account_id/transactions", A2, "010001", 4, "transactions:read",
+		"List the transactions of a consented account, newest first",
+		append([]Param{accountIDParam,
+			{Name: "from", In: "query", Doc: "Earliest time, RFC 3339 (inclusive)", Pattern: timePattern},
+			{Name: "to", In: "query", Doc: "Latest time, RFC 3339 (exclusive)", Pattern: timePattern},
+		}, pageParams...)},
+	{"a2.accounts.limits", "GET", "/a2/v1/accounts/:account_id/limits", A2, "010001", 5, "limits:read",
+		"Get the per-transaction and daily limits of a consented account", []Param{accountIDParam}},
+	// A2: product holdings (03 investment), returned encrypted to the partner (7.2.2/3c).
+	{"a2.holdings.list", "GET", "/a2/v1/holdings", A2, "030003", 1, "holdings:read",
+		"List the user's product holdings on consented accounts, encrypted to the partner's encryption key", nil},
 }
+
+var accountIDParam = Param{Name: "account_id", In: "path", Required: true, Doc: "Opaque account id from the account list", Pattern: `^ac_[0-9a-f]{24}$`}
+
+const timePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
 
 // New builds the catalogue for an institution code and checks every U_API_ID against annex B.
 func New(institution string) (*Catalogue, error) {
@@ -165,7 +196,8 @@ func New(institution string) (*Catalogue, error) {
 		}
 		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: u.String(), Method: d.method, Path: d.path,
 			Version: strings.Split(d.path, "/")[2], Level: d.level, Scope: d.scope, Summary: d.summary,
-			Category: categoryNames[d.category[:2]], Params: params})
+			Category: categoryNames[d.category[:2]], Params: params,
+			UserToken: d.level == A2 && !strings.HasPrefix(d.id, "a2.oauth.")})
 	}
 	for i := range c.APIs {
 		c.byID[c.APIs[i].ID] = &c.APIs[i]

@@ -19,6 +19,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -46,6 +47,15 @@ type ClientCerts interface {
 	AppIDFromClientCert(cert *x509.Certificate) (string, error)
 }
 
+// Tokens checks a user's access token for an A2 call (implemented by consent.Service).
+type Tokens interface {
+	Authorize(ctx context.Context, accessToken, appID, certFingerprint, requiredScope, accountNo string) (consent.Grant, error)
+}
+
+// HeaderAccessToken carries the user's access token on A2 calls; Authorization carries
+// the request signature.
+const HeaderAccessToken = "X-JR-Access-Token"
+
 // Alarms receives flow-control and security alarms (JR/T 0185-2020 10.1.2/1a, 1b).
 type Alarms interface {
 	Raise(kind, appID, detail string)
@@ -62,6 +72,7 @@ type Options struct {
 
 // Gateway admits or refuses API requests.
 type Gateway struct {
+	tokens Tokens
 	certs  ClientCerts
 	apps   AppDirectory
 	life   Lifecycles
@@ -74,8 +85,8 @@ type Gateway struct {
 }
 
 // New wires a gateway.
-func New(a AppDirectory, cc ClientCerts, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
-	return &Gateway{certs: cc, apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
+func New(a AppDirectory, cc ClientCerts, t Tokens, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
+	return &Gateway{tokens: t, certs: cc, apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
 		flow: newFlowControl(), fails: newFailureTracker()}
 }
 
@@ -99,7 +110,9 @@ type Admission struct {
 	// CertFingerprint is the SM3 digest (hex) of the verified client certificate of an
 	// A2 call; tokens are bound to it.
 	CertFingerprint string
-	release         func()
+	// Grant is the user's consent behind an A2 call that acts for a user.
+	Grant   *consent.Grant
+	release func()
 }
 
 // Release returns the app's concurrency slot; call it when the response is written.
@@ -199,6 +212,19 @@ func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admissi
 	// 7.2.2/1: parameters must match the published design.
 	if perr := checkParams(api, r); perr != nil {
 		return nil, perr
+	}
+	// 9.3.2/1b: an A2 call for a user needs the user's consent, through a token bound
+	// to this app and this certificate (9.2.1 b3).
+	if api.UserToken {
+		tok := r.Header(HeaderAccessToken)
+		if tok == "" {
+			return nil, problem.TokenInvalid.WithDetail("send the user's access token in %s", HeaderAccessToken)
+		}
+		g2, err := g.tokens.Authorize(ctx, tok, app.ID, adm.CertFingerprint, api.Scope, "")
+		if err != nil {
+			return nil, problem.From(err)
+		}
+		adm.Grant = &g2
 	}
 	// 10.1.2/1a: flow control — requests per unit time and concurrent calls.
 	release, perr := g.flow.acquire(app, now)

@@ -30,11 +30,15 @@ type Input struct {
 type Handler func(ctx context.Context, in Input) (status int, body any, err error)
 
 func (s *Server) handlers() map[string]Handler {
-	return map[string]Handler{
+	h := map[string]Handler{
 		"a1.products.list": s.listProducts,
 		"a1.products.get":  s.getProduct,
 		"a1.rates.deposit": s.depositRates,
 	}
+	for id, f := range s.a2Handlers() {
+		h[id] = f
+	}
+	return h
 }
 
 // apiHandler runs the gateway, the handler, then signs, audits and measures.
