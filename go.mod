@@ -10,6 +10,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
+	github.com/tjfoc/gmsm v1.4.1
 	github.com/valyala/fasthttp v1.78.0
 	golang.org/x/time v0.16.0
 	gopkg.in/yaml.v3 v3.0.1
