@@ -29,8 +29,10 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/config"
 	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/otp"
+	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/products"
 	"github.com/jr0185/harness/sandbox/internal/seed"
@@ -131,6 +133,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, fmt.Errorf("seed holdings: %w", err)
 	}
 
+	// The ledger starts from the seeded balances (one opening posting per account).
+	if err := ledger.InitOpeningBalances(ctx, db.DB, clk.Now()); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+
 	cat, err := apis.New(cfg.InstitutionCode)
 	if err != nil {
 		return nil, err
@@ -161,6 +168,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms})
+	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
+		return nil, fmt.Errorf("payments: %w", err)
+	} else if n > 0 {
+		log.Info("settled payments interrupted by the last stop", "count", n)
+	}
 	nonces, err := gateway.NewSQLNonces(ctx, db.DB)
 	if err != nil {
 		return nil, err
@@ -184,6 +197,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
+		Payments: paySvc, EncKey: pk.EncKey,
 		Signer:      server.Signer{Key: pk.SignKey, Serial: pk.SignKeySerial()},
 		BankCertPEM: pki.EncodeCertPEM(pk.SignCert.Raw), EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,

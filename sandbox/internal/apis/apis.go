@@ -160,10 +160,21 @@ var definitions = []def{
 		}, pageParams...)},
 	{"a2.accounts.limits", "GET", "/a2/v1/accounts/:account_id/limits", A2, "010001", 5, "limits:read",
 		"Get the per-transaction and daily limits of a consented account", []Param{accountIDParam}},
+	// A2: payments (02 payment and settlement).
+	{"a2.payments.create", "POST", "/a2/v1/payments", A2, "020001", 1, "payments:write",
+		"Create a payment the user consented to at the bank; requires Idempotency-Key; payee encrypted to the bank's encryption key", nil},
+	{"a2.payments.get", "GET", "/a2/v1/payments/:payment_id", A2, "020001", 2, "payments:read",
+		"Get the status of one of this app's payments",
+		[]Param{{Name: "payment_id", In: "path", Required: true, Doc: "Payment id from create", Pattern: `^PAY[A-Z2-9]{20}$`}}},
 	// A2: product holdings (03 investment), returned encrypted to the partner (7.2.2/3c).
 	{"a2.holdings.list", "GET", "/a2/v1/holdings", A2, "030003", 1, "holdings:read",
 		"List the user's product holdings on consented accounts, encrypted to the partner's encryption key", nil},
 }
+
+// appScoped A2 APIs act for the app, not for a user: the token service, and payment
+// status, which must stay readable after the single-use consent is spent (only the
+// app's own payments are visible).
+var appScoped = map[string]bool{"a2.oauth.token": true, "a2.oauth.revoke": true, "a2.payments.get": true}
 
 var accountIDParam = Param{Name: "account_id", In: "path", Required: true, Doc: "Opaque account id from the account list", Pattern: `^ac_[0-9a-f]{24}$`}
 
@@ -197,7 +208,7 @@ func New(institution string) (*Catalogue, error) {
 		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: u.String(), Method: d.method, Path: d.path,
 			Version: strings.Split(d.path, "/")[2], Level: d.level, Scope: d.scope, Summary: d.summary,
 			Category: categoryNames[d.category[:2]], Params: params,
-			UserToken: d.level == A2 && !strings.HasPrefix(d.id, "a2.oauth.")})
+			UserToken: d.level == A2 && !appScoped[d.id]})
 	}
 	for i := range c.APIs {
 		c.byID[c.APIs[i].ID] = &c.APIs[i]

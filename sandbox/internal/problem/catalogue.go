@@ -30,6 +30,9 @@ var (
 	ClientCertInvalid     = define("CLIENT_CERT_INVALID", 401, "9.2.1/b2", "Client certificate not trusted, expired or revoked")
 	ClientCertAppMismatch = define("CLIENT_CERT_APP_MISMATCH", 403, "9.2.1/b2", "Client certificate belongs to another App_ID")
 
+	// A payment must be exactly what the user consented to at the bank (10.2.2/2).
+	PaymentNotConsented = define("PAYMENT_NOT_CONSENTED", 403, "10.2.2/2", "The payment differs from what the user consented to")
+
 	// App status and authorization (9.2.1 a2, 7.3.1, 9.3.2, 10.1.2).
 	AppPending      = define("APP_PENDING_REVIEW", 403, "9.1.1/1", "App not yet approved")
 	AppSuspended    = define("APP_SUSPENDED", 403, "9.2.1/a2", "App suspended")

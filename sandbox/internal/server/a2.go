@@ -25,6 +25,8 @@ func (s *Server) a2Handlers() map[string]Handler {
 		"a2.accounts.transactions": s.accountTransactions,
 		"a2.accounts.limits":       s.accountLimits,
 		"a2.holdings.list":         s.holdingsList,
+		"a2.payments.create":       s.paymentCreate,
+		"a2.payments.get":          s.paymentGet,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -24,7 +25,21 @@ type Input struct {
 	Query      map[string]string
 	PathParams map[string]string
 	Body       []byte
+	Header     func(name string) string
 }
+
+// Reply lets a handler take part in signing: Raw is written verbatim (a stored answer
+// replayed byte for byte, its original signature included); After receives the signed
+// response so it can be stored.
+type Reply struct {
+	Status int
+	Body   any
+	Raw    *payments.StoredResponse
+	After  func(status int, headers map[string]string, body []byte)
+}
+
+// signedHeaders are stored with an idempotent response so a replay is identical.
+var signedHeaders = []string{"Content-Type", protocol.HeaderTimestamp, protocol.HeaderNonce, protocol.HeaderSignature, protocol.HeaderSerial}
 
 // Handler serves one API: it calls one service and returns what to render.
 type Handler func(ctx context.Context, in Input) (status int, body any, err error)
@@ -57,28 +72,52 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		} else if cr, err := protocol.ParseAuthorization(req.Header("Authorization")); err == nil {
 			appID = cr.AppID // claimed, not authenticated: recorded as such in the audit
 		}
+		var reply *Reply
 		if perr == nil {
-			perr = s.callHandler(c, h, Input{Admission: adm, Query: queryMap(req.Query), PathParams: req.PathParams, Body: req.Body})
+			reply, perr = s.callHandler(c, h, Input{Admission: adm, Query: queryMap(req.Query), PathParams: req.PathParams, Body: req.Body, Header: req.Header})
 		}
 		if perr != nil {
+			reply = nil
 			_ = s.renderProblem(c, perr)
 		}
 		s.lifecycleHeaders(c, api)
-		s.signResponse(c, adm)
+		if reply != nil && reply.Raw != nil {
+			c.Set("Idempotent-Replayed", "true") // not covered by the signature
+		} else {
+			s.signResponse(c, adm)
+		}
+		if reply != nil && reply.After != nil {
+			headers := map[string]string{}
+			for _, k := range signedHeaders {
+				headers[k] = string(c.Response().Header.Peek(k))
+			}
+			reply.After(c.Response().StatusCode(), headers, append([]byte(nil), c.Response().Body()...))
+		}
 		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start)
 		return nil
 	}
 }
 
-func (s *Server) callHandler(c *fiber.Ctx, h Handler, in Input) (perr *problem.Error) {
+func (s *Server) callHandler(c *fiber.Ctx, h Handler, in Input) (*Reply, *problem.Error) {
 	status, body, err := h(c.UserContext(), in)
 	if err != nil {
-		return problem.From(err)
+		return nil, problem.From(err)
 	}
-	if err := writeJSON(c, status, body); err != nil {
-		return problem.From(err)
+	r, ok := body.(*Reply)
+	if !ok {
+		r = &Reply{Status: status, Body: body}
 	}
-	return nil
+	if r.Raw != nil {
+		c.Status(r.Raw.Status)
+		for k, v := range r.Raw.Headers {
+			c.Set(k, v)
+		}
+		return r, problem.From(c.Send(r.Raw.Body))
+	}
+	if err := writeJSON(c, r.Status, r.Body); err != nil {
+		return nil, problem.From(err)
+	}
+	return r, nil
 }
 
 // apiFallback answers anything under /a1 or /a2 that matched no API: an unsupported

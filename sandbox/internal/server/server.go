@@ -29,6 +29,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/otp"
+	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
@@ -63,6 +64,8 @@ type Deps struct {
 	Sessions    *sessions.Service
 	Consent     *consent.Service
 	Accounts    *accounts.Service
+	Payments    *payments.Service
+	EncKey      *sm2.PrivateKey // the bank's encryption key (separate from Signer's, 7.3.4/1)
 	AccountIDs  accounts.IDs
 	Signer      Signer
 	BankCertPEM []byte // bank signing certificate, published so partners can verify

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/payments"
+	"github.com/jr0185/harness/sandbox/internal/pii"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// paymentRequest is the body of a2.payments.create. The payee's account number and
+// name travel encrypted to the bank's encryption key (JR/T 0185-2020 7.2.2/3b), as an
+// envelope whose plaintext is {"account": "...", "name": "..."} with aad "payee".
+type paymentRequest struct {
+	DebitAccountID string          `json:"debit_account_id"`
+	Amount         string          `json:"amount"`
+	Currency       string          `json:"currency"`
+	Payee          json.RawMessage `json:"payee"`
+	Memo           string          `json:"memo"`
+}
+
+type payeeDetails struct {
+	Account string `json:"account"`
+	Name    string `json:"name"`
+}
+
+// paymentView is what a partner sees of a payment: never a full account number.
+type paymentView struct {
+	ID             string    `json:"payment_id"`
+	Status         string    `json:"status"`
+	Amount         string    `json:"amount"`
+	Currency       string    `json:"currency"`
+	DebitAccountID string    `json:"debit_account_id"`
+	PayeeMasked    string    `json:"payee_account_masked"`
+	PayeeName      string    `json:"payee_name_masked"`
+	Memo           string    `json:"memo,omitempty"`
+	FailureCode    string    `json:"failure_code,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	FinishedAt     time.Time `json:"finished_at,omitzero"`
+}
+
+func (s *Server) view(p payments.Payment) paymentView {
+	return paymentView{ID: p.ID, Status: string(p.Status), Amount: money.Format(p.AmountFen), Currency: p.Currency,
+		DebitAccountID: s.d.AccountIDs.For(p.PayerAccount), PayeeMasked: pii.MaskCard(p.PayeeAccount),
+		PayeeName: pii.MaskName(p.PayeeName), Memo: p.Memo, FailureCode: p.FailureCode,
+		CreatedAt: p.CreatedAt.UTC(), FinishedAt: p.FinishedAt.UTC()}
+}
+
+// paymentCreate serves a2.payments.create: a payment exactly as the user consented to
+// at the bank (where they confirmed it with a one-time code: two factors for fund
+// transactions, 7.2.1 b2), idempotent per App_ID (first answer replayed byte for byte).
+func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) {
+	adm := in.Admission
+	key := in.Header(protocol.HeaderIdempotKey)
+	if !payments.ValidIdempotencyKey(key) {
+		return 0, nil, problem.IdempotencyKeyInvalid.WithDetail("send a unique %s header with every new payment and reuse it only to retry", protocol.HeaderIdempotKey)
+	}
+	var req paymentRequest
+	dec := json.NewDecoder(bytes.NewReader(in.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return 0, nil, problem.BodyInvalid.WithDetail("body must be a JSON object with debit_account_id, amount, currency, payee (encrypted) and memo")
+	}
+	amount, err := money.Parse(req.Amount)
+	if err != nil {
+		return 0, nil, problem.ParameterInvalid.WithDetail("%s", err.Error())
+	}
+	if req.Currency == "" {
+		req.Currency = "CNY"
+	}
+	plain, err := s.openPayee(req.Payee)
+	if err != nil {
+		return 0, nil, err
+	}
+	g := adm.Grant
+	debit := ""
+	for _, n := range g.Accounts {
+		if s.d.AccountIDs.For(n) == req.DebitAccountID {
+			debit = n
+		}
+	}
+	// 10.2.2/2: the payment must be the one the user confirmed at the bank.
+	if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
+		return 0, nil, problem.PaymentNotConsented.WithDetail("debit account, amount, currency and payee must match the consent %s", g.ConsentID)
+	}
+	res, err := s.d.Payments.Create(ctx, payments.CreateRequest{AppID: adm.App.ID, IdempotencyKey: key, ConsentID: g.ConsentID,
+		CustomerID: g.CustomerID, PayerAccount: debit, PayeeAccount: plain.Account, PayeeName: plain.Name, AmountFen: amount,
+		Currency: req.Currency, Memo: req.Memo, RequestHash: protocol.SM3Hex(in.Body)})
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.Replayed {
+		if res.Response != nil {
+			return 0, &Reply{Raw: res.Response}, nil
+		}
+		return s.storedReply(adm.App.ID, key, 200, s.view(res.Payment))
+	}
+	if err := s.d.Consent.UseOnce(ctx, g.ConsentID); err != nil {
+		_, _ = s.d.Payments.Cancel(ctx, adm.App.ID, res.Payment.ID)
+		return 0, nil, err
+	}
+	p, err := s.d.Payments.Confirm(ctx, res.Payment.ID, g.CustomerID)
+	if err != nil && !errors.As(err, new(*problem.Error)) {
+		return 0, nil, err
+	}
+	if err != nil { // a business refusal at execution: the payment is recorded as failed
+		if got, gerr := s.d.Payments.Get(ctx, adm.App.ID, res.Payment.ID); gerr == nil {
+			p = got
+		}
+	}
+	return s.storedReply(adm.App.ID, key, 201, s.view(p))
+}
+
+// storedReply renders v and, once signed, stores the exact response for replays.
+func (s *Server) storedReply(appID, key string, status int, v any) (int, any, error) {
+	return status, &Reply{Status: status, Body: v, After: func(st int, headers map[string]string, body []byte) {
+		if err := s.d.Payments.StoreResponse(context.Background(), appID, key, st, headers, body); err != nil {
+			s.d.Log.Error("storing the idempotent response failed", "app_id", appID, "err", err)
+		}
+	}}, nil
+}
+
+// openPayee decrypts the payee with the bank's encryption key.
+func (s *Server) openPayee(raw json.RawMessage) (payeeDetails, error) {
+	var wrapper struct {
+		Encrypted json.RawMessage `json:"encrypted"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &wrapper) != nil || len(wrapper.Encrypted) == 0 {
+		return payeeDetails{}, problem.BodyInvalid.WithDetail(`payee must be {"encrypted": <envelope>} sealed to the bank's encryption certificate (/pki/bank-enc.crt) with aad "payee" (JR/T 0185-2020 7.2.2)`)
+	}
+	env, err := protocol.ParseEnvelope(wrapper.Encrypted)
+	if err == nil {
+		var plain []byte
+		if plain, err = protocol.Open(s.d.EncKey, env, []byte("payee")); err == nil {
+			var p payeeDetails
+			if json.Unmarshal(plain, &p) == nil && p.Account != "" && strings.TrimSpace(p.Name) != "" {
+				return p, nil
+			}
+			err = errors.New("plaintext must be {\"account\": ..., \"name\": ...}")
+		}
+	}
+	return payeeDetails{}, problem.BodyInvalid.WithDetail("the payee envelope does not open with the bank's encryption key: %s", clipN(strings.TrimPrefix(err.Error(), "cannot open envelope: "), 120))
+}
+
+// paymentGet serves a2.payments.get: only this app's payments.
+func (s *Server) paymentGet(ctx context.Context, in Input) (int, any, error) {
+	p, err := s.d.Payments.Get(ctx, in.Admission.App.ID, in.PathParams["payment_id"])
+	if err != nil {
+		return 0, nil, err
+	}
+	return 200, s.view(p), nil
+}
