@@ -31,6 +31,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/notify"
 	"github.com/jr0185/harness/sandbox/internal/otp"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pki"
@@ -220,6 +221,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	bg, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go purgeNonces(bg, nonces, clk, log)
+	notifier := &notify.Notifier{Outbox: paySvc, Apps: appSvc, Key: pk.SignKey, Serial: pk.SignKeySerial(), Clock: clk, Log: log,
+		Render: b.srv.PaymentJSON, HTTP: notify.NewHTTPClient([]*x509.Certificate{pk.TLSCA}, 5*time.Second)}
+	go notifier.Run(bg)
 	b.done = make(chan error, 1)
 	go func() { b.done <- b.srv.Serve(b.ln) }()
 	ok = true

@@ -46,6 +46,9 @@ type paymentView struct {
 	FinishedAt     time.Time `json:"finished_at,omitzero"`
 }
 
+// PaymentJSON is the partner-facing view of a payment (also used for notifications).
+func (s *Server) PaymentJSON(p payments.Payment) any { return s.view(p) }
+
 func (s *Server) view(p payments.Payment) paymentView {
 	return paymentView{ID: p.ID, Status: string(p.Status), Amount: money.Format(p.AmountFen), Currency: p.Currency,
 		DebitAccountID: s.d.AccountIDs.For(p.PayerAccount), PayeeMasked: pii.MaskCard(p.PayeeAccount),

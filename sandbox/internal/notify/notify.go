@@ -1,0 +1,161 @@
+// Package notify delivers payment results to partners: a POST to the app's registered
+// notification URL, signed by the bank exactly like an API response (timestamp, nonce
+// and body under the bank's SM2 key; JR/T 0185-2020 7.2.2/2, 9.2.2/2), retried with
+// exponential backoff from the payments outbox until the partner answers 2xx.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/payments"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// Outbox is the payments side of delivery.
+type Outbox interface {
+	DueNotifications(ctx context.Context, now time.Time) ([]payments.Notification, error)
+	MarkDelivered(ctx context.Context, id string) error
+	MarkFailed(ctx context.Context, id, reason string) (time.Time, error)
+	Get(ctx context.Context, appID, paymentID string) (payments.Payment, error)
+}
+
+// Directory finds an app's notification URL.
+type Directory interface {
+	Get(ctx context.Context, id string) (apps.App, error)
+}
+
+// HeaderNotificationID names the delivery, so a partner can drop duplicates.
+const HeaderNotificationID = "X-JR-Notification-Id"
+
+// Notifier delivers notifications.
+type Notifier struct {
+	Outbox  Outbox
+	Apps    Directory
+	Key     *sm2.PrivateKey
+	Serial  string
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Render  func(payments.Payment) any // the partner-facing view of a payment
+	HTTP    *http.Client
+	Every   time.Duration
+	Timeout time.Duration
+}
+
+// NewHTTPClient trusts the system roots plus extra CAs (the sandbox TLS CA, which
+// issues partners' test servers), with TLS 1.2 or later and no redirects.
+func NewHTTPClient(extra []*x509.Certificate, timeout time.Duration) *http.Client {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, c := range extra {
+		pool.AddCert(c)
+	}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Run delivers until ctx ends.
+func (n *Notifier) Run(ctx context.Context) {
+	every := n.Every
+	if every <= 0 {
+		every = 500 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.DeliverDue(ctx)
+		}
+	}
+}
+
+// DeliverDue makes one pass over the due notifications.
+func (n *Notifier) DeliverDue(ctx context.Context) {
+	due, err := n.Outbox.DueNotifications(ctx, n.Clock.Now())
+	if err != nil {
+		if ctx.Err() == nil {
+			n.Log.Warn("notification outbox unavailable", "err", err)
+		}
+		return
+	}
+	for _, d := range due {
+		if ctx.Err() != nil {
+			return
+		}
+		if reason := n.deliver(ctx, d); reason != "" {
+			next, err := n.Outbox.MarkFailed(ctx, d.ID, reason)
+			n.Log.Info("notification not delivered", "notification_id", d.ID, "app_id", d.AppID, "reason", reason, "next_attempt", next, "err", err)
+			continue
+		}
+		if err := n.Outbox.MarkDelivered(ctx, d.ID); err != nil {
+			n.Log.Warn("marking a notification delivered failed", "notification_id", d.ID, "err", err)
+		}
+	}
+}
+
+// deliver returns "" on success or why it failed.
+func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string {
+	app, err := n.Apps.Get(ctx, d.AppID)
+	if err != nil {
+		return "app not found"
+	}
+	if app.NotifyURL == "" {
+		return "the app has no notification URL"
+	}
+	p, err := n.Outbox.Get(ctx, d.AppID, d.PaymentID)
+	if err != nil {
+		return "payment not found"
+	}
+	body, err := json.Marshal(map[string]any{"event": "payment.status", "notification_id": d.ID, "payment": n.Render(p)})
+	if err != nil {
+		return "rendering failed"
+	}
+	ts, nonce := protocol.Timestamp(n.Clock.Now()), protocol.NewNonce()
+	sig, err := protocol.SignSM2(n.Key, protocol.ResponseStringToSign(ts, nonce, body))
+	if err != nil {
+		return "signing failed"
+	}
+	timeout := n.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, app.NotifyURL, bytes.NewReader(body))
+	if err != nil {
+		return "bad notification URL"
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(protocol.HeaderTimestamp, ts)
+	req.Header.Set(protocol.HeaderNonce, nonce)
+	req.Header.Set(protocol.HeaderSignature, sig)
+	req.Header.Set(protocol.HeaderSerial, n.Serial)
+	req.Header.Set(HeaderNotificationID, d.ID)
+	resp, err := n.HTTP.Do(req)
+	if err != nil {
+		return "partner endpoint unreachable"
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Sprintf("partner answered HTTP %d", resp.StatusCode)
+	}
+	return ""
+}
