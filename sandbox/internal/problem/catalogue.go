@@ -30,6 +30,9 @@ var (
 	ClientCertInvalid     = define("CLIENT_CERT_INVALID", 401, "9.2.1/b2", "Client certificate not trusted, expired or revoked")
 	ClientCertAppMismatch = define("CLIENT_CERT_APP_MISMATCH", 403, "9.2.1/b2", "Client certificate belongs to another App_ID")
 
+	// Bank-hosted pages: a form posted without the token bound to this browser (CSRF).
+	FormTokenInvalid = define("FORM_TOKEN_INVALID", 403, "7.3.2/1", "The form token is missing or does not belong to this browser's session; reload the page and try again")
+
 	// A payment must be exactly what the user consented to at the bank (10.2.2/2).
 	PaymentNotConsented = define("PAYMENT_NOT_CONSENTED", 403, "10.2.2/2", "The payment differs from what the user consented to")
 

@@ -330,3 +330,15 @@ func hashToken(token string) string { return protocol.SM3Hex([]byte(token)) }
 
 // failKey names a username in login_failures without storing it.
 func failKey(username string) string { return protocol.SM3Hex([]byte("login:" + username)) }
+
+// CustomerID resolves a username to its customer id (the simulated phone's lookup).
+func (s *Service) CustomerID(ctx context.Context, username string) (string, bool, error) {
+	c, err := s.store.Customer(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return c.ID, true, nil
+}
