@@ -549,7 +549,7 @@ func TestConsentPagesPayment(t *testing.T) {
 	tb := startBank(t, nil)
 	app, st := pgApp(t, tb, "payments:write")
 	if st != 201 {
-		t.Skipf("registering an app with payments:write: HTTP %d (the scope is not in the API catalogue yet)", st)
+		t.Fatalf("registering an app with payments:write: HTTP %d", st)
 	}
 	const payee = "6217000011112222333"
 	debit := pgCustomer(t, tb, "zhangsan").Accounts[1].Number
