@@ -76,6 +76,9 @@ type API struct {
 	// UserToken: the call acts for a user and needs the user's access token
 	// (X-JR-Access-Token) from a consent given at the bank (9.3.2/1b).
 	UserToken bool `json:"user_token"`
+	// Idempotent: retries with the same Idempotency-Key get the first answer, even after
+	// a single-use consent behind it was spent.
+	Idempotent bool `json:"idempotent"`
 }
 
 // Family is the path prefix that selects the level ("/a1" or "/a2").
@@ -208,7 +211,7 @@ func New(institution string) (*Catalogue, error) {
 		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: u.String(), Method: d.method, Path: d.path,
 			Version: strings.Split(d.path, "/")[2], Level: d.level, Scope: d.scope, Summary: d.summary,
 			Category: categoryNames[d.category[:2]], Params: params,
-			UserToken: d.level == A2 && !appScoped[d.id]})
+			UserToken: d.level == A2 && !appScoped[d.id], Idempotent: d.id == "a2.payments.create"})
 	}
 	for i := range c.APIs {
 		c.byID[c.APIs[i].ID] = &c.APIs[i]

@@ -155,6 +155,9 @@ type Grant struct {
 	ExpiresAt      time.Time `json:"expires_at"`       // the consent
 	TokenExpiresAt time.Time `json:"token_expires_at"` // the access token
 	Payment        *Payment  `json:"payment,omitempty"`
+	// Used: a spent single-use consent let through by AuthorizeReplay; only a replay of
+	// the first result may be answered.
+	Used bool `json:"-"`
 }
 
 // CoversPayment reports whether a payment from debitAccount of amountFen to

@@ -154,6 +154,17 @@ func (s *Service) newTokens(c Consent, appID, certFingerprint string, now time.T
 // accounts. An account outside the consent — another customer's included — is
 // ACCOUNT_NOT_FOUND, exactly as for an account that does not exist (9.3.2/1a).
 func (s *Service) Authorize(ctx context.Context, accessToken, appID, certFingerprint, requiredScope, accountNo string) (Grant, error) {
+	return s.authorize(ctx, accessToken, appID, certFingerprint, requiredScope, accountNo, false)
+}
+
+// AuthorizeReplay is Authorize for an idempotent retry: every check applies, except
+// that a single-use consent already spent passes with Grant.Used set, so the retry can
+// be answered with the first result. The caller must not act on a used grant.
+func (s *Service) AuthorizeReplay(ctx context.Context, accessToken, appID, certFingerprint, requiredScope string) (Grant, error) {
+	return s.authorize(ctx, accessToken, appID, certFingerprint, requiredScope, "", true)
+}
+
+func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerprint, requiredScope, accountNo string, allowUsed bool) (Grant, error) {
 	if !wellFormed(accessToken, PrefixAccessToken) {
 		return Grant{}, problem.TokenInvalid
 	}
@@ -172,6 +183,13 @@ func (s *Service) Authorize(ctx context.Context, accessToken, appID, certFingerp
 	}
 	now := s.Clock.Now()
 	c, err := s.consent(ctx, t.ConsentID, now)
+	used := false
+	if allowUsed && errors.Is(err, problem.ConsentUsed) {
+		if c, err = s.Store.GetConsent(ctx, t.ConsentID); err != nil {
+			return Grant{}, problem.Internal.Wrap(err)
+		}
+		used = true
+	}
 	if err != nil {
 		return Grant{}, err
 	}
@@ -186,7 +204,7 @@ func (s *Service) Authorize(ctx context.Context, accessToken, appID, certFingerp
 		return Grant{}, problem.AccountNotFound
 	}
 	return Grant{ConsentID: c.ID, CustomerID: c.CustomerID, AppID: c.AppID, Kind: c.Kind, Scopes: c.Scopes, Accounts: c.Accounts,
-		ExpiresAt: c.ExpiresAt, TokenExpiresAt: t.ExpiresAt, Payment: c.Payment}, nil
+		ExpiresAt: c.ExpiresAt, TokenExpiresAt: t.ExpiresAt, Payment: c.Payment, Used: used}, nil
 }
 
 // UseOnce consumes a single-use payment consent (9.3.2/1c: 单次有效). A second use is

@@ -50,6 +50,7 @@ type ClientCerts interface {
 // Tokens checks a user's access token for an A2 call (implemented by consent.Service).
 type Tokens interface {
 	Authorize(ctx context.Context, accessToken, appID, certFingerprint, requiredScope, accountNo string) (consent.Grant, error)
+	AuthorizeReplay(ctx context.Context, accessToken, appID, certFingerprint, requiredScope string) (consent.Grant, error)
 }
 
 // HeaderAccessToken carries the user's access token on A2 calls; Authorization carries
@@ -220,7 +221,15 @@ func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admissi
 		if tok == "" {
 			return nil, problem.TokenInvalid.WithDetail("send the user's access token in %s", HeaderAccessToken)
 		}
-		g2, err := g.tokens.Authorize(ctx, tok, app.ID, adm.CertFingerprint, api.Scope, "")
+		authz := func() (consent.Grant, error) {
+			return g.tokens.Authorize(ctx, tok, app.ID, adm.CertFingerprint, api.Scope, "")
+		}
+		if api.Idempotent && r.Header(protocol.HeaderIdempotKey) != "" {
+			authz = func() (consent.Grant, error) {
+				return g.tokens.AuthorizeReplay(ctx, tok, app.ID, adm.CertFingerprint, api.Scope)
+			}
+		}
+		g2, err := authz()
 		if err != nil {
 			return nil, problem.From(err)
 		}

@@ -83,6 +83,11 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 		return 0, nil, err
 	}
 	g := adm.Grant
+	if g.Used { // a spent consent: only a retry of an existing payment is answered
+		if _, err := s.d.Payments.GetByKey(ctx, adm.App.ID, key); err != nil {
+			return 0, nil, problem.ConsentUsed.WithDetail("this single-use payment consent was already used; ask the user for a new consent")
+		}
+	}
 	debit := ""
 	for _, n := range g.Accounts {
 		if s.d.AccountIDs.For(n) == req.DebitAccountID {
