@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/pem"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -212,4 +213,8 @@ func TestA2Refusals(t *testing.T) {
 			tb.assertUnchanged(before, tc.name)
 		})
 	}
+}
+
+func pemCert(der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

@@ -194,7 +194,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	tokenHash := protocol.SM3Hex([]byte(token))
 	b.srv = server.New(server.Deps{
-		Clock: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
+		Clock: clk, ClockCtl: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,

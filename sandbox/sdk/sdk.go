@@ -205,3 +205,6 @@ func (c *Client) verify(r *Response) error {
 
 // MACKeyHex is the derived A1 MAC key in hex (what `openssl ... -macopt hexkey:` takes).
 func (c *Client) MACKeyHex() string { return hex.EncodeToString(c.macKey) }
+
+// Config returns the client's configuration (to derive a client with other settings).
+func (c *Client) Config() Config { return c.cfg }

@@ -37,6 +37,11 @@ func (s *Server) adminRoutes() {
 	g.Put("/apis/:api/state", s.adminAPIState)
 	g.Get("/alarms", s.adminAlarms)
 	g.Get("/audit", s.adminAudit)
+	if s.d.Debug && s.d.ClockCtl != nil {
+		// Test control (sandbox mode only): move the bank's clock so token, consent and
+		// key expiry can be shown without waiting.
+		g.Post("/clock/advance", s.adminAdvanceClock)
+	}
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
@@ -315,4 +320,19 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	// The head and its signed checkpoint are an anchor to keep outside the bank: with it,
 	// even a wholesale rollback of the log file can be detected.
 	return writeJSON(c, 200, fiber.Map{"records": recs, "head": s.d.Audit.Head()})
+}
+
+func (s *Server) adminAdvanceClock(c *fiber.Ctx) error {
+	var body struct {
+		Seconds int64 `json:"seconds"`
+	}
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	if body.Seconds <= 0 || body.Seconds > 400*86400 {
+		return problem.ParameterInvalid.WithDetail("seconds must be from 1 to 34560000 (400 days); the clock only moves forward")
+	}
+	off := s.d.ClockCtl.Advance(time.Duration(body.Seconds) * time.Second)
+	s.d.Log.Warn("sandbox clock advanced", "seconds", body.Seconds, "offset", off.String())
+	return writeJSON(c, 200, fiber.Map{"now": s.d.ClockCtl.Now().UTC(), "offset_seconds": int64(off.Seconds())})
 }

@@ -51,6 +51,7 @@ type Signer struct {
 // Deps are the services the server renders.
 type Deps struct {
 	Clock       clock.Clock
+	ClockCtl    *clock.Sandbox // advanceable in sandbox mode (test controls)
 	Log         *slog.Logger
 	Catalogue   *apis.Catalogue
 	Lifecycle   *apis.Lifecycle
