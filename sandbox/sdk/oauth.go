@@ -20,7 +20,7 @@ import (
 )
 
 // HeaderAccessToken carries the user's access token on A2 calls.
-const HeaderAccessToken = "X-JR-Access-Token"
+const HeaderAccessToken = "X-JR-Access-Token" // #nosec G101 -- a header name, not a credential
 
 // AuthRequest describes what the partner asks the user to consent to.
 type AuthRequest struct {

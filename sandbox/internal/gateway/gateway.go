@@ -55,7 +55,7 @@ type Tokens interface {
 
 // HeaderAccessToken carries the user's access token on A2 calls; Authorization carries
 // the request signature.
-const HeaderAccessToken = "X-JR-Access-Token"
+const HeaderAccessToken = "X-JR-Access-Token" // #nosec G101 -- a header name, not a credential
 
 // Alarms receives flow-control and security alarms (JR/T 0185-2020 10.1.2/1a, 1b).
 type Alarms interface {

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	idSecretKey = "account_id_secret"
+	idSecretKey = "account_id_secret" // #nosec G101 -- the name of a meta row, not a credential
 	holdingsKey = "seed_holdings"
 )
 
@@ -44,12 +44,12 @@ func AccountIDs(ctx context.Context, db *store.DB) (accounts.IDs, error) {
 		for rows.Next() {
 			var n string
 			if err := rows.Scan(&n); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return err
 			}
 			nos = append(nos, n)
 		}
-		rows.Close()
+		_ = rows.Close()
 		for _, n := range nos {
 			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET account_id = $1 WHERE account_no = $2`, ids.For(n), n); err != nil {
 				return err
@@ -76,12 +76,12 @@ func Holdings(ctx context.Context, db *store.DB, seed int64) error {
 		for rows.Next() {
 			var c string
 			if err := rows.Scan(&c); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return err
 			}
 			products = append(products, c)
 		}
-		rows.Close()
+		_ = rows.Close()
 		type acct struct{ customer, number string }
 		var firsts []acct
 		rows, err = tx.QueryContext(ctx, `SELECT customer_id, MIN(account_no) FROM accounts GROUP BY customer_id ORDER BY customer_id`)
@@ -91,12 +91,12 @@ func Holdings(ctx context.Context, db *store.DB, seed int64) error {
 		for rows.Next() {
 			var a acct
 			if err := rows.Scan(&a.customer, &a.number); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return err
 			}
 			firsts = append(firsts, a)
 		}
-		rows.Close()
+		_ = rows.Close()
 		n := 0
 		for i, a := range firsts {
 			if i%3 == 2 || len(products) == 0 {
