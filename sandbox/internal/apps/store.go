@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // Store is what the service needs from storage.
@@ -52,15 +54,7 @@ func appArgs(a App) []any {
 }
 
 func tx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	t, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(t); err != nil {
-		_ = t.Rollback()
-		return err
-	}
-	return t.Commit()
+	return store.InTx(ctx, db, fn)
 }
 
 func insertEvent(ctx context.Context, t *sql.Tx, ev Event) error {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // Token kinds.
@@ -90,15 +92,7 @@ type querier interface {
 }
 
 func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	t, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(t); err != nil {
-		_ = t.Rollback()
-		return err
-	}
-	return t.Commit()
+	return store.InTx(ctx, s.DB, fn)
 }
 
 func ns(t time.Time) int64 {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // SQLStore keeps payments, idempotency reservations and notifications in the business
@@ -23,15 +25,7 @@ type querier interface {
 }
 
 func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	t, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(t); err != nil {
-		_ = t.Rollback()
-		return err
-	}
-	return t.Commit()
+	return store.InTx(ctx, s.DB, fn)
 }
 
 const paymentCols = `payment_id, app_id, idem_key, consent_id, customer_id, payer_account, payee_account, payee_name,

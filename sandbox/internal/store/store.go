@@ -111,7 +111,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // Tx runs fn in a transaction, committing if it returns nil.
-func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error { return InTx(ctx, db.DB, fn) }
+
+// InTx runs fn in a transaction on db, committing if it returns nil and rolling back on
+// an error or a panic.
+func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
