@@ -104,13 +104,19 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
+	resuming := false
 	if res.Replayed {
 		if res.Response != nil {
 			return 0, &Reply{Raw: res.Response}, nil
 		}
-		return s.storedReply(adm.App.ID, key, 200, s.view(res.Payment))
+		if res.Payment.Status != payments.StatusPendingConfirmation || res.Payment.ConsentID != g.ConsentID {
+			return s.storedReply(adm.App.ID, key, 200, s.view(res.Payment))
+		}
+		// The first attempt stopped (a crash) after recording the payment and before
+		// confirming it: finish that attempt now, under the same consent.
+		resuming = true
 	}
-	if err := s.d.Consent.UseOnce(ctx, g.ConsentID); err != nil {
+	if err := s.d.Consent.UseOnce(ctx, g.ConsentID); err != nil && !(resuming && errors.Is(err, problem.ConsentUsed)) {
 		_, _ = s.d.Payments.Cancel(ctx, adm.App.ID, res.Payment.ID)
 		return 0, nil, err
 	}
