@@ -43,8 +43,9 @@ test-quick: deps ## Run every test without the race detector (faster)
 	$(GO) test -count=1 -timeout 12m ./...
 
 .PHONY: bench
-bench: deps ## Print throughput ratios measured in one run (A1 vs bare fiber)
+bench: deps ## Print throughput ratios measured in one run (A1 vs bare fiber; A2 payments vs the SM2 ceiling)
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./sandbox/bench/
+	$(GO) test -run '^$$' -bench A2PaymentsVersusSM2Ceiling -benchtime 1x -count 1 ./sandbox/bank/
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for 20s

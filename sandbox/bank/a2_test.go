@@ -106,7 +106,7 @@ func (tb *testBank) a2Call(p a2Partner, uri string, o a2Opts) *resp {
 
 // issueCert issues a client certificate from the sandbox CA for appID, valid from
 // notBefore for validity.
-func issueCert(t *testing.T, tb *testBank, appID string, now time.Time, validity time.Duration) tls.Certificate {
+func issueCert(t testing.TB, tb *testBank, appID string, now time.Time, validity time.Duration) tls.Certificate {
 	t.Helper()
 	opts := pki.DefaultOptions(filepath.Join(tb.cfg.DataDir, "pki"))
 	opts.Now = func() time.Time { return now }

@@ -16,7 +16,7 @@ import (
 )
 
 // expectAPIError fails unless r is the catalogued error code with status.
-func expectAPIError(t *testing.T, what string, r *sdk.Response, err error, status int, code string) {
+func expectAPIError(t testing.TB, what string, r *sdk.Response, err error, status int, code string) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -196,7 +196,7 @@ func TestA2TokenRefusals(t *testing.T) {
 func zhangAppID(t *testing.T, c *sdk.Client) string { t.Helper(); return c.Config().AppID }
 
 // zhangAccountID finds the opaque id of an account number through the account list.
-func zhangAccountID(t *testing.T, c *sdk.Client, tok *sdk.Token, number string) string {
+func zhangAccountID(t testing.TB, c *sdk.Client, tok *sdk.Token, number string) string {
 	t.Helper()
 	r, err := c.ForUser(&sdk.Token{AccessToken: tok.AccessToken, Expiry: time.Now().Add(time.Hour)}).Do(context.Background(), "GET", "/a2/v1/accounts", nil, nil)
 	if err != nil || r.Status != 200 {
@@ -218,7 +218,7 @@ func zhangAccountID(t *testing.T, c *sdk.Client, tok *sdk.Token, number string) 
 	return ""
 }
 
-func paymentBody(t *testing.T, tb *testBank, debitID, amount, payee, name, memo string) []byte {
+func paymentBody(t testing.TB, tb *testBank, debitID, amount, payee, name, memo string) []byte {
 	t.Helper()
 	_, bankEnc, err := sdk.LoadSM2Cert(filepath.Join(tb.b.DataDir, "pki", "bank-enc.crt"))
 	if err != nil {

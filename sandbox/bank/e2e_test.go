@@ -28,7 +28,7 @@ type notification struct {
 
 // notifyReceiver is the partner's HTTPS endpoint for notifications, on 127.0.0.1 with a
 // certificate from the sandbox TLS CA.
-func notifyReceiver(t *testing.T, tb *testBank) (string, <-chan notification) {
+func notifyReceiver(t testing.TB, tb *testBank) (string, <-chan notification) {
 	t.Helper()
 	dir := filepath.Join(tb.cfg.DataDir, "pki")
 	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
@@ -53,7 +53,7 @@ func notifyReceiver(t *testing.T, tb *testBank) (string, <-chan notification) {
 // onboardPartner registers an A2 partner through the admin API the way a bank would:
 // registration, approval, and its certificate and SM2 keys (generated here, issued by
 // the sandbox CA), then returns an SDK client built from the credential folder.
-func onboardPartner(t *testing.T, tb *testBank, notifyURL string) *sdk.Client {
+func onboardPartner(t testing.TB, tb *testBank, notifyURL string) *sdk.Client {
 	t.Helper()
 	st, out := tb.admin("POST", "/admin/v1/apps", map[string]any{"name": "E2E Wallet", "level": "A2",
 		"scopes":        []string{"oauth:token", "accounts:read", "balances:read", "payments:write", "payments:read"},
@@ -101,7 +101,7 @@ func onboardPartner(t *testing.T, tb *testBank, notifyURL string) *sdk.Client {
 // consentThroughPages plays the user at the bank: open the authorization URL, log in
 // with password and one-time code if needed, choose the accounts, approve (with the
 // payment code for a payment), and return the code from the redirect.
-func consentThroughPages(t *testing.T, b *pgBrowser, authURL, user string, payment bool) string {
+func consentThroughPages(t testing.TB, b *pgBrowser, authURL, user string, payment bool) string {
 	t.Helper()
 	u, _ := url.Parse(authURL)
 	p := b.get(u.RequestURI())

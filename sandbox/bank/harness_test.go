@@ -24,14 +24,14 @@ import (
 // testBank is a sandbox bank started in-process on 127.0.0.1 with a fresh data folder,
 // reached over real TLS.
 type testBank struct {
-	t        *testing.T
+	t        testing.TB
 	b        *bank.Bank
 	cfg      bank.Config
 	http     *http.Client
 	bankKeys map[string]*ecdsa.PublicKey
 }
 
-func startBank(t *testing.T, mutate func(*bank.Config)) *testBank {
+func startBank(t testing.TB, mutate func(*bank.Config)) *testBank {
 	t.Helper()
 	cfg := bank.DefaultConfig()
 	cfg.DataDir = t.TempDir()
@@ -55,7 +55,7 @@ func startBank(t *testing.T, mutate func(*bank.Config)) *testBank {
 }
 
 // startBankClient returns an HTTPS client trusting the bank's CA and its signing keys.
-func startBankClient(t *testing.T, b *bank.Bank, cfg bank.Config) (*http.Client, map[string]*ecdsa.PublicKey) {
+func startBankClient(t testing.TB, b *bank.Bank, cfg bank.Config) (*http.Client, map[string]*ecdsa.PublicKey) {
 	t.Helper()
 	ca, err := os.ReadFile(b.TLSCAFile)
 	if err != nil {

@@ -31,7 +31,7 @@ const (
 // pgBrowser is one browser: its own cookies, every response checked for the rules
 // every page must keep.
 type pgBrowser struct {
-	t  *testing.T
+	t  testing.TB
 	tb *testBank
 	c  *http.Client
 }
@@ -43,7 +43,7 @@ type pgPage struct {
 	Location string
 }
 
-func pgNewBrowser(t *testing.T, tb *testBank) *pgBrowser {
+func pgNewBrowser(t testing.TB, tb *testBank) *pgBrowser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -133,7 +133,7 @@ func pgAccounts(body string) []string {
 
 // expect fails unless the page has the status and, when loc is set, a Location with
 // that prefix.
-func (p *pgPage) expect(t *testing.T, status int, loc string) {
+func (p *pgPage) expect(t testing.TB, status int, loc string) {
 	t.Helper()
 	if p.Status != status || (loc != "" && !strings.HasPrefix(p.Location, loc)) {
 		t.Fatalf("want HTTP %d → %s, got %s", status, loc, p)
@@ -172,7 +172,7 @@ func (b *pgBrowser) login(user, next string) {
 }
 
 // pgApp registers and approves an A2 app with the test redirect URI.
-func pgApp(t *testing.T, tb *testBank, scopes ...string) (string, int) {
+func pgApp(t testing.TB, tb *testBank, scopes ...string) (string, int) {
 	t.Helper()
 	st, out := tb.admin("POST", "/admin/v1/apps", map[string]any{"name": "Wallet 钱包", "level": "A2", "scopes": scopes,
 		"redirect_uris": []string{pgRedirect}})
@@ -186,7 +186,7 @@ func pgApp(t *testing.T, tb *testBank, scopes ...string) (string, int) {
 	return id, 201
 }
 
-func pgMustApp(t *testing.T, tb *testBank, scopes ...string) string {
+func pgMustApp(t testing.TB, tb *testBank, scopes ...string) string {
 	t.Helper()
 	id, st := pgApp(t, tb, scopes...)
 	if st != 201 {
@@ -228,7 +228,7 @@ func (b *pgBrowser) consentPage(appID, user string, mutate func(url.Values)) *pg
 	return p
 }
 
-func pgRedirectQuery(t *testing.T, p *pgPage) url.Values {
+func pgRedirectQuery(t testing.TB, p *pgPage) url.Values {
 	t.Helper()
 	if p.Status != 302 || !strings.HasPrefix(p.Location, pgRedirect+"?") {
 		t.Fatalf("want 302 → %s?…, got %s", pgRedirect, p)
@@ -237,7 +237,7 @@ func pgRedirectQuery(t *testing.T, p *pgPage) url.Values {
 	return u.Query()
 }
 
-func pgCustomer(t *testing.T, tb *testBank, user string) *fakedata.Customer {
+func pgCustomer(t testing.TB, tb *testBank, user string) *fakedata.Customer {
 	t.Helper()
 	cu, ok := fakedata.Generate(tb.cfg.Seed, fakedata.Size{Customers: tb.cfg.Customers, Products: tb.cfg.Products}).Customer(user)
 	if !ok {
