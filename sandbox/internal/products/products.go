@@ -169,32 +169,23 @@ func (s *SQLStore) List(ctx context.Context, f Filter) ([]Product, int, error) {
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	// One statement: the window count gives the total matching rows alongside the page.
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM products`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
 	args = append(args, f.PageSize, (f.Page-1)*f.PageSize)
-	rows, err := s.DB.QueryContext(ctx, fmt.Sprintf(`SELECT %s, COUNT(*) OVER () FROM products%s ORDER BY code LIMIT $%d OFFSET $%d`,
-		cols, cond, len(args)-1, len(args)), args...)
+	rows, err := s.DB.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM products%s ORDER BY code LIMIT $%d OFFSET $%d`, cols, cond, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []Product
-	total := 0
 	for rows.Next() {
-		var p Product
-		if err := rows.Scan(&p.Code, &p.Name, &p.Category, &p.Issuer, &p.RiskLevel, &p.AnnualYieldBP, &p.TermDays,
-			&p.MinAmountFen, &p.Currency, &p.Status, &p.Description, &total); err != nil {
+		p, err := scan(rows)
+		if err != nil {
 			return nil, 0, err
 		}
-		p.MinAmount, p.AnnualYield = money.Format(p.MinAmountFen), money.Format(int64(p.AnnualYieldBP))
 		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	if len(out) == 0 && f.Page > 1 { // past the last page: the window count is not available
-		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM products`+cond, args[:len(args)-2]...).Scan(&total); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, total, rows.Err()
 }
