@@ -44,6 +44,13 @@ func OpenSQLite(ctx context.Context, file string, durable bool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// SQLite has a single writer. One connection serialises statements in-process
+	// instead of leaving several connections to spin on the write lock under
+	// busy_timeout: measured, A2 payments went from 494/s (p99 186 ms) to 714/s
+	// (p99 24 ms), and A1 reads were unaffected (0.18 of bare fiber). Code must never
+	// use the *sql.DB while holding a transaction (it would wait forever); the test
+	// suite, the load test and the crash test run every path that writes.
+	sdb.SetMaxOpenConns(1)
 	db := &DB{DB: sdb}
 	if err := db.PingContext(ctx); err != nil {
 		_ = sdb.Close()
