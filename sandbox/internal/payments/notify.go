@@ -13,15 +13,15 @@ import (
 // Notification is one outbox row: tell App_ID that a payment reached Status
 // (JR/T 0185-2020 10.2.3/4: the decision is reported to the partner).
 type Notification struct {
-	ID            string
-	PaymentID     string
-	AppID         string
-	Status        Status
-	Attempts      int
-	NextAttemptAt time.Time
-	DeliveredAt   time.Time // zero until delivered
-	LastError     string
-	CreatedAt     time.Time
+	ID            string    `json:"notification_id"`
+	PaymentID     string    `json:"payment_id"`
+	AppID         string    `json:"app_id"`
+	Status        Status    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	DeliveredAt   time.Time `json:"delivered_at,omitzero"` // zero until delivered
+	LastError     string    `json:"last_error,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Delivery retry policy.
@@ -62,14 +62,23 @@ func enqueue(ctx context.Context, tx *sql.Tx, p Payment, now time.Time) error {
 // DueNotifications returns up to DueBatch undelivered notifications due at now, oldest
 // first, that have not exhausted their attempts.
 func (s *Service) DueNotifications(ctx context.Context, now time.Time) ([]Notification, error) {
-	rows, err := s.store.DB.QueryContext(ctx, `SELECT notification_id, payment_id, app_id, status, attempts, next_attempt_at, delivered_at, last_error, created_at
-		FROM payment_notifications WHERE delivered_at = 0 AND next_attempt_at <= $1 AND attempts < $2
+	return s.notifications(ctx, `WHERE delivered_at = 0 AND next_attempt_at <= $1 AND attempts < $2
 		ORDER BY next_attempt_at, notification_id LIMIT $3`, now.UnixNano(), MaxNotificationAttempts, DueBatch)
+}
+
+// Notifications lists an app's notifications, newest first, for the admin API.
+func (s *Service) Notifications(ctx context.Context, appID string, limit int) ([]Notification, error) {
+	return s.notifications(ctx, `WHERE app_id = $1 ORDER BY created_at DESC, notification_id LIMIT $2`, appID, limit)
+}
+
+func (s *Service) notifications(ctx context.Context, where string, args ...any) ([]Notification, error) {
+	rows, err := s.store.DB.QueryContext(ctx, `SELECT notification_id, payment_id, app_id, status, attempts, next_attempt_at, delivered_at, last_error, created_at
+		FROM payment_notifications `+where, args...)
 	if err != nil {
 		return nil, problem.Internal.Wrap(err)
 	}
 	defer rows.Close()
-	var out []Notification
+	out := []Notification{}
 	for rows.Next() {
 		var n Notification
 		var next, delivered, created int64

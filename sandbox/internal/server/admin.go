@@ -36,6 +36,10 @@ func (s *Server) adminRoutes() {
 	g.Get("/apis", s.adminAPIs)
 	g.Put("/apis/:api/state", s.adminAPIState)
 	g.Get("/alarms", s.adminAlarms)
+	g.Get("/payments/review", s.adminPaymentsForReview)
+	g.Post("/payments/:id/approve", s.adminPaymentDecision(true))
+	g.Post("/payments/:id/reject", s.adminPaymentDecision(false))
+	g.Get("/apps/:id/notifications", s.adminNotifications)
 	g.Get("/audit", s.adminAudit)
 	if s.d.Debug && s.d.ClockCtl != nil {
 		// Test control (sandbox mode only): move the bank's clock so token, consent and
@@ -335,4 +339,53 @@ func (s *Server) adminAdvanceClock(c *fiber.Ctx) error {
 	off := s.d.ClockCtl.Advance(time.Duration(body.Seconds) * time.Second)
 	s.d.Log.Warn("sandbox clock advanced", "seconds", body.Seconds, "offset", off.String())
 	return writeJSON(c, 200, fiber.Map{"now": s.d.ClockCtl.Now().UTC(), "offset_seconds": int64(off.Seconds())})
+}
+
+// adminPaymentsForReview lists payments held for risk review (JR/T 0185-2020 10.2.3/3:
+// 对大额、异常的资金收付应逐笔监测与核查).
+func (s *Server) adminPaymentsForReview(c *fiber.Ctx) error {
+	list, err := s.d.Payments.ForReview(c.UserContext())
+	if err != nil {
+		return err
+	}
+	views := make([]paymentView, 0, len(list))
+	for _, p := range list {
+		views = append(views, s.view(p))
+	}
+	return writeJSON(c, 200, fiber.Map{"payments": views})
+}
+
+// adminPaymentDecision approves (the payment executes) or rejects a held payment.
+func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var body struct {
+			Reviewer string `json:"reviewer"`
+			Note     string `json:"note"`
+		}
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+		decide := s.d.Payments.Reject
+		if approve {
+			decide = s.d.Payments.Approve
+		}
+		p, err := decide(c.UserContext(), param(c, "id"), body.Reviewer, body.Note)
+		if err != nil {
+			return err
+		}
+		return writeJSON(c, 200, fiber.Map{"payment": s.view(p)})
+	}
+}
+
+// adminNotifications shows an app's payment notifications and their delivery state.
+func (s *Server) adminNotifications(c *fiber.Ctx) error {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	list, err := s.d.Payments.Notifications(c.UserContext(), param(c, "id"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"notifications": list})
 }
