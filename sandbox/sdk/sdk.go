@@ -45,6 +45,7 @@ type Config struct {
 	Timeout    time.Duration
 	HTTPClient *http.Client // optional; built from the TLS settings when nil
 	Now        func() time.Time
+	Resilience Resilience // retries of idempotent requests and the circuit breaker
 }
 
 // Client calls the bank.
@@ -52,6 +53,7 @@ type Client struct {
 	cfg    Config
 	macKey []byte
 	http   *http.Client
+	brk    *breaker
 }
 
 // New checks the configuration and builds a client.
@@ -71,7 +73,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Second
 	}
-	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	cfg.Resilience = cfg.Resilience.withDefaults()
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breaker{}}
 	if cfg.AppSecret != "" {
 		c.macKey = protocol.DeriveMACKey(cfg.AppSecret, cfg.AppID)
 	}
@@ -141,8 +144,36 @@ func (c *Client) Authorization(method, pathWithQuery string, body []byte) (strin
 }
 
 // Do sends a signed request and verifies the response. On an integrity failure it
-// returns the response together with ErrIntegrity.
+// returns the response together with ErrIntegrity (never retried: do not act on it).
+// A GET, or a request with an Idempotency-Key, is retried on transport errors, 503,
+// 429 and 409 IDEMPOTENCY_IN_PROGRESS — re-signed each time with a fresh nonce and the
+// same key, so a payment is never made twice. Repeated failures open the circuit.
 func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*Response, error) {
+	attempts := 1
+	if method == http.MethodGet || header.Get("Idempotency-Key") != "" {
+		attempts = c.cfg.Resilience.MaxAttempts
+	}
+	var r *Response
+	var err error
+	for n := 1; ; n++ {
+		if !c.brk.allow(c.cfg.Now()) {
+			return nil, ErrCircuitOpen
+		}
+		r, err = c.once(ctx, method, pathWithQuery, body, header)
+		c.brk.record(!failed(r, err), c.cfg.Now(), c.cfg.Resilience)
+		if n >= attempts || !retryable(r, err) {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return r, err
+		case <-time.After(c.delay(n, r)):
+		}
+	}
+}
+
+// once sends one signed attempt.
+func (c *Client) once(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*Response, error) {
 	auth, err := c.Authorization(method, pathWithQuery, body)
 	if err != nil {
 		return nil, err
