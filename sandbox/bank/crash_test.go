@@ -232,7 +232,7 @@ func TestCrashRecovery(t *testing.T) {
 		for k, a := range acked {
 			r, err := client.Do(ctx, "GET", "/a2/v1/payments/"+a.paymentID, nil, nil)
 			if err != nil || r.Status != 200 || !strings.Contains(string(r.Body), `"status":"`+a.payStatus+`"`) {
-				t.Errorf("cycle %d after restart, %s: GET payment %s (acknowledged %s): %v %s", cycle, k, a.paymentID, a.payStatus, err, r.Body)
+				t.Errorf("cycle %d after restart, %s: GET payment %s (acknowledged %s): %v %v", cycle, k, a.paymentID, a.payStatus, err, r)
 			}
 		}
 		// A payment whose answer was lost is retried with its key: it completes once,
