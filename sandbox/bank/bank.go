@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jr0185/harness/fakedata"
@@ -39,6 +40,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/server"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
+	"github.com/jr0185/harness/sandbox/internal/signing"
 	"github.com/jr0185/harness/sandbox/internal/store"
 	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
@@ -184,7 +186,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
 	})
 
-	auditLog, err := audit.Open(b.AuditFile, audit.NewSM2Signer(pk.SignKey, pk.SignKeySerial()), audit.Options{
+	signer := signing.New(pk.SignKey, pk.SignKeySerial())
+	auditLog, err := audit.Open(b.AuditFile, &signing.Checkpoints{C: signer}, audit.Options{
 		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log,
 	})
 	if err != nil {
@@ -199,8 +202,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
 		Payments: paySvc, EncKey: pk.EncKey,
-		Signer:      server.Signer{Key: pk.SignKey, Serial: pk.SignKeySerial()},
-		BankCertPEM: pki.EncodeCertPEM(pk.SignCert.Raw), EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
+		Signer: signer, Rotate: rotator(pk, signer, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
+		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,
 		Ready: func() error { return db.PingContext(context.Background()) },
 	})
@@ -221,7 +224,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	bg, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go purgeNonces(bg, nonces, clk, log)
-	notifier := &notify.Notifier{Outbox: paySvc, Apps: appSvc, Key: pk.SignKey, Serial: pk.SignKeySerial(), Clock: clk, Log: log,
+	notifier := &notify.Notifier{Outbox: paySvc, Apps: appSvc, Signer: signer, Clock: clk, Log: log,
 		Render: b.srv.PaymentJSON, HTTP: notify.NewHTTPClient([]*x509.Certificate{pk.TLSCA}, 5*time.Second)}
 	go notifier.Run(bg)
 	b.done = make(chan error, 1)
@@ -426,13 +429,52 @@ func writeJSON(file string, v any) error {
 	return os.Rename(tmp, file)
 }
 
-// BankKeys returns the bank's response-signing public keys by serial, for verifiers.
+// BankKeys returns every bank response-signing public key by serial — the current key
+// and retired ones, whose signatures (responses, notifications, audit checkpoints)
+// stay verifiable.
 func BankKeys(dataDir string) (map[string]*ecdsa.PublicKey, error) {
-	serial, pub, err := sdk.LoadSM2Cert(filepath.Join(dataDir, pkiDir, pki.FileSignCert))
+	certs, err := pki.SignCerts(filepath.Join(dataDir, pkiDir))
 	if err != nil {
 		return nil, err
 	}
-	return map[string]*ecdsa.PublicKey{serial: pub}, nil
+	out := map[string]*ecdsa.PublicKey{}
+	for _, c := range certs {
+		if pub, ok := c.PublicKey.(*ecdsa.PublicKey); ok {
+			out[pki.SerialHex(c.SerialNumber)] = pub
+		}
+	}
+	return out, nil
+}
+
+// rotator switches the bank to a new signing key; one rotation at a time.
+func rotator(pk *pki.Bank, signer *signing.Current, log *slog.Logger) func() error {
+	var mu sync.Mutex
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		key, cert, err := pk.RotateSignKey()
+		if err != nil {
+			return err
+		}
+		signer.Set(key, pki.SerialHex(cert.SerialNumber))
+		log.Warn("bank signing key rotated", "serial", pki.SerialHex(cert.SerialNumber))
+		return nil
+	}
+}
+
+// bankCertsPEM lists the published signing certificates, current first.
+func bankCertsPEM(dir string) func() [][]byte {
+	return func() [][]byte {
+		certs, err := pki.SignCerts(dir)
+		if err != nil || len(certs) == 0 {
+			return [][]byte{nil}
+		}
+		out := make([][]byte, 0, len(certs))
+		for _, c := range certs {
+			out = append(out, pki.EncodeCertPEM(c.Raw))
+		}
+		return out
+	}
 }
 
 // VerifyAudit verifies the audit log in a data folder with the bank's signing keys.

@@ -16,11 +16,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
-
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/payments"
+	"github.com/jr0185/harness/sandbox/internal/signing"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -44,8 +43,7 @@ const HeaderNotificationID = "X-JR-Notification-Id"
 type Notifier struct {
 	Outbox  Outbox
 	Apps    Directory
-	Key     *sm2.PrivateKey
-	Serial  string
+	Signer  *signing.Current
 	Clock   clock.Clock
 	Log     *slog.Logger
 	Render  func(payments.Payment) any // the partner-facing view of a payment
@@ -128,7 +126,8 @@ func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string 
 		return "rendering failed"
 	}
 	ts, nonce := protocol.Timestamp(n.Clock.Now()), protocol.NewNonce()
-	sig, err := protocol.SignSM2(n.Key, protocol.ResponseStringToSign(ts, nonce, body))
+	key := n.Signer.Get()
+	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
 	if err != nil {
 		return "signing failed"
 	}
@@ -146,7 +145,7 @@ func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string 
 	req.Header.Set(protocol.HeaderTimestamp, ts)
 	req.Header.Set(protocol.HeaderNonce, nonce)
 	req.Header.Set(protocol.HeaderSignature, sig)
-	req.Header.Set(protocol.HeaderSerial, n.Serial)
+	req.Header.Set(protocol.HeaderSerial, key.Serial)
 	req.Header.Set(HeaderNotificationID, d.ID)
 	resp, err := n.HTTP.Do(req)
 	if err != nil {

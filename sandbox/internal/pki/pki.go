@@ -350,6 +350,11 @@ func LoadOrCreateBank(opts Options) (*Bank, bool, error) {
 			return nil, false, err
 		}
 		if !found || b.checkSM2(cert, k.usage, now) != nil {
+			if found && k.usage == KeyUsageSign { // keep what the retiring key signed verifiable
+				if err := b.archiveSignCert(cert); err != nil {
+					return nil, false, err
+				}
+			}
 			key, err = generateSM2()
 			if err != nil {
 				return nil, false, fmt.Errorf("pki: %w", err)
@@ -520,4 +525,52 @@ func SerialHex(serial *big.Int) string {
 		return ""
 	}
 	return fmt.Sprintf("%x", serial)
+}
+
+// archiveSignCert keeps a retired bank signing certificate as bank-sign-<serial>.crt,
+// so responses, notifications and audit checkpoints it signed still verify
+// (JR/T 0185-2020 7.3.4/3: keys are renewed; what they signed stays checkable).
+func (b *Bank) archiveSignCert(cert *smx509.Certificate) error {
+	name := filepath.Join(b.Paths.Dir, "bank-sign-"+SerialHex(cert.SerialNumber)+".crt")
+	return os.WriteFile(name, EncodeCertPEM(cert.Raw), 0o644) // #nosec G306 -- a public certificate
+}
+
+// RotateSignKey issues a new bank signing key and certificate, archives the current
+// certificate, and returns the new pair. The caller switches its signer.
+func (b *Bank) RotateSignKey() (*sm2.PrivateKey, *smx509.Certificate, error) {
+	key, err := generateSM2()
+	if err != nil {
+		return nil, nil, fmt.Errorf("pki: %w", err)
+	}
+	cert, err := b.issueSM2(subject("JR0185 Sandbox Bank Signing", Organization), &key.PublicKey, KeyUsageSign, b.opts.SignKeyValidity, b.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.archiveSignCert(b.SignCert); err != nil {
+		return nil, nil, err
+	}
+	if err := b.write(b.Paths.SignCert, b.Paths.SignKey, cert.Raw, key); err != nil {
+		return nil, nil, err
+	}
+	b.SignCert, b.SignKey = cert, key
+	return key, cert, nil
+}
+
+// SignCerts returns every bank signing certificate in dir: the current one first,
+// then the archived ones.
+func SignCerts(dir string) ([]*smx509.Certificate, error) {
+	cur, err := LoadSM2CertPEM(filepath.Join(dir, FileSignCert))
+	if err != nil {
+		return nil, err
+	}
+	out := []*smx509.Certificate{cur}
+	old, _ := filepath.Glob(filepath.Join(dir, "bank-sign-*.crt"))
+	for _, f := range old {
+		c, err := LoadSM2CertPEM(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(f), err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

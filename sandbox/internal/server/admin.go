@@ -36,6 +36,7 @@ func (s *Server) adminRoutes() {
 	g.Get("/apis", s.adminAPIs)
 	g.Put("/apis/:api/state", s.adminAPIState)
 	g.Get("/alarms", s.adminAlarms)
+	g.Post("/bank-keys/rotate", s.adminRotateBankKey)
 	g.Get("/payments/review", s.adminPaymentsForReview)
 	g.Post("/payments/:id/approve", s.adminPaymentDecision(true))
 	g.Post("/payments/:id/reject", s.adminPaymentDecision(false))
@@ -388,4 +389,17 @@ func (s *Server) adminNotifications(c *fiber.Ctx) error {
 		return err
 	}
 	return writeJSON(c, 200, fiber.Map{"notifications": list})
+}
+
+// adminRotateBankKey switches the bank to a new SM2 signing key. Certificates of earlier
+// keys stay published (/pki/bank-sign-certs.pem) so what they signed still verifies.
+func (s *Server) adminRotateBankKey(c *fiber.Ctx) error {
+	if s.d.Rotate == nil {
+		return problem.StateConflict.WithDetail("key rotation is not available")
+	}
+	old := s.d.Signer.Get().Serial
+	if err := s.d.Rotate(); err != nil {
+		return problem.Internal.Wrap(err)
+	}
+	return writeJSON(c, 200, fiber.Map{"previous_serial": old, "serial": s.d.Signer.Get().Serial})
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
+	"github.com/jr0185/harness/sandbox/internal/signing"
 )
 
 // AuditLog receives one record per API call (JR/T 0185-2020 7.3.3, 12.3).
@@ -42,39 +43,34 @@ type AuditLog interface {
 	Head() audit.Head
 }
 
-// Signer signs responses with the bank's SM2 signing key.
-type Signer struct {
-	Key    *sm2.PrivateKey
-	Serial string
-}
-
 // Deps are the services the server renders.
 type Deps struct {
-	Clock       clock.Clock
-	ClockCtl    *clock.Sandbox // advanceable in sandbox mode (test controls)
-	Log         *slog.Logger
-	Catalogue   *apis.Catalogue
-	Lifecycle   *apis.Lifecycle
-	Gateway     *gateway.Gateway
-	Apps        *apps.Service
-	Products    *products.Service
-	Audit       AuditLog
-	Metrics     *monitor.Metrics
-	Alarms      *monitor.Alarms
-	OTP         *otp.Service
-	Sessions    *sessions.Service
-	Consent     *consent.Service
-	Accounts    *accounts.Service
-	Payments    *payments.Service
-	EncKey      *sm2.PrivateKey // the bank's encryption key (separate from Signer's, 7.3.4/1)
-	AccountIDs  accounts.IDs
-	Signer      Signer
-	BankCertPEM []byte // bank signing certificate, published so partners can verify
-	EncCertPEM  []byte // bank encryption certificate, published for field encryption
-	AdminToken  string // SM3 hex of the admin token
-	Debug       bool   // sandbox mode: signature debugger details in errors
-	BodyLimit   int
-	Ready       func() error
+	Clock      clock.Clock
+	ClockCtl   *clock.Sandbox // advanceable in sandbox mode (test controls)
+	Log        *slog.Logger
+	Catalogue  *apis.Catalogue
+	Lifecycle  *apis.Lifecycle
+	Gateway    *gateway.Gateway
+	Apps       *apps.Service
+	Products   *products.Service
+	Audit      AuditLog
+	Metrics    *monitor.Metrics
+	Alarms     *monitor.Alarms
+	OTP        *otp.Service
+	Sessions   *sessions.Service
+	Consent    *consent.Service
+	Accounts   *accounts.Service
+	Payments   *payments.Service
+	EncKey     *sm2.PrivateKey // the bank's encryption key (separate from Signer's, 7.3.4/1)
+	AccountIDs accounts.IDs
+	Signer     *signing.Current // the bank's response-signing key (rotatable)
+	Rotate     func() error     // rotate the bank signing key (admin)
+	BankCerts  func() [][]byte  // bank signing certificates (current first), published so partners can verify
+	EncCertPEM []byte           // bank encryption certificate, published for field encryption
+	AdminToken string           // SM3 hex of the admin token
+	Debug      bool             // sandbox mode: signature debugger details in errors
+	BodyLimit  int
+	Ready      func() error
 }
 
 // Server is the bank's HTTP server.

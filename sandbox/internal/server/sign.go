@@ -17,7 +17,8 @@ func (s *Server) signResponse(c *fiber.Ctx, adm *gateway.Admission) {
 	ts := protocol.Timestamp(time.Now())
 	nonce := protocol.NewNonce()
 	msg := protocol.ResponseStringToSign(ts, nonce, c.Response().Body())
-	sig, err := protocol.SignSM2(s.d.Signer.Key, msg)
+	key := s.d.Signer.Get()
+	sig, err := protocol.SignSM2(key.Priv, msg)
 	if err != nil {
 		s.d.Log.Error("response signing failed", "request_id", requestID(c), "err", err)
 		return
@@ -25,7 +26,7 @@ func (s *Server) signResponse(c *fiber.Ctx, adm *gateway.Admission) {
 	c.Set(protocol.HeaderTimestamp, ts)
 	c.Set(protocol.HeaderNonce, nonce)
 	c.Set(protocol.HeaderSignature, sig)
-	c.Set(protocol.HeaderSerial, s.d.Signer.Serial)
+	c.Set(protocol.HeaderSerial, key.Serial)
 	if adm != nil && adm.MACKey != nil {
 		c.Set(protocol.HeaderMAC, protocol.MACBase64(adm.MACKey, msg))
 	}
