@@ -4,6 +4,7 @@
 package bank
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -202,7 +203,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
 		Payments: paySvc, EncKey: pk.EncKey,
-		Signer: signer, Rotate: rotator(pk, signer, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
+		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
 		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,
 		Ready: func() error { return db.PingContext(context.Background()) },
@@ -446,8 +447,9 @@ func BankKeys(dataDir string) (map[string]*ecdsa.PublicKey, error) {
 	return out, nil
 }
 
-// rotator switches the bank to a new signing key; one rotation at a time.
-func rotator(pk *pki.Bank, signer *signing.Current, log *slog.Logger) func() error {
+// rotator switches the bank to a new signing key; one rotation at a time. The demo
+// partner's folder gets the new certificate set, as a partner would fetch it.
+func rotator(pk *pki.Bank, signer *signing.Current, demoDir string, log *slog.Logger) func() error {
 	var mu sync.Mutex
 	return func() error {
 		mu.Lock()
@@ -458,7 +460,11 @@ func rotator(pk *pki.Bank, signer *signing.Current, log *slog.Logger) func() err
 		}
 		signer.Set(key, pki.SerialHex(cert.SerialNumber))
 		log.Warn("bank signing key rotated", "serial", pki.SerialHex(cert.SerialNumber))
-		return nil
+		all := bytes.Join(bankCertsPEM(pk.Paths.Dir)(), nil)
+		if err := os.WriteFile(filepath.Join(demoDir, "bank-sign-certs.pem"), all, 0o600); err != nil {
+			log.Warn("updating the demo partner's bank certificates failed", "err", err)
+		}
+		return os.WriteFile(filepath.Join(demoDir, "bank-sign.crt"), pki.EncodeCertPEM(cert.Raw), 0o600)
 	}
 }
 

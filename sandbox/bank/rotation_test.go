@@ -12,6 +12,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/bank"
 	"github.com/jr0185/harness/sandbox/protocol"
+	"github.com/jr0185/harness/sandbox/sdk"
 )
 
 // TestBankKeyRotation: after rotation the bank signs with the new key; both serials
@@ -54,6 +55,18 @@ func TestBankKeyRotation(t *testing.T) {
 		if pub == nil || !protocol.VerifySM2(pub, msg, r.Header.Get(protocol.HeaderSignature)) {
 			t.Fatalf("response signed with %s does not verify against /pki/bank-sign-certs.pem", r.Header.Get(protocol.HeaderSerial))
 		}
+	}
+	// The demo partner's SDK, loaded from its refreshed folder, verifies the new key.
+	cfg, _, err := sdk.LoadDir(tb.b.DemoDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := sdk.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := client.Do(context.Background(), "GET", "/a1/v1/products?page_size=1", nil, nil); err != nil || r.Integrity.Serial != out["serial"] || len(cfg.BankKeys) < 2 {
+		t.Fatalf("SDK after rotation: %v serial %v keys %d", err, r, len(cfg.BankKeys))
 	}
 	if err := tb.b.FlushAudit(); err != nil {
 		t.Fatal(err)

@@ -73,6 +73,15 @@ func LoadDir(dir string) (Config, Credentials, error) {
 		return cfg, cr, fmt.Errorf("bank-sign.crt: %w", err)
 	}
 	cfg.BankKeys = map[string]*ecdsa.PublicKey{serial: pub}
+	// After a bank key rotation, bank-sign-certs.pem (as published at
+	// /pki/bank-sign-certs.pem) holds every signing certificate still to be accepted.
+	if all, err := os.ReadFile(filepath.Join(dir, "bank-sign-certs.pem")); err == nil {
+		for block, rest := pem.Decode(all); block != nil; block, rest = pem.Decode(rest) {
+			if s, k, err := ParseSM2CertPEM(pem.EncodeToMemory(block)); err == nil {
+				cfg.BankKeys[s] = k
+			}
+		}
+	}
 	return cfg, cr, nil
 }
 
