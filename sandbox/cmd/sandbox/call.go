@@ -74,6 +74,11 @@ sent over mutual TLS.`,
 				}
 				h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 			}
+			if strings.HasPrefix(path, "/a2/") && h.Get(sdk.HeaderAccessToken) == "" {
+				if tok := savedToken(credDir); tok != "" { // from `sandbox token`
+					h.Set(sdk.HeaderAccessToken, tok)
+				}
+			}
 			out := cmd.OutOrStdout()
 			if verbose {
 				auth, _ := client.Authorization(method, path, payload)

@@ -21,7 +21,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), certsCmd(), callCmd(), verifyAuditCmd(), healthCmd())
+	root.AddCommand(serveCmd(), certsCmd(), callCmd(), authorizeCmd(), tokenCmd(), verifyAuditCmd(), healthCmd())
 	return root
 }
 
