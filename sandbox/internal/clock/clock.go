@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -35,8 +36,25 @@ func (c *Sandbox) Offset() time.Duration { return time.Duration(c.offset.Load())
 // Reset returns the clock to wall time.
 func (c *Sandbox) Reset() { c.offset.Store(0) }
 
-// Fixed is a clock stopped at T, for tests.
-type Fixed struct{ T time.Time }
+// Manual is a clock that moves only when told to, for tests. Safe for concurrent use.
+type Manual struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-// Now returns T.
-func (f Fixed) Now() time.Time { return f.T }
+// NewManual returns a manual clock stopped at t.
+func NewManual(t time.Time) *Manual { return &Manual{t: t} }
+
+// Now returns the clock's time.
+func (m *Manual) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t
+}
+
+// Advance moves the clock by d.
+func (m *Manual) Advance(d time.Duration) {
+	m.mu.Lock()
+	m.t = m.t.Add(d)
+	m.mu.Unlock()
+}

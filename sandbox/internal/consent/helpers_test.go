@@ -5,9 +5,10 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/clock"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/internal/otp"
@@ -22,18 +23,6 @@ var (
 	_ Sessions = (*sessions.Service)(nil)
 	_ Codes    = (*otp.Service)(nil)
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // fakeApps is an in-memory app registry.
 type fakeApps map[string]Client
@@ -60,7 +49,7 @@ type env struct {
 	sessions *sessions.Service
 	codes    *otp.Service
 	st       *SQLStore
-	clock    *testClock
+	clock    *clock.Manual
 	db       *store.DB
 	file     string
 }
@@ -77,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	if _, err := seed.IfEmpty(ctx, db, 1, fakedata.Size{Customers: 3, Products: 1}); err != nil {
 		t.Fatal(err)
 	}
-	c := &testClock{t: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+	c := clock.NewManual(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	codes := otp.NewService(&otp.SQLStore{DB: db.DB}, c, otp.Options{})
 	sess := sessions.NewService(&sessions.SQLStore{DB: db.DB}, codes, c, sessions.Options{})
 	st := &SQLStore{DB: db.DB}

@@ -9,30 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jr0185/harness/sandbox/internal/clock"
+
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newService(t *testing.T) (*Service, *testClock, *store.DB) {
+func newService(t *testing.T) (*Service, *clock.Manual, *store.DB) {
 	t.Helper()
 	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "bank.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	c := &testClock{t: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+	c := clock.NewManual(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	return NewService(&SQLStore{DB: db.DB}, c, Options{}), c, db
 }
 
@@ -49,40 +39,40 @@ func TestVerify(t *testing.T) {
 	tests := []struct {
 		name string
 		want *problem.Error // nil: accepted
-		run  func(ctx context.Context, s *Service, c *testClock) error
+		run  func(ctx context.Context, s *Service, c *clock.Manual) error
 	}{
-		{"ok/right code", nil, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"ok/right code", nil, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"ok/fifth attempt right", nil, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"ok/fifth attempt right", nil, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			for i := 0; i < 4; i++ {
 				_ = s.Verify(ctx, cust, PurposeLogin, wrong(code))
 			}
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"401 OTP_USED/second use", problem.OTPUsed, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_USED/second use", problem.OTPUsed, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			if err := s.Verify(ctx, cust, PurposeLogin, code); err != nil {
 				return err
 			}
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"401 OTP_EXPIRED/after five minutes", problem.OTPExpired, func(ctx context.Context, s *Service, c *testClock) error {
+		{"401 OTP_EXPIRED/after five minutes", problem.OTPExpired, func(ctx context.Context, s *Service, c *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			c.Advance(DefaultTTL)
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"401 OTP_INVALID/wrong code", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/wrong code", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			return s.Verify(ctx, cust, PurposeLogin, wrong(code))
 		}},
-		{"401 OTP_INVALID/not six digits", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/not six digits", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			_, _ = s.Issue(ctx, cust, PurposeLogin)
 			return s.Verify(ctx, cust, PurposeLogin, "12345x")
 		}},
-		{"401 OTP_INVALID/superseded code", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/superseded code", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			old, _ := s.Issue(ctx, cust, PurposeLogin)
 			for {
 				if cur, _ := s.Issue(ctx, cust, PurposeLogin); cur != old {
@@ -91,22 +81,22 @@ func TestVerify(t *testing.T) {
 			}
 			return s.Verify(ctx, cust, PurposeLogin, old)
 		}},
-		{"401 OTP_INVALID/code of another purpose", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/code of another purpose", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PaymentPurpose("ar_1"))
 			return s.Verify(ctx, cust, PaymentPurpose("ar_2"), code)
 		}},
-		{"401 OTP_INVALID/code of another customer", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/code of another customer", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, "CUST000002", PurposeLogin)
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"401 OTP_INVALID/none issued", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_INVALID/none issued", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			return s.Verify(ctx, cust, PurposeLogin, "123456")
 		}},
-		{"401 OTP_REQUIRED/empty code", problem.OTPRequired, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"401 OTP_REQUIRED/empty code", problem.OTPRequired, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			_, _ = s.Issue(ctx, cust, PurposeLogin)
 			return s.Verify(ctx, cust, PurposeLogin, "")
 		}},
-		{"403 OTP_TOO_MANY_ATTEMPTS/fifth wrong attempt", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"403 OTP_TOO_MANY_ATTEMPTS/fifth wrong attempt", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			for i := 0; i < 4; i++ {
 				if err := s.Verify(ctx, cust, PurposeLogin, wrong(code)); !errors.Is(err, problem.OTPInvalid) {
@@ -115,14 +105,14 @@ func TestVerify(t *testing.T) {
 			}
 			return s.Verify(ctx, cust, PurposeLogin, wrong(code))
 		}},
-		{"403 OTP_TOO_MANY_ATTEMPTS/right code after five wrong", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"403 OTP_TOO_MANY_ATTEMPTS/right code after five wrong", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, cust, PurposeLogin)
 			for i := 0; i < 5; i++ {
 				_ = s.Verify(ctx, cust, PurposeLogin, wrong(code))
 			}
 			return s.Verify(ctx, cust, PurposeLogin, code)
 		}},
-		{"400 PARAMETER_INVALID/unknown purpose", problem.ParameterInvalid, func(ctx context.Context, s *Service, _ *testClock) error {
+		{"400 PARAMETER_INVALID/unknown purpose", problem.ParameterInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			_, err := s.Issue(ctx, cust, "transfer")
 			return err
 		}},

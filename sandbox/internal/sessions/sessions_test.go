@@ -5,9 +5,10 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/clock"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/internal/otp"
@@ -16,24 +17,12 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 var _ Codes = (*otp.Service)(nil)
 
 type env struct {
 	s     *Service
 	codes *otp.Service
-	clock *testClock
+	clock *clock.Manual
 	db    *store.DB
 }
 
@@ -48,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	if _, err := seed.IfEmpty(ctx, db, 1, fakedata.Size{Customers: 3, Products: 1}); err != nil {
 		t.Fatal(err)
 	}
-	c := &testClock{t: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+	c := clock.NewManual(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	codes := otp.NewService(&otp.SQLStore{DB: db.DB}, c, otp.Options{})
 	return &env{s: NewService(&SQLStore{DB: db.DB}, codes, c, Options{}), codes: codes, clock: c, db: db}
 }
