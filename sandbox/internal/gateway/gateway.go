@@ -127,7 +127,15 @@ func (a *Admission) Release() {
 // Admit runs every check of the service layer in order. The order matters: nothing that
 // changes state (the nonce) happens before every read-only check has passed, so a
 // refused request changes nothing.
-func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admission, *problem.Error) {
+//
+// claimed is the App_ID the Authorization header names, authenticated or not (for the
+// audit record of a refused call); empty when the header is missing or malformed.
+func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (adm *Admission, claimed string, perr *problem.Error) {
+	adm, perr = g.admit(ctx, api, r, &claimed)
+	return adm, claimed, perr
+}
+
+func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *string) (*Admission, *problem.Error) {
 	now := g.clock.Now()
 
 	// JR/T 0185-2020 11/3: a terminated API answers with a baffle, not silence.
@@ -148,6 +156,7 @@ func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (*Admissi
 	if err != nil {
 		return nil, problem.AuthMalformed.WithDetail("%s", err.Error())
 	}
+	*claimed = cred.AppID
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 needs certificate or key-pair authentication.
 	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 {
 		return nil, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2)

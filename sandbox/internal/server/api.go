@@ -64,13 +64,9 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		defer s.d.Metrics.InFlight(-1)
 
 		req := adapt(c, api)
-		adm, perr := s.d.Gateway.Admit(c.UserContext(), api, req)
-		var appID string
+		adm, appID, perr := s.d.Gateway.Admit(c.UserContext(), api, req)
 		if adm != nil {
-			appID = adm.App.ID
 			defer adm.Release()
-		} else if cr, err := protocol.ParseAuthorization(req.Header("Authorization")); err == nil {
-			appID = cr.AppID // claimed, not authenticated: recorded as such in the audit
 		}
 		var reply *Reply
 		if perr == nil {
