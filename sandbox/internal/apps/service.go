@@ -370,7 +370,7 @@ func (s *Service) invalidate() { s.gen.Add(1) }
 func (s *Service) get(ctx context.Context, id string) (App, error) {
 	a, err := s.store.GetApp(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return App{}, problem.AdminNotFound.WithDetail("no app %q", clip(id))
+		return App{}, problem.AdminNotFound.WithDetail("no app %q", problem.Clip(id))
 	}
 	if err != nil {
 		return App{}, problem.Internal.Wrap(err)
@@ -401,7 +401,7 @@ func (s *Service) checkScopes(scopes []string) error {
 	}
 	for _, sc := range scopes {
 		if !s.opts.KnownScopes(sc) {
-			return invalid("unknown scope %q", clip(sc))
+			return invalid("unknown scope %q", problem.Clip(sc))
 		}
 	}
 	return nil
@@ -448,11 +448,4 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

@@ -23,7 +23,7 @@ func checkChallenge(challenge, method string) error {
 		if method == "" {
 			method = "plain (the default when code_challenge_method is absent)"
 		}
-		return problem.PKCEMethodUnsupported.WithDetail("code_challenge_method %s is not accepted: use S256", clip(method))
+		return problem.PKCEMethodUnsupported.WithDetail("code_challenge_method %s is not accepted: use S256", problem.Clip(method))
 	}
 	// BASE64URL without padding of a 32-byte digest is 43 characters.
 	if b, err := base64.RawURLEncoding.DecodeString(challenge); err != nil || len(b) != sha256.Size {
@@ -51,11 +51,4 @@ func verifierOK(verifier, challenge string) bool {
 		}
 	}
 	return subtle.ConstantTimeCompare([]byte(S256(verifier)), []byte(challenge)) == 1
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

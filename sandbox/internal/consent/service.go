@@ -78,7 +78,7 @@ func (s *Service) StartAuthorization(ctx context.Context, r Request) (AuthReques
 		return AuthRequest{}, err
 	}
 	if r.RedirectURI == "" || !contains(cl.RedirectURIs, r.RedirectURI) {
-		return AuthRequest{}, problem.RedirectURIMismatch.WithDetail("redirect_uri %q is not registered for App_ID %s (exact match required)", clip(r.RedirectURI), cl.ID)
+		return AuthRequest{}, problem.RedirectURIMismatch.WithDetail("redirect_uri %q is not registered for App_ID %s (exact match required)", problem.Clip(r.RedirectURI), cl.ID)
 	}
 	if err := checkChallenge(r.CodeChallenge, r.CodeChallengeMethod); err != nil {
 		return AuthRequest{}, err
@@ -92,7 +92,7 @@ func (s *Service) StartAuthorization(ctx context.Context, r Request) (AuthReques
 	}
 	for _, sc := range scopes {
 		if !contains(cl.Scopes, sc) {
-			return AuthRequest{}, problem.ScopeNotGranted.WithDetail("scope %q is not granted to App_ID %s", clip(sc), cl.ID)
+			return AuthRequest{}, problem.ScopeNotGranted.WithDetail("scope %q is not granted to App_ID %s", problem.Clip(sc), cl.ID)
 		}
 	}
 	if len(r.AccountHint) > 40 {
@@ -346,7 +346,7 @@ func (s *Service) client(ctx context.Context, appID string) (Client, error) {
 		return Client{}, problem.Internal.Wrap(err)
 	}
 	if !found {
-		return Client{}, problem.AppUnknown.WithDetail("App_ID %q is not registered", clip(appID))
+		return Client{}, problem.AppUnknown.WithDetail("App_ID %q is not registered", problem.Clip(appID))
 	}
 	switch cl.Status {
 	case "active":

@@ -199,7 +199,7 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 	case !now.Before(t.ExpiresAt):
 		return Grant{}, problem.TokenExpired.WithDetail("access tokens are valid for %s; use the refresh token or ask the user again", s.opts.AccessTokenTTL)
 	case requiredScope == "" || !contains(c.Scopes, requiredScope):
-		return Grant{}, problem.ScopeNotConsented.WithDetail("the user did not consent to scope %q", clip(requiredScope))
+		return Grant{}, problem.ScopeNotConsented.WithDetail("the user did not consent to scope %q", problem.Clip(requiredScope))
 	case accountNo != "" && !contains(c.Accounts, accountNo):
 		return Grant{}, problem.AccountNotFound
 	}

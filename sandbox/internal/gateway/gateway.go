@@ -425,7 +425,7 @@ func checkParams(api *apis.API, r Request) *problem.Error {
 	for _, kv := range r.Query {
 		p, ok := api.Param(kv[0], "query")
 		if !ok {
-			return problem.ParameterInvalid.WithDetail("unknown query parameter %q for %s", clip(kv[0]), api.ID)
+			return problem.ParameterInvalid.WithDetail("unknown query parameter %q for %s", problem.Clip(kv[0]), api.ID)
 		}
 		if seen[kv[0]] {
 			return problem.ParameterInvalid.WithDetail("query parameter %q given more than once", kv[0])
@@ -449,11 +449,4 @@ func checkParams(api *apis.API, r Request) *problem.Error {
 		}
 	}
 	return nil
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

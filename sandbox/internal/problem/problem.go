@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"unicode/utf8"
 )
 
 // Error is a catalogued error. The zero value is not useful; start from a catalogue entry.
@@ -160,4 +161,18 @@ func All() []*Error {
 func Lookup(code string) (*Error, bool) {
 	e, ok := registry[code]
 	return e, ok
+}
+
+// Clip shortens caller-supplied text before it is echoed in a detail: at most 40 bytes,
+// cut on a character boundary, with "…" when cut.
+func Clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

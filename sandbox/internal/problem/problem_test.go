@@ -3,7 +3,9 @@ package problem
 import (
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCatalogueEntriesAreWellFormed(t *testing.T) {
@@ -43,5 +45,22 @@ func TestFromHidesUncataloguedErrors(t *testing.T) {
 	}
 	if b := p.Body("r", true); b.Detail != "" || b.Debug != nil {
 		t.Fatalf("internal cause leaked into body: %+v", b)
+	}
+}
+
+func TestClipCutsOnACharacterBoundary(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"kept/short", "APP123", "APP123"},
+		{"cut/ascii at 40 bytes", strings.Repeat("a", 50), strings.Repeat("a", 40) + "…"},
+		{"cut/before a split character", strings.Repeat("a", 39) + "沙盒", strings.Repeat("a", 39) + "…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Clip(tc.in); got != tc.want || !utf8.ValidString(got) {
+				t.Fatalf("Clip = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

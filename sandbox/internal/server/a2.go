@@ -42,10 +42,10 @@ func form(body []byte, allowed ...string) (url.Values, error) {
 			ok = ok || k == a
 		}
 		if !ok {
-			return nil, problem.BodyInvalid.WithDetail("unknown form field %q", clip(k))
+			return nil, problem.BodyInvalid.WithDetail("unknown form field %q", problem.Clip(k))
 		}
 		if len(vs) != 1 {
-			return nil, problem.BodyInvalid.WithDetail("form field %q given more than once", clip(k))
+			return nil, problem.BodyInvalid.WithDetail("form field %q given more than once", problem.Clip(k))
 		}
 	}
 	return v, nil

@@ -130,9 +130,9 @@ func (s *Server) apiFallback(c *fiber.Ctx) error {
 		perr = problem.RouteNotFound.WithDetail("see /docs/apis for the API catalogue")
 	case !contains(apis.SupportedVersions[family], parts[1]):
 		perr = problem.APIVersionUnsupported.WithDetail("version %q is not offered under %s; supported: %s",
-			clip(parts[1]), family, strings.Join(apis.SupportedVersions[family], ", "))
+			problem.Clip(parts[1]), family, strings.Join(apis.SupportedVersions[family], ", "))
 	default:
-		perr = problem.RouteNotFound.WithDetail("no API at %s; see /docs/apis", clip(path))
+		perr = problem.RouteNotFound.WithDetail("no API at %s; see /docs/apis", problem.Clip(path))
 		for _, a := range s.d.Catalogue.APIs {
 			if matchPath(a.Path, path) && a.Method != c.Method() {
 				perr = problem.MethodNotAllowed.WithDetail("%s accepts %s", a.ID, a.Method)
@@ -265,8 +265,6 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-func clip(s string) string { return clipN(s, 40) }
 
 func clipN(s string, n int) string {
 	if len(s) > n {
