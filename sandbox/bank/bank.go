@@ -33,6 +33,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/notify"
 	"github.com/jr0185/harness/sandbox/internal/otp"
 	"github.com/jr0185/harness/sandbox/internal/payments"
@@ -184,7 +185,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
-		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
+		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(), Mutant: cfg.Mutants(),
 	})
 
 	signer := signing.New(pk.SignKey, pk.SignKeySerial())
@@ -213,7 +214,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	b.ln = tls.NewListener(raw, server.TLSConfig(pk.ServerTLSCertificate()))
+	tlsCfg := server.TLSConfig(pk.ServerTLSCertificate())
+	if cfg.Mutants().Is(mutant.AcceptTLS11) {
+		tlsCfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- the accept-tls11 mutant bank, sandbox mode only
+		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
+	}
+	b.ln = tls.NewListener(raw, tlsCfg)
 	b.Addr = raw.Addr().String()
 	b.URL = publicURL(cfg, raw.Addr())
 

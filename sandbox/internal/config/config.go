@@ -5,6 +5,8 @@
 package config
 
 import (
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +51,7 @@ type Config struct {
 	AuditCheckpoint int           `yaml:"audit_checkpoint_every" env:"SANDBOX_AUDIT_CHECKPOINT_EVERY" flag:"audit-checkpoint-every" help:"Sign an audit checkpoint every N records"`
 	LogLevel        string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
 	LogFormat       string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
+	Mutant          string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
 
 // Defaults are the embedded defaults: one command, no setup.
@@ -167,10 +170,21 @@ func (c Config) Validate() error {
 	if c.AuthFailLimit <= 0 || c.AuthFailWindow <= 0 || c.AuthLockFor <= 0 || c.AuditCheckpoint <= 0 {
 		errs = append(errs, errors.New("auth_fail_limit, auth_fail_window, auth_lock_for and audit_checkpoint_every must be positive"))
 	}
+	if _, err := mutant.Parse(c.Mutant); err != nil {
+		errs = append(errs, err)
+	} else if c.Mutant != "" && c.Mode != ModeSandbox {
+		errs = append(errs, fmt.Errorf("mutant %q: a mutant bank runs in sandbox mode only", c.Mutant))
+	}
 	if c.Customers < 3 || c.Products < 4 {
 		errs = append(errs, errors.New("customers must be at least 3 and products at least 4 (the documented test users and one product per category)"))
 	}
 	return errors.Join(errs...)
+}
+
+// Mutants is the mutant this bank runs (the zero Set: none).
+func (c Config) Mutants() mutant.Set {
+	m, _ := mutant.Parse(c.Mutant)
+	return m
 }
 
 // Sandbox reports whether sandbox diagnostics and test controls are on.

@@ -7,6 +7,8 @@
 package gateway
 
 import (
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -69,6 +71,9 @@ type Options struct {
 	AuthFailWindow  time.Duration
 	AuthLockFor     time.Duration
 	Debug           bool // sandbox mode: explain signature failures
+	// Mutant breaks one control on purpose (mutant banks prove the conformance suite
+	// can fail); the zero Set is the correct gateway.
+	Mutant mutant.Set
 }
 
 // Gateway admits or refuses API requests.
@@ -149,6 +154,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 
 	// JR/T 0185-2020 9.2.1 b) 1): authenticate the partner on every request.
 	h := r.Header("Authorization")
+	if h == "" && api.Level == apis.A1 && g.opts.Mutant.Is(mutant.PublicA1) {
+		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA1, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
+	}
 	if h == "" {
 		return nil, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api))
 	}
@@ -252,6 +260,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	// 7.2.2/2: a nonce is single-use per App_ID within the window. Last, because it writes.
 	fresh, nerr := g.nonces.Use(ctx, app.ID, cred.Nonce, now.Add(2*g.opts.TimestampWindow))
+	fresh = fresh || g.opts.Mutant.Is(mutant.SkipNonceCheck)
 	if nerr != nil {
 		release()
 		return nil, problem.Internal.Wrap(nerr)
@@ -343,7 +352,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if err != nil {
 			return problem.Internal.Wrap(err)
 		}
-		if !protocol.VerifyMAC(mk, sts, c.Signature) {
+		if !protocol.VerifyMAC(mk, sts, c.Signature) && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
 			return g.explain(problem.MACInvalid, c, sts)
 		}
 		adm.MACKey = mk
@@ -352,7 +361,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if err != nil {
 			return problem.Internal.Wrap(err)
 		}
-		if !protocol.VerifySM2(pub, sts, c.Signature) {
+		if !protocol.VerifySM2(pub, sts, c.Signature) && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
 			return g.explain(problem.SignatureInvalid, c, sts)
 		}
 	}
@@ -363,7 +372,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		return problem.AuthMalformed.WithDetail("timestamp must be unix seconds")
 	}
 	skew := now.Sub(time.Unix(ts, 0))
-	if skew > g.opts.TimestampWindow || -skew > g.opts.TimestampWindow {
+	if (skew > g.opts.TimestampWindow || -skew > g.opts.TimestampWindow) && !g.opts.Mutant.Is(mutant.SkipTimestampCheck) {
 		e := problem.TimestampOutOfWindow.WithDetail("timestamp %s is %s away from the bank's clock; the window is ±%s",
 			c.Timestamp, skew.Round(time.Second).Abs(), g.opts.TimestampWindow)
 		if g.opts.Debug {

@@ -1,0 +1,161 @@
+// Package conform runs the conformance suites: against the embedded sandbox (started
+// here, in-process on 127.0.0.1 with fresh data, optionally as a mutant bank) or
+// against any bank described by a target file. It writes JUnit, cucumber JSON and the
+// signed requirement report. The harness itself (package steps) never sees the bank's
+// internals; this package only hands it a Target.
+package conform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jr0185/harness/features"
+	"github.com/jr0185/harness/sandbox/bank"
+	"github.com/jr0185/harness/steps"
+	"github.com/jr0185/harness/steps/report"
+)
+
+// Options configure a run.
+type Options struct {
+	Suite       string // "bank"
+	TargetFile  string // empty: the embedded sandbox
+	Mutant      string // embedded sandbox only: start this mutant bank
+	Tags        string
+	Paths       []string // feature paths (file or file:line) inside the embedded features
+	Concurrency int
+	Randomize   int64  // 0 in order, -1 random seed
+	Format      string // terminal format: pretty, progress, ... ("" pretty)
+	Output      io.Writer
+	NoColors    bool
+	OutDir      string // JUnit, cucumber JSON and the report; empty: no files
+	ReportKey   string // SM2 key that signs the report (created if missing)
+	BankConfig  func(*bank.Config)
+}
+
+// Outcome is a finished run.
+type Outcome struct {
+	Result  steps.Result
+	Report  *report.Report
+	Target  string
+	Elapsed time.Duration
+}
+
+// Run runs the suite.
+func Run(ctx context.Context, o Options) (Outcome, error) {
+	start := time.Now()
+	if o.Suite == "" {
+		o.Suite = "bank"
+	}
+	if o.Output == nil {
+		o.Output = io.Discard
+	}
+	var target steps.Target
+	if o.TargetFile != "" {
+		if o.Mutant != "" {
+			return Outcome{}, errors.New("--mutant starts an embedded mutant bank; it cannot be combined with --target")
+		}
+		t, err := steps.LoadTarget(o.TargetFile)
+		if err != nil {
+			return Outcome{}, err
+		}
+		target = t
+	} else {
+		b, stop, err := StartEmbedded(ctx, o.Mutant, o.BankConfig)
+		if err != nil {
+			return Outcome{}, err
+		}
+		defer stop()
+		target = EmbeddedTarget(b, o.Mutant)
+	}
+	env, err := steps.NewEnv(target)
+	if err != nil {
+		return Outcome{}, err
+	}
+	format := o.Format
+	if format == "" {
+		format = "pretty"
+	}
+	if o.OutDir != "" {
+		if err := os.MkdirAll(o.OutDir, 0o750); err != nil {
+			return Outcome{}, err
+		}
+		format += ",junit:" + filepath.Join(o.OutDir, "junit.xml") + ",cucumber:" + filepath.Join(o.OutDir, "cucumber.json")
+	}
+	res, runErr := steps.Run(ctx, env, steps.Options{Suite: o.Suite, FS: features.FS, Paths: o.Paths, Tags: o.Tags,
+		Concurrency: o.Concurrency, Randomize: o.Randomize, Format: format, Output: o.Output, NoColors: o.NoColors})
+	out := Outcome{Result: res, Target: target.Name, Elapsed: time.Since(start)}
+	cat, err := features.Load()
+	if err != nil {
+		return out, err
+	}
+	out.Report = report.Build(cat, res.Run)
+	if o.OutDir != "" {
+		keyPath := o.ReportKey
+		if keyPath == "" {
+			keyPath = DefaultReportKey()
+		}
+		key, err := report.LoadOrCreateKey(keyPath)
+		if err != nil {
+			return out, fmt.Errorf("report key: %w", err)
+		}
+		if err := out.Report.Write(o.OutDir, key); err != nil {
+			return out, err
+		}
+	}
+	return out, runErr
+}
+
+// DefaultReportKey is where the report-signing key lives unless --report-key says
+// otherwise: the user's configuration folder, never the repository.
+func DefaultReportKey() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "jr0185-harness", "report-sign.key")
+}
+
+// StartEmbedded starts a fresh sandbox bank on 127.0.0.1 (a new data folder, removed by
+// stop), optionally as a mutant.
+func StartEmbedded(ctx context.Context, mutantName string, adjust func(*bank.Config)) (*bank.Bank, func(), error) {
+	dir, err := os.MkdirTemp("", "jr0185-conform-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := bank.DefaultConfig()
+	cfg.DataDir, cfg.Addr, cfg.Mutant = dir, "127.0.0.1:0", mutantName
+	cfg.LogLevel = "error"
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b, err := bank.Start(ctx, cfg, log)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	stop := func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = b.Close(c)
+		_ = os.RemoveAll(dir)
+	}
+	return b, stop, nil
+}
+
+// EmbeddedTarget describes a running embedded bank to the harness.
+func EmbeddedTarget(b *bank.Bank, mutantName string) steps.Target {
+	name := "embedded sandbox " + b.URL
+	if mutantName != "" {
+		name += " (mutant " + mutantName + ")"
+	}
+	return steps.Target{Name: name, BaseURL: strings.TrimRight(b.URL, "/"), CACert: b.TLSCAFile, AdminToken: b.AdminToken,
+		Sandbox: true}
+}

@@ -1,0 +1,29 @@
+package conform_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/jr0185/harness/sandbox/conform"
+)
+
+// TestBankSuitePassesAgainstTheSandbox runs every bank scenario against a fresh embedded
+// sandbox, concurrently and in random order, and insists each passed.
+func TestBankSuitePassesAgainstTheSandbox(t *testing.T) {
+	var out bytes.Buffer
+	o, err := conform.Run(context.Background(), conform.Options{Concurrency: 2, Randomize: -1, Format: "progress",
+		Output: &out, NoColors: true, OutDir: t.TempDir(), ReportKey: t.TempDir() + "/key.pem"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, s := range o.Result.Run.Scenarios {
+		if s.Status != "passed" {
+			t.Errorf("%s (%s): %s: %s", s.Name, s.URI, s.Status, s.Error)
+		}
+	}
+	if !o.Result.Passed() {
+		t.Fatalf("suite failed:\n%s", out.String())
+	}
+	t.Logf("%d scenarios passed in %s; %s", len(o.Result.Run.Scenarios), o.Elapsed.Round(1e6), o.Report.Counts.Summary())
+}
