@@ -55,8 +55,11 @@ func NewEnv(t Target) (*Env, error) {
 // never followed: the suite judges each answer.
 func (e *Env) httpClient(cert *tls.Certificate, maxVersion uint16) *http.Client {
 	cfg := &tls.Config{RootCAs: e.roots, MinVersion: tls.VersionTLS12, MaxVersion: maxVersion}
-	if maxVersion != 0 && maxVersion < tls.VersionTLS12 {
+	switch {
+	case maxVersion != 0 && maxVersion < tls.VersionTLS12:
 		cfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- deliberately offering an old version to check the bank refuses it
+	case maxVersion != 0:
+		cfg.MinVersion = maxVersion // exactly this version
 	}
 	if cert != nil {
 		c := *cert
@@ -149,6 +152,7 @@ type Exchange struct {
 	Header http.Header
 	Body   []byte
 	Err    error // transport error (refused handshake, closed connection)
+	TLS    uint16 // negotiated TLS version
 
 	json map[string]any
 }
@@ -173,6 +177,9 @@ func (x *Exchange) send(ctx context.Context, c *http.Client, base string, body [
 	}
 	defer resp.Body.Close()
 	x.Status, x.Header = resp.StatusCode, resp.Header
+	if resp.TLS != nil {
+		x.TLS = resp.TLS.Version
+	}
 	x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	return err
 }
@@ -231,6 +238,7 @@ type Call struct {
 	Fault       Fault
 	Now         time.Time // signing time (zero: now)
 	Nonce       string    // zero: random
+	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
 }
 
 // Fault is a deliberate mistake in a call, named as the features name it.
@@ -326,6 +334,9 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 		client = e.httpClient(other.TLSCert, 0)
 	case FaultTLS11:
 		client = e.httpClient(a.TLSCert, tls.VersionTLS11)
+	}
+	if c.TLSVersion != 0 {
+		client = e.httpClient(a.TLSCert, c.TLSVersion)
 	}
 	_ = x.send(ctx, client, e.T.BaseURL, c.Body)
 	return x, nil

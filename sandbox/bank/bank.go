@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -206,7 +207,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Payments: paySvc, EncKey: pk.EncKey,
 		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
 		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
-		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes,
+		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
 		Ready: func() error { return db.PingContext(context.Background()) },
 	})
 
@@ -220,6 +221,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
 	}
 	b.ln = tls.NewListener(raw, tlsCfg)
+	if cfg.Mutants().Is(mutant.PlainHTTP) {
+		b.ln = &plainHTTPMutant{Listener: raw, tls: tlsCfg}
+	}
 	b.Addr = raw.Addr().String()
 	b.URL = publicURL(cfg, raw.Addr())
 
@@ -501,4 +505,46 @@ func VerifyAudit(ctx context.Context, dataDir string) (audit.Report, error) {
 		}
 		return nil, fmt.Errorf("no bank signing key with serial %s", serial)
 	})
+}
+
+// plainHTTPMutant serves TLS and, for the plain-http mutant bank only, plain HTTP on the
+// same port: a connection whose first byte is not a TLS handshake record is served in
+// the clear.
+type plainHTTPMutant struct {
+	net.Listener
+	tls *tls.Config
+}
+
+func (l *plainHTTPMutant) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	first := make([]byte, 1)
+	if _, err := io.ReadFull(c, first); err != nil {
+		_ = c.Close()
+		return &firstByteConn{Conn: c}, nil
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	pc := &firstByteConn{Conn: c, first: first}
+	if first[0] == 0x16 { // TLS handshake record
+		return tls.Server(pc, l.tls), nil
+	}
+	return pc, nil
+}
+
+// firstByteConn gives back the byte read to sniff the protocol.
+type firstByteConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *firstByteConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 && len(p) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }

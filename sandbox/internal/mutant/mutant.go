@@ -32,6 +32,8 @@ var (
 	SkipNonceCheck     = define("skip-nonce-check", "the gateway does not remember nonces: a replayed request is served again")
 	SkipTimestampCheck = define("skip-timestamp-check", "the gateway accepts request timestamps of any age")
 	PublicA1           = define("public-a1", "A1 product APIs answer calls without an Authorization header")
+	UnsignedResponses  = define("unsigned-responses", "API answers carry no SM2 signature headers")
+	PlainHTTP          = define("plain-http", "the API port also serves plain HTTP, without TLS")
 	AcceptTLS11        = define("accept-tls11", "the server negotiates TLS 1.0 and 1.1")
 )
 

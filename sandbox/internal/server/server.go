@@ -4,6 +4,8 @@
 package server
 
 import (
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -70,6 +72,7 @@ type Deps struct {
 	AdminToken string           // SM3 hex of the admin token
 	Debug      bool             // sandbox mode: signature debugger details in errors
 	BodyLimit  int
+	Mutant     mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
 	Ready      func() error
 }
 

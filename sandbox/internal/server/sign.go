@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -14,6 +15,9 @@ import (
 // MAC-authenticated (A1), the same string is also MACed with the app's key so that a
 // partner without SM2 can check integrity.
 func (s *Server) signResponse(c *fiber.Ctx, adm *gateway.Admission) {
+	if s.d.Mutant.Is(mutant.UnsignedResponses) {
+		return
+	}
 	ts := protocol.Timestamp(time.Now())
 	nonce := protocol.NewNonce()
 	msg := protocol.ResponseStringToSign(ts, nonce, c.Response().Body())
