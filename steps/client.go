@@ -151,7 +151,7 @@ type Exchange struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	Err    error // transport error (refused handshake, closed connection)
+	Err    error  // transport error (refused handshake, closed connection)
 	TLS    uint16 // negotiated TLS version
 
 	json map[string]any

@@ -31,7 +31,9 @@ func NewWorld(e *Env) *World {
 }
 
 // WithWorld stores w in ctx.
-func WithWorld(ctx context.Context, w *World) context.Context { return context.WithValue(ctx, worldKey{}, w) }
+func WithWorld(ctx context.Context, w *World) context.Context {
+	return context.WithValue(ctx, worldKey{}, w)
+}
 
 // W returns the scenario's world.
 func W(ctx context.Context) *World {
