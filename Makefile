@@ -47,6 +47,23 @@ bench: deps ## Print throughput ratios measured in one run (A1 vs bare fiber; A2
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./sandbox/bench/
 	$(GO) test -run '^$$' -bench A2PaymentsVersusSM2Ceiling -benchtime 1x -count 1 ./sandbox/bank/
 
+CONFORM_OUT ?= conform-report
+TAGS        ?=
+
+.PHONY: conform
+conform: build ## Run the bank-side conformance suite against a fresh embedded sandbox; writes the signed report to conform-report/
+	./$(BIN) conform --random --concurrency 2 --out $(CONFORM_OUT) $(if $(TAGS),--tags '$(TAGS)') $(if $(TARGET),--target $(TARGET))
+	./$(BIN) verify-report $(CONFORM_OUT)
+
+.PHONY: conform-repeat
+conform-repeat: build ## Run the bank suite 20 times in a row, random order, concurrency 2; stop at the first failure
+	@for i in $$(seq 1 20); do \
+	  printf 'run %2d: ' $$i; \
+	  ./$(BIN) conform --random --concurrency 2 --format progress --no-colors --out '' > /tmp/conform-run.log 2>&1 \
+	    || { echo FAILED; cat /tmp/conform-run.log; exit 1; }; \
+	  grep -E '^[0-9]+ scenarios|Randomized with seed|Wall time' /tmp/conform-run.log | tr '\n' ' '; echo; \
+	done; echo "20/20 runs passed"
+
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for 20s
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' sandbox fakedata | xargs -n1 dirname | sort -u); do \

@@ -21,7 +21,8 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), certsCmd(), callCmd(), authorizeCmd(), tokenCmd(), verifyAuditCmd(), healthCmd())
+	root.AddCommand(serveCmd(), certsCmd(), callCmd(), authorizeCmd(), tokenCmd(), verifyAuditCmd(), healthCmd(),
+		conformCmd(), verifyReportCmd())
 	return root
 }
 

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jr0185/harness/sandbox/conform"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/steps/report"
+)
+
+func conformCmd() *cobra.Command {
+	var o conform.Options
+	var listMutants, random bool
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "conform",
+		Short: "Run the JR/T 0185-2020 conformance suite (bank side) and write the signed report",
+		Long: `Run the bank-side conformance suite: Gherkin scenarios (embedded in this binary) that
+play the partner over the wire and judge the bank against every automated requirement of
+JR/T 0185-2020. By default a fresh embedded sandbox is started on 127.0.0.1; with --target
+the suite runs against any bank implementing the same API (see the README).
+
+Strict: an undefined or pending step fails, and so does a selection with no scenario.
+Writes junit.xml, cucumber.json and the signed report (report.json, report.md,
+report.html, report.sig) into --out; check the report with 'sandbox verify-report'.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if listMutants {
+				for _, n := range mutant.Names() {
+					fmt.Fprintf(cmd.OutOrStdout(), "%-24s %s\n", n, mutant.Describe(n))
+				}
+				return nil
+			}
+			if random {
+				o.Randomize = -1
+			}
+			if seed != 0 {
+				o.Randomize = seed
+			}
+			o.Output = cmd.OutOrStdout()
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out, err := conform.Run(ctx, o)
+			w := cmd.OutOrStdout()
+			if out.Report != nil {
+				fmt.Fprintf(w, "\nTarget: %s\n", out.Target)
+				fmt.Fprintf(w, "Requirements: %s\n", out.Report.Counts.Summary())
+				if o.OutDir != "" {
+					fmt.Fprintf(w, "Report: %s/report.{md,html,json} (signed: report.sig); JUnit %s/junit.xml; cucumber JSON %s/cucumber.json\n", o.OutDir, o.OutDir, o.OutDir)
+				}
+				fmt.Fprintf(w, "Wall time: %s\n", out.Elapsed.Round(10*time.Millisecond))
+			}
+			if err != nil {
+				return err
+			}
+			if !out.Result.Passed() {
+				var failed []string
+				for _, s := range out.Result.Run.Scenarios {
+					if s.Status != "passed" {
+						failed = append(failed, fmt.Sprintf("  %s (%s): %s", s.Name, s.URI, s.Status))
+					}
+				}
+				fmt.Fprintf(w, "FAILED:\n%s\n", strings.Join(failed, "\n"))
+				return errSilent
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.TargetFile, "target", "", "target file (YAML) describing another bank; empty: start the embedded sandbox")
+	f.StringVar(&o.Mutant, "mutant", "", "run against an embedded mutant bank with this control broken (see --list-mutants)")
+	f.BoolVar(&listMutants, "list-mutants", false, "list the mutant banks and exit")
+	f.StringVar(&o.Tags, "tags", "", "godog tag expression, e.g. '@A2' or '@JR0185-9.2.2/3,@JR0185-B/7' or '~@A1' (not: ~)")
+	f.StringSliceVar(&o.Paths, "paths", nil, "feature paths inside the embedded suite (bank/x.feature or bank/x.feature:LINE)")
+	f.IntVar(&o.Concurrency, "concurrency", 2, "scenarios run at once")
+	f.BoolVar(&random, "random", false, "run scenarios in random order (the seed is printed)")
+	f.Int64Var(&seed, "seed", 0, "run scenarios in the random order of this seed")
+	f.StringVar(&o.Format, "format", "pretty", "terminal output format: pretty, progress, junit, cucumber, events")
+	f.StringVar(&o.OutDir, "out", "conform-report", "folder for junit.xml, cucumber.json and the signed report ('' for none)")
+	f.StringVar(&o.ReportKey, "report-key", conform.DefaultReportKey(), "SM2 private key (PEM) that signs the report; created if missing")
+	f.BoolVar(&o.NoColors, "no-colors", false, "plain terminal output")
+	return cmd
+}
+
+func verifyReportCmd() *cobra.Command {
+	var fingerprint string
+	cmd := &cobra.Command{
+		Use:   "verify-report [folder]",
+		Short: "Check a conformance report's SM2 signature and file digests",
+		Long: `Check that report.json, report.md and report.html in the folder are exactly the files
+signed in report.sig (SM3 digests under an SM2-with-SM3 signature). Prints the signer's key
+fingerprint; with --fingerprint, also insists on that signer.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "conform-report"
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			res, err := report.Verify(dir)
+			if err != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "report NOT verified: %v\n", err)
+				return errSilent
+			}
+			if fingerprint != "" && !strings.EqualFold(fingerprint, res.Fingerprint) {
+				fmt.Fprintf(cmd.OutOrStdout(), "report NOT verified: signed by key %s, want %s\n", res.Fingerprint, fingerprint)
+				return errSilent
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "report verified: %s\nsigner key (SM3 of its public key): %s\n%s\n", dir, res.Fingerprint, res.Summary)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&fingerprint, "fingerprint", "", "expected signer key fingerprint (hex)")
+	return cmd
+}
