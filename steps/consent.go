@@ -347,7 +347,9 @@ func lastPage(ctx context.Context) (*Exchange, error) { return W(ctx).last() }
 var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 // pageText is the page's visible text, unescaped.
-func pageText(x *Exchange) string { return html.UnescapeString(tagRE.ReplaceAllString(string(x.Body), " ")) }
+func pageText(x *Exchange) string {
+	return html.UnescapeString(tagRE.ReplaceAllString(string(x.Body), " "))
+}
 
 // openConsent starts the app's authorization request as user: the bank's pages, with
 // the login (password + one-time code) when the bank asks for it, up to the consent page.
