@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -34,29 +32,26 @@ func (s *Service) Backdate(ctx context.Context, appID string, d time.Duration) (
 	return n, nil
 }
 
-// backdateCols lists, per table, the time columns Backdate shifts (0 means "not yet"
-// and stays 0).
-var backdateCols = []struct {
-	table string
-	cols  []string
-}{
-	{"auth_requests", []string{"created_at", "expires_at", "decided_at"}},
-	{"auth_codes", []string{"created_at", "expires_at", "used_at"}},
-	{"consents", []string{"created_at", "expires_at", "revoked_at", "used_at"}},
-	{"oauth_tokens", []string{"created_at", "expires_at", "rotated_at", "revoked_at"}},
+// backdateSQL shifts every time column of one app's rows; 0 means "not yet" and stays 0.
+var backdateSQL = []string{
+	`UPDATE auth_requests SET created_at = created_at - $2, expires_at = expires_at - $2,
+		decided_at = CASE WHEN decided_at = 0 THEN 0 ELSE decided_at - $2 END WHERE app_id = $1`,
+	`UPDATE auth_codes SET created_at = created_at - $2, expires_at = expires_at - $2,
+		used_at = CASE WHEN used_at = 0 THEN 0 ELSE used_at - $2 END WHERE app_id = $1`,
+	`UPDATE consents SET created_at = created_at - $2, expires_at = expires_at - $2,
+		revoked_at = CASE WHEN revoked_at = 0 THEN 0 ELSE revoked_at - $2 END,
+		used_at = CASE WHEN used_at = 0 THEN 0 ELSE used_at - $2 END WHERE app_id = $1`,
+	`UPDATE oauth_tokens SET created_at = created_at - $2, expires_at = expires_at - $2,
+		rotated_at = CASE WHEN rotated_at = 0 THEN 0 ELSE rotated_at - $2 END,
+		revoked_at = CASE WHEN revoked_at = 0 THEN 0 ELSE revoked_at - $2 END WHERE app_id = $1`,
 }
 
 // Backdate implements the test control over SQL, in one transaction.
 func (s *SQLStore) Backdate(ctx context.Context, appID string, d time.Duration) (int64, error) {
 	var total int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		for _, tc := range backdateCols {
-			set := make([]string, len(tc.cols))
-			for i, c := range tc.cols {
-				set[i] = fmt.Sprintf("%[1]s = CASE WHEN %[1]s = 0 THEN 0 ELSE %[1]s - $2 END", c)
-			}
-			// #nosec G201 -- table and column names are the constants above
-			res, err := t.ExecContext(ctx, "UPDATE "+tc.table+" SET "+strings.Join(set, ", ")+" WHERE app_id = $1", appID, int64(d))
+		for _, q := range backdateSQL {
+			res, err := t.ExecContext(ctx, q, appID, int64(d))
 			if err != nil {
 				return err
 			}
