@@ -160,10 +160,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
-	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{})
+	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: cfg.Mutants()})
 	consentStore := &consent.SQLStore{DB: db.DB}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
-		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{})
+		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
 	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
@@ -20,6 +21,9 @@ type Options struct {
 	AccessTokenTTL  time.Duration // default 5 minutes (9.2.1 b) 3): 最小时间)
 	PaymentValidity time.Duration // a single-use payment consent must be used within; default 10 minutes
 	MaxValidDays    int           // longest periodic consent; default 90
+	// Mutant breaks one control on purpose (mutant banks prove the conformance suite
+	// can fail; sandbox mode only).
+	Mutant mutant.Set
 }
 
 // Defaults.
@@ -221,7 +225,8 @@ func (s *Service) Approve(ctx context.Context, sessionID, authReqID string, acco
 		if len(sel) != 1 {
 			return "", invalid("choose the one account to pay from")
 		}
-		if err := s.Codes.Verify(ctx, sess.CustomerID, paymentPurpose(ar.ID), otpCode); err != nil {
+		// 7.2.1 b) 2): a payment takes the one-time code on top of the login.
+		if err := s.Codes.Verify(ctx, sess.CustomerID, paymentPurpose(ar.ID), otpCode); err != nil && !s.opts.Mutant.Is(mutant.PasswordOnlyPayment) {
 			return "", err
 		}
 		expires = now.Add(s.opts.PaymentValidity)
@@ -302,6 +307,9 @@ func (s *Service) RevokeConsent(ctx context.Context, customerID, consentID strin
 	}
 	if err != nil {
 		return problem.Internal.Wrap(err)
+	}
+	if s.opts.Mutant.Is(mutant.PortalRevokeIgnored) {
+		return nil
 	}
 	if err := s.Store.RevokeGrant(ctx, c.ID, s.Clock.Now(), ByUser, "withdrawn by the customer", true); err != nil {
 		return problem.Internal.Wrap(err)
@@ -386,6 +394,9 @@ func (s *Service) decorate(ar AuthRequest, appName string) AuthRequest {
 	ar.Validity = time.Duration(ar.ValidDays) * 24 * time.Hour
 	if ar.Kind == KindPayment {
 		ar.Validity, ar.RiskNotice = s.opts.PaymentValidity, PaymentRiskNotice
+		if s.opts.Mutant.Is(mutant.NoRiskNotice) {
+			ar.RiskNotice = ""
+		}
 	}
 	return ar
 }

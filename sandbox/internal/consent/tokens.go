@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -31,7 +32,7 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 	}
 	now := s.Clock.Now()
 	switch {
-	case ac.AppID != appID: // 10.2.2/1: another App_ID cannot redeem it
+	case ac.AppID != appID && !s.opts.Mutant.Is(mutant.CodeAnyApp): // 10.2.2/1: another App_ID cannot redeem it
 		return TokenSet{}, problem.AuthCodeInvalid
 	case !ac.UsedAt.IsZero():
 		return TokenSet{}, s.codeReused(ctx, ac, now)
@@ -39,7 +40,7 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 		return TokenSet{}, problem.AuthCodeExpired.WithDetail("authorization codes are valid for %s", s.opts.CodeTTL)
 	case ac.RedirectURI != redirectURI:
 		return TokenSet{}, problem.RedirectURIMismatch.WithDetail("redirect_uri must be the one sent with the authorization request")
-	case !verifierOK(codeVerifier, ac.Challenge):
+	case !verifierOK(codeVerifier, ac.Challenge) && !s.opts.Mutant.Is(mutant.SkipPKCE):
 		return TokenSet{}, problem.PKCEVerifierInvalid.WithDetail("BASE64URL(SHA-256(code_verifier)) must equal the code_challenge; the verifier is 43 to 128 unreserved characters")
 	}
 	c, err := s.consent(ctx, ac.ConsentID, now)
@@ -59,6 +60,9 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 }
 
 func (s *Service) codeReused(ctx context.Context, ac AuthCode, now time.Time) error {
+	if s.opts.Mutant.Is(mutant.CodeReuseKeepsGrant) {
+		return problem.AuthCodeUsed
+	}
 	if err := s.Store.RevokeGrant(ctx, ac.ConsentID, now, ByBank, "authorization code used twice", true); err != nil {
 		return problem.Internal.Wrap(err)
 	}
@@ -196,7 +200,7 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 	switch {
 	case !t.RevokedAt.IsZero():
 		return Grant{}, revokedErr(t.RevokedBy)
-	case !now.Before(t.ExpiresAt):
+	case !now.Before(t.ExpiresAt) && !s.opts.Mutant.Is(mutant.IgnoreTokenExpiry):
 		return Grant{}, problem.TokenExpired.WithDetail("access tokens are valid for %s; use the refresh token or ask the user again", s.opts.AccessTokenTTL)
 	case requiredScope == "" || !contains(c.Scopes, requiredScope):
 		return Grant{}, problem.ScopeNotConsented.WithDetail("the user did not consent to scope %q", problem.Clip(requiredScope))
@@ -270,6 +274,9 @@ func (s *Service) RevokeToken(ctx context.Context, appID, token string) error {
 		return problem.TokenAppMismatch
 	}
 	now := s.Clock.Now()
+	if s.opts.Mutant.Is(mutant.PartnerRevokeIgnored) {
+		return nil
+	}
 	if t.Kind == tokenRefresh {
 		err = s.Store.RevokeGrant(ctx, t.ConsentID, now, ByPartner, "refresh token revoked by the partner", true)
 	} else {
@@ -315,6 +322,9 @@ func (s *Service) consent(ctx context.Context, id string, now time.Time) (Consen
 	case StatusUsed:
 		return Consent{}, problem.ConsentUsed.WithDetail("this single-use payment consent was already used")
 	case StatusExpired:
+		if s.opts.Mutant.Is(mutant.IgnoreConsentExpiry) {
+			return c, nil
+		}
 		return Consent{}, problem.ConsentExpired.WithDetail("the consent was valid until %s; ask the user again", c.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return c, nil

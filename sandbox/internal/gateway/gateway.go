@@ -233,7 +233,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	// 9.3.2/1b: an A2 call for a user needs the user's consent, through a token bound
 	// to this app and this certificate (9.2.1 b3).
-	if api.UserToken {
+	if api.UserToken && !g.opts.Mutant.Is(mutant.UserTokenOptional) {
 		tok := r.Header(HeaderAccessToken)
 		if tok == "" {
 			return nil, problem.TokenInvalid.WithDetail("send the user's access token in %s", HeaderAccessToken)

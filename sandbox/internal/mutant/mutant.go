@@ -37,6 +37,25 @@ var (
 	AcceptTLS11        = define("accept-tls11", "the server negotiates TLS 1.0 and 1.1")
 )
 
+// ---- users area: bank-side login, consent pages, codes and tokens (7.2.1 b, 7.2.2/3a,
+// 7.2.2/4, 9.2.1 b3, 9.3.1, 9.3.2, 10.2.2).
+var (
+	UserTokenOptional    = define("user-token-optional", "A2 account APIs answer without a user's access token")
+	PagesFrameable       = define("pages-frameable", "the login, consent and portal pages are sent without anti-framing and no-store headers")
+	EchoPassword         = define("echo-password", "a failed login writes the typed password back into the login form")
+	NoSessionIdleTimeout = define("no-session-idle-timeout", "a bank login session never ends for inactivity")
+	NoRiskNotice         = define("no-risk-notice", "the payment consent page shows no risk notice")
+	PasswordOnlyPayment  = define("password-only-payment", "a payment consent is approved without its one-time code")
+	RefuseGrants         = define("refuse-grants", "the user's refusal on the consent page is handled as an approval")
+	CodeAnyApp           = define("code-any-app", "an authorization code can be redeemed by any App_ID")
+	SkipPKCE             = define("skip-pkce", "the token endpoint does not check the PKCE code_verifier")
+	CodeReuseKeepsGrant  = define("code-reuse-keeps-grant", "a code redeemed twice is refused but the tokens issued from it keep working")
+	IgnoreTokenExpiry    = define("ignore-token-expiry", "access tokens are accepted after their lifetime")
+	IgnoreConsentExpiry  = define("ignore-consent-expiry", "account-information consents stay in force after their validity period")
+	PortalRevokeIgnored  = define("portal-revoke-ignored", "revoking a consent in the portal is confirmed but revokes nothing")
+	PartnerRevokeIgnored = define("partner-revoke-ignored", "the partner's token revocation is acknowledged but revokes nothing")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

@@ -46,6 +46,8 @@ func (s *Server) adminRoutes() {
 		// Test control (sandbox mode only): move the bank's clock so token, consent and
 		// key expiry can be shown without waiting.
 		g.Post("/clock/advance", s.adminAdvanceClock)
+		g.Post("/apps/:id/backdate", s.adminBackdateApp)     // admin_backdate.go
+		g.Post("/sessions/backdate", s.adminBackdateSession) // admin_backdate.go
 	}
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -61,6 +62,9 @@ const pgCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' dat
 // account data or codes, no framing, the CSP.
 func (s *Server) userPage(h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if s.d.Mutant.Is(mutant.PagesFrameable) {
+			return h(c)
+		}
 		c.Set("Content-Security-Policy", pgCSP)
 		c.Set("X-Frame-Options", "DENY")
 		c.Set("Cache-Control", "no-store")

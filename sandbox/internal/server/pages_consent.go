@@ -13,6 +13,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/accounts"
 	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 )
@@ -307,6 +308,9 @@ func (s *Server) userConsentDecide(c *fiber.Ctx) error {
 		return pgToPartner(c, loc)
 	default:
 		return s.userFormRefused(c)
+	}
+	if decision == "refuse" && s.d.Mutant.Is(mutant.RefuseGrants) {
+		decision = "approve"
 	}
 	switch decision {
 	case "refuse":

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 )
@@ -42,6 +43,7 @@ type pgLoginView struct {
 	Next     string
 	CSRF     string
 	User     string // the username typed, kept on a failed attempt (never the password)
+	Password string // only the echo-password mutant bank fills it
 	Msg      *pgMsg
 	AppName  string // when logging in for a partner's authorization request
 	AppID    string
@@ -67,8 +69,14 @@ func (s *Server) userLoginPage(c *fiber.Ctx) error {
 
 // userLoginForm renders the login page (also after a failed attempt).
 func (s *Server) userLoginForm(c *fiber.Ctx, status int, next, user string, msg *pgMsg) error {
+	return s.userLoginFormEcho(c, status, next, user, "", msg)
+}
+
+// userLoginFormEcho renders the login page; password is always "" except in the
+// echo-password mutant bank (7.2.2/3a: the typed password is never written back).
+func (s *Server) userLoginFormEcho(c *fiber.Ctx, status int, next, user, password string, msg *pgMsg) error {
 	v := pgLoginView{pgBase: s.pgBase(c, "登录网上银行", "Log in to online banking"), Next: next, User: user, Msg: msg,
-		CSRF: pgCSRF(pgBrowserBinding(c))}
+		CSRF: pgCSRF(pgBrowserBinding(c)), Password: password}
 	if id := pgConsentReq(next); id != "" {
 		ar, err := s.d.Consent.GetAuthorization(c.UserContext(), id)
 		if err != nil {
@@ -110,6 +118,9 @@ func (s *Server) userLoginSubmit(c *fiber.Ctx) error {
 		}
 		if pe.RetryAfter > 0 {
 			c.Set("Retry-After", strconv.Itoa(pe.RetryAfter))
+		}
+		if s.d.Mutant.Is(mutant.EchoPassword) {
+			return s.userLoginFormEcho(c, pe.Status, next, user, pgForm(c, "password"), pgErrMsg(pe))
 		}
 		return s.userLoginForm(c, pe.Status, next, user, pgErrMsg(pe))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/passwords"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -33,6 +34,8 @@ type Options struct {
 	FailLimit   int           // failures per username before a lock; default 5
 	FailWindow  time.Duration // failures are counted within; default 15 minutes
 	LockFor     time.Duration // default 15 minutes
+	// Mutant breaks one control on purpose (sandbox mode only).
+	Mutant mutant.Set
 }
 
 // Defaults.
@@ -187,7 +190,11 @@ func (s *Service) Touch(ctx context.Context, token string) (Session, error) {
 		return Session{}, perr
 	}
 	now := s.clock.Now()
-	ok, err := s.store.Touch(ctx, row.Hash, now, now.Add(-s.opts.IdleTimeout))
+	cutoff := now.Add(-s.opts.IdleTimeout)
+	if s.opts.Mutant.Is(mutant.NoSessionIdleTimeout) {
+		cutoff = time.Unix(0, 0)
+	}
+	ok, err := s.store.Touch(ctx, row.Hash, now, cutoff)
 	if err != nil {
 		return Session{}, problem.Internal.Wrap(err)
 	}
@@ -264,7 +271,7 @@ func (s *Service) active(ctx context.Context, token string) (Row, *problem.Error
 	case !now.Before(row.ExpiresAt):
 		_ = s.store.End(ctx, row.Hash, now)
 		return Row{}, problem.SessionExpired.WithDetail("sessions last at most %s; log in again", s.opts.MaxLifetime)
-	case !now.Before(row.LastSeenAt.Add(s.opts.IdleTimeout)):
+	case !now.Before(row.LastSeenAt.Add(s.opts.IdleTimeout)) && !s.opts.Mutant.Is(mutant.NoSessionIdleTimeout):
 		_ = s.store.End(ctx, row.Hash, now)
 		return Row{}, problem.SessionExpired.WithDetail("no activity for %s: the session ended; log in again", s.opts.IdleTimeout)
 	}
