@@ -46,9 +46,7 @@ func (b *Browser) Do(ctx context.Context, method, path string, form url.Values) 
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	if strings.HasPrefix(path, b.e.T.BaseURL) {
-		path = strings.TrimPrefix(path, b.e.T.BaseURL)
-	}
+	path = strings.TrimPrefix(path, b.e.T.BaseURL)
 	req, err := http.NewRequestWithContext(ctx, method, b.e.T.BaseURL+path, body)
 	if err != nil {
 		return nil, err
