@@ -10,6 +10,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/accounts"
 	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -153,6 +154,9 @@ func (s *Server) holdingsList(ctx context.Context, in Input) (int, any, error) {
 	hs, err := s.d.Accounts.Holdings(ctx, s.scope(in))
 	if err != nil {
 		return 0, nil, err
+	}
+	if s.d.Mutant.Is(mutant.HoldingsInClear) {
+		return 200, map[string]any{"holdings": hs}, nil
 	}
 	pub, serial, err := s.partnerEncKey(ctx, in.Admission.App.ID)
 	if err != nil {

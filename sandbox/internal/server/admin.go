@@ -47,6 +47,7 @@ func (s *Server) adminRoutes() {
 		// key expiry can be shown without waiting.
 		g.Post("/clock/advance", s.adminAdvanceClock)
 	}
+	s.adminMoneyRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
