@@ -186,6 +186,10 @@ func (s *Server) partnerEncKey(ctx context.Context, appID string) (*ecdsa.Public
 		}
 		cert, err := pki.ParseSM2CertPEM([]byte(c.Material))
 		if err != nil {
+			// A bare public key registered without a certificate (9.2.1 a) 1)).
+			if pub, err := pki.ParsePublicKeyPEM([]byte(c.Material)); err == nil && pki.IsSM2PublicKey(pub) {
+				return pub, c.Serial, nil
+			}
 			continue
 		}
 		if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); ok {
