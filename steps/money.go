@@ -284,7 +284,7 @@ func holdingsDecrypt(ctx context.Context, user string) error {
 		return err
 	}
 	var ans struct {
-		Encrypted *envelope      `json:"encrypted"`
+		Encrypted *envelope       `json:"encrypted"`
 		Holdings  json.RawMessage `json:"holdings"`
 	}
 	if err := json.Unmarshal(x.Body, &ans); err != nil || ans.Encrypted == nil {
