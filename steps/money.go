@@ -107,6 +107,7 @@ func registerMoney(sc *godog.ScenarioContext) {
 		return err
 	})
 	sc.Step(`^the bank raised an? "([a-z_]+)" alarm naming the payment$`, alarmNamesPayment)
+	sc.Step(`^the bank's audit log records the operator's decision to (approve|reject) the payment$`, auditedDecision)
 	sc.Step(`^the app receives a signed notification that the payment is "([a-z_]+)"$`, signedNotification)
 	sc.Step(`^the published catalogue offers one interface that moves funds, acting for the consenting user$`, catalogueMovesFundsOnce)
 }
@@ -354,6 +355,32 @@ func alarmNamesPayment(ctx context.Context, kind string) error {
 		}
 	}
 	return fmt.Errorf("no %q alarm names payment %s; the app's alarms: %v", kind, id, kinds)
+}
+
+// auditedDecision reads the bank's audit records for the app (operator API) and looks
+// for the risk decision on {payment.id}.
+func auditedDecision(ctx context.Context, verb string) error {
+	w := W(ctx)
+	a, err := w.App("the app")
+	if err != nil {
+		return err
+	}
+	id := w.Vars["payment.id"]
+	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?limit=1000&app_id="+a.ID, nil, 200)
+	if err != nil {
+		return err
+	}
+	recs, _ := out["records"].([]any)
+	for _, it := range recs {
+		m, _ := it.(map[string]any)
+		api, _ := m["api_id"].(string)
+		path, _ := m["path"].(string)
+		if api == "admin.payments."+verb && strings.Contains(path, id) {
+			w.Note("audit record: %v", m)
+			return nil
+		}
+	}
+	return fmt.Errorf("none of the app's %d audit records is the decision to %s payment %s", len(recs), verb, id)
 }
 
 // receiver is a partner's notification endpoint: HTTPS on the loopback address with a

@@ -29,6 +29,7 @@ Feature: Large, watch-listed and rapid payments are held for review and decided
     And the answer field "status" is "succeeded"
     And the answer is signed by the bank
     And the app receives a signed notification that the payment is "succeeded"
+    And the bank's audit log records the operator's decision to approve the payment
 
   @JR0185-10.2.3/3 @JR0185-10.2.3/4
   Scenario: A payment to a watch-listed payee is held for review and rejected
@@ -42,6 +43,7 @@ Feature: Large, watch-listed and rapid payments are held for review and decided
     Then the bank answers 200
     And the answer field "status" is "rejected"
     And the app receives a signed notification that the payment is "rejected"
+    And the bank's audit log records the operator's decision to reject the payment
 
   @JR0185-10.2.3/1
   Scenario: The payment crossing the app's velocity threshold is flagged

@@ -375,6 +375,7 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		s.auditDecision(c, approve, p, body.Reviewer)
 		return writeJSON(c, 200, fiber.Map{"payment": s.view(p)})
 	}
 }

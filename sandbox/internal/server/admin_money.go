@@ -1,10 +1,12 @@
 package server
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/money"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -99,4 +101,17 @@ func (s *Server) adminTestServerCert(c *fiber.Ctx) error {
 	}
 	return writeJSON(c, 201, fiber.Map{"certificate": string(certPEM),
 		"notice": "valid for a day for 127.0.0.1, ::1 and localhost only; issued by the sandbox TLS CA, which also issued the bank's server certificate"})
+}
+
+// auditDecision records an operator's risk decision in the audit log under the payment's
+// App_ID (JR/T 0185-2020 10.2.3/4: 对监控到的风险交易应进行及时分析与处置).
+func (s *Server) auditDecision(c *fiber.Ctx, approve bool, p payments.Payment, reviewer string) {
+	verb := "reject"
+	if approve {
+		verb = "approve"
+	}
+	ex, _ := json.Marshal(map[string]string{"payment_id": p.ID, "status": string(p.Status), "reviewer": clipN(reviewer, 100)})
+	s.d.Audit.Append(audit.Record{Time: s.d.Clock.Now(), RequestID: requestID(c), AppID: p.AppID, APIID: "admin.payments." + verb,
+		Method: c.Method(), Path: "/admin/v1/payments/" + p.ID + "/" + verb, Status: 200, Result: audit.ResultSuccess,
+		Excerpt: string(ex)})
 }
