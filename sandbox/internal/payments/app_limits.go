@@ -17,7 +17,7 @@ type AppLimits struct {
 	AppID          string
 	PerTxnFen      int64         // largest single payment; 0: no app-specific limit
 	DailyFen       int64         // total per calendar day; 0: Options.AppDailyLimitFen
-	VelocityMax    int           // payments within VelocityWindow before review; 0: Options.VelocityAppMax
+	VelocityMax    int           // payments within VelocityWindow before review; 0: Options.VelocityAppMax (default none)
 	VelocityWindow time.Duration // 0: Options.VelocityWindow
 	UpdatedAt      time.Time
 }

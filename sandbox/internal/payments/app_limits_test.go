@@ -76,6 +76,7 @@ func TestVelocity(t *testing.T) {
 		{"flagged/the account's payment crossing the bank's threshold", Options{VelocityAccountMax: 2}, AppLimits{},
 			[]bool{false, false, true}},
 		{"not flagged/below the thresholds", Options{}, AppLimits{VelocityMax: 3}, []bool{false, false, false}},
+		{"not flagged/no thresholds by default", Options{}, AppLimits{}, []bool{false, false, false}},
 		{"not flagged/thresholds off", Options{VelocityAppMax: -1, VelocityAccountMax: -1}, AppLimits{}, []bool{false, false, false}},
 	}
 	for _, tc := range tests {

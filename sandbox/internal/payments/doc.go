@@ -51,8 +51,8 @@
 // # Velocity
 //
 // The risk engine counts, at confirmation, the payments created within a window by the
-// App_ID (its AppLimits threshold, default Options.VelocityAppMax) and from the debit
-// account (Options.VelocityAccountMax). The payment that makes the count exceed a
+// App_ID (its AppLimits threshold, else Options.VelocityAppMax) and from the debit
+// account (Options.VelocityAccountMax); with no threshold set there is no rule. The payment that makes the count exceed a
 // threshold is held in risk_review with a payment_velocity alarm (10.2.3/1). A day is a calendar day in China Standard Time.
 // Daily usage counts the day's payments that are pending, in review, processing or
 // succeeded; limits are checked at creation and again, counting processing and

@@ -120,8 +120,9 @@ type Options struct {
 	Alarms Alarms
 	// Velocity (10.2.3/1): more than VelocityAppMax payments by one App_ID (its own
 	// threshold when set, AppLimits) or VelocityAccountMax from one debit account within
-	// VelocityWindow sends the crossing payment to review. Defaults 30 and 20 per
-	// minute; negative: no threshold.
+	// VelocityWindow (default a minute) sends the crossing payment to review. Zero or
+	// negative: no bank-wide threshold (the operator sets each app's, 10.2.1/3), so load
+	// tests and benchmarks of a single app are not held for review.
 	VelocityWindow     time.Duration
 	VelocityAppMax     int
 	VelocityAccountMax int
@@ -166,12 +167,6 @@ func NewService(st *SQLStore, c clock.Clock, opts Options) *Service {
 	}
 	if opts.VelocityWindow <= 0 {
 		opts.VelocityWindow = DefaultVelocityWindow
-	}
-	if opts.VelocityAppMax == 0 {
-		opts.VelocityAppMax = DefaultVelocityAppMax
-	}
-	if opts.VelocityAccountMax == 0 {
-		opts.VelocityAccountMax = DefaultVelocityAccountMax
 	}
 	return &Service{store: st, clock: c, opts: opts}
 }

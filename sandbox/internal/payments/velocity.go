@@ -11,12 +11,8 @@ import (
 // AlarmVelocity is raised when a payment crosses a velocity threshold.
 const AlarmVelocity = "payment_velocity"
 
-// Velocity defaults (Options).
-const (
-	DefaultVelocityWindow     = time.Minute
-	DefaultVelocityAppMax     = 30
-	DefaultVelocityAccountMax = 20
-)
+// DefaultVelocityWindow is the velocity window when neither Options nor AppLimits set one.
+const DefaultVelocityWindow = time.Minute
 
 // velocityReason is the risk engine's real-time velocity rule (JR/T 0185-2020 10.2.3/1:
 // 对应用方和用户账户资金活动情况进行实时监控): a payment is held for review when, counting
