@@ -164,7 +164,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	consentStore := &consent.SQLStore{DB: db.DB}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
-	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
+	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now).WithMutant(cfg.Mutants())
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)
 	if err != nil {
@@ -174,7 +174,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
-	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms})
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	} else if n > 0 {
@@ -208,7 +208,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
 		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
-		Ready: func() error { return db.PingContext(context.Background()) },
+		IssueTestServerCert: pk.IssueTestServerCert,
+		Ready:               func() error { return db.PingContext(context.Background()) },
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -101,8 +102,20 @@ type Store interface {
 
 // Service answers account-information queries for one customer within a consent.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store  Store
+	now    func() time.Time
+	mutant mutant.Set
+}
+
+// WithMutant makes this a mutant bank's service (sandbox mode only).
+func (s *Service) WithMutant(m mutant.Set) *Service { s.mutant = m; return s }
+
+// render is the partner's view of an account: the number masked (7.2.2/3b).
+func (s *Service) render(a Account) Account {
+	if s.mutant.Is(mutant.FullAccountNumbers) {
+		a.Masked = a.Number
+	}
+	return a
 }
 
 // NewService wires a service.
@@ -132,7 +145,7 @@ func (s *Service) List(ctx context.Context, sc Scope) ([]Account, error) {
 	out := []Account{}
 	for _, a := range all {
 		if sc.covers(a.ID) {
-			out = append(out, a)
+			out = append(out, s.render(a))
 		}
 	}
 	return out, nil
@@ -140,6 +153,10 @@ func (s *Service) List(ctx context.Context, sc Scope) ([]Account, error) {
 
 // Get returns one consented account of the customer, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, sc Scope, accountID string) (Account, error) {
+	if by, ok := s.store.(byID); ok && s.mutant.Is(mutant.CrossUserAccounts) {
+		a, err := by.AccountByID(ctx, accountID)
+		return s.render(a), err
+	}
 	if !sc.covers(accountID) {
 		return Account{}, ErrNotFound
 	}
@@ -149,7 +166,7 @@ func (s *Service) Get(ctx context.Context, sc Scope, accountID string) (Account,
 	}
 	for _, a := range all {
 		if a.ID == accountID {
-			return a, nil
+			return s.render(a), nil
 		}
 	}
 	return Account{}, ErrNotFound
@@ -243,6 +260,36 @@ func NewSecret() []byte {
 type SQLStore struct{ DB *sql.DB }
 
 var _ Store = (*SQLStore)(nil)
+
+// byID finds any account by id, whoever holds it: only the cross-user-accounts mutant
+// bank asks (the correct service looks only among the consenting customer's accounts).
+type byID interface {
+	AccountByID(ctx context.Context, accountID string) (Account, error)
+}
+
+var _ byID = (*SQLStore)(nil)
+
+// AccountByID finds an account by id (ErrNotFound if none).
+func (s *SQLStore) AccountByID(ctx context.Context, accountID string) (Account, error) {
+	var customer string
+	err := s.DB.QueryRowContext(ctx, `SELECT customer_id FROM accounts WHERE account_id = $1`, accountID).Scan(&customer)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, ErrNotFound
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	all, err := s.AccountsOf(ctx, customer)
+	if err != nil {
+		return Account{}, err
+	}
+	for _, a := range all {
+		if a.ID == accountID {
+			return a, nil
+		}
+	}
+	return Account{}, ErrNotFound
+}
 
 // AccountsOf lists a customer's accounts.
 func (s *SQLStore) AccountsOf(ctx context.Context, customerID string) ([]Account, error) {

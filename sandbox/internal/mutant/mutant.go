@@ -56,6 +56,19 @@ var (
 	PartnerRevokeIgnored = define("partner-revoke-ignored", "the partner's token revocation is acknowledged but revokes nothing")
 )
 
+// Area A2 account data and payments (7.2.2/3, 9.3, 10.2, 9.1.1/4).
+var (
+	FullAccountNumbers        = define("full-account-numbers", "account answers carry the full account number instead of the masked one")
+	CrossUserAccounts         = define("cross-user-accounts", "an account query serves any account id, whoever holds it and whatever the consent covers")
+	HoldingsInClear           = define("holdings-in-clear", "holdings are answered in clear instead of encrypted to the partner's key")
+	AcceptPlaintextPayee      = define("accept-plaintext-payee", "a payment's payee account and name are accepted in clear")
+	IgnoreConsentPaymentTerms = define("ignore-consent-payment-terms", "a payment is executed as requested, from any of the user's accounts, whatever amount and payee the user consented to")
+	IgnoreLimits              = define("ignore-limits", "payments are not checked against per-transaction and daily limits")
+	NoRiskReview              = define("no-risk-review", "large payments and payments to watch-listed payees execute without risk review")
+	NoVelocityCheck           = define("no-velocity-check", "bursts of payments from one App_ID or account are not flagged")
+	IdempotencyOff            = define("idempotency-off", "the bank ignores Idempotency-Key: every request is a new payment")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

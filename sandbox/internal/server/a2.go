@@ -10,6 +10,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/accounts"
 	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -154,6 +155,9 @@ func (s *Server) holdingsList(ctx context.Context, in Input) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if s.d.Mutant.Is(mutant.HoldingsInClear) {
+		return 200, map[string]any{"holdings": hs}, nil
+	}
 	pub, serial, err := s.partnerEncKey(ctx, in.Admission.App.ID)
 	if err != nil {
 		return 0, nil, err
@@ -182,6 +186,10 @@ func (s *Server) partnerEncKey(ctx context.Context, appID string) (*ecdsa.Public
 		}
 		cert, err := pki.ParseSM2CertPEM([]byte(c.Material))
 		if err != nil {
+			// A bare public key registered without a certificate (9.2.1 a) 1)).
+			if pub, err := pki.ParsePublicKeyPEM([]byte(c.Material)); err == nil && pki.IsSM2PublicKey(pub) {
+				return pub, c.Serial, nil
+			}
 			continue
 		}
 		if pub, ok := cert.PublicKey.(*ecdsa.PublicKey); ok {

@@ -49,6 +49,7 @@ func (s *Server) adminRoutes() {
 		g.Post("/apps/:id/backdate", s.adminBackdateApp)     // admin_backdate.go
 		g.Post("/sessions/backdate", s.adminBackdateSession) // admin_backdate.go
 	}
+	s.adminMoneyRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
@@ -376,6 +377,7 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		s.auditDecision(c, approve, p, body.Reviewer)
 		return writeJSON(c, 200, fiber.Map{"payment": s.view(p)})
 	}
 }

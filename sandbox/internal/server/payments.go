@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -65,6 +66,9 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 	if !payments.ValidIdempotencyKey(key) {
 		return 0, nil, problem.IdempotencyKeyInvalid.WithDetail("send a unique %s header with every new payment and reuse it only to retry", protocol.HeaderIdempotKey)
 	}
+	if s.d.Mutant.Is(mutant.IdempotencyOff) {
+		key = protocol.NewNonce() // every request is taken for a new payment
+	}
 	var req paymentRequest
 	dec := json.NewDecoder(bytes.NewReader(in.Body))
 	dec.DisallowUnknownFields()
@@ -95,7 +99,9 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 		}
 	}
 	// 10.2.2/2: the payment must be the one the user confirmed at the bank.
-	if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
+	if s.d.Mutant.Is(mutant.IgnoreConsentPaymentTerms) {
+		debit = s.ownAccountNumber(ctx, g.CustomerID, req.DebitAccountID)
+	} else if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
 		return 0, nil, problem.PaymentNotConsented.WithDetail("debit account, amount, currency and payee must match the consent %s", g.ConsentID)
 	}
 	res, err := s.d.Payments.Create(ctx, payments.CreateRequest{AppID: adm.App.ID, IdempotencyKey: key, ConsentID: g.ConsentID,
@@ -147,6 +153,10 @@ func (s *Server) openPayee(raw json.RawMessage) (payeeDetails, error) {
 		Encrypted json.RawMessage `json:"encrypted"`
 	}
 	if len(raw) == 0 || json.Unmarshal(raw, &wrapper) != nil || len(wrapper.Encrypted) == 0 {
+		var p payeeDetails
+		if s.d.Mutant.Is(mutant.AcceptPlaintextPayee) && json.Unmarshal(raw, &p) == nil && p.Account != "" {
+			return p, nil
+		}
 		return payeeDetails{}, problem.BodyInvalid.WithDetail(`payee must be {"encrypted": <envelope>} sealed to the bank's encryption certificate (/pki/bank-enc.crt) with aad "payee" (JR/T 0185-2020 7.2.2)`)
 	}
 	env, err := protocol.ParseEnvelope(wrapper.Encrypted)
@@ -170,4 +180,19 @@ func (s *Server) paymentGet(ctx context.Context, in Input) (int, any, error) {
 		return 0, nil, err
 	}
 	return 200, s.view(p), nil
+}
+
+// ownAccountNumber finds the number of one of the customer's accounts by id, for the
+// ignore-consent-payment-terms mutant bank only ("" if none matches).
+func (s *Server) ownAccountNumber(ctx context.Context, customerID, accountID string) string {
+	numbers, err := s.d.Consent.Accounts.AccountsOf(ctx, customerID)
+	if err != nil {
+		return ""
+	}
+	for _, n := range numbers {
+		if s.d.AccountIDs.For(n) == accountID {
+			return n
+		}
+	}
+	return ""
 }

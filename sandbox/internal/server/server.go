@@ -73,7 +73,10 @@ type Deps struct {
 	Debug      bool             // sandbox mode: signature debugger details in errors
 	BodyLimit  int
 	Mutant     mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
-	Ready      func() error
+	// IssueTestServerCert signs a loopback TLS server certificate for a partner's local
+	// notification receiver (sandbox test control; nil: not offered).
+	IssueTestServerCert func(csrPEM []byte) ([]byte, error)
+	Ready               func() error
 }
 
 // Server is the bank's HTTP server.
