@@ -74,6 +74,7 @@ type Deps struct {
 	BodyLimit  int
 	Mutant     mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
 	Ready      func() error
+	ServiceDeps
 }
 
 // Server is the bank's HTTP server.
