@@ -47,6 +47,12 @@ func (l *Log) Drill(ctx context.Context, seq int64, kind string, lookup Verifier
 	}
 	defer os.RemoveAll(dir)
 	copyPath := filepath.Join(dir, "audit.db")
+	// Sign the head first, as the writer does at every checkpoint: without a signed
+	// checkpoint after it, deleting or rewriting the newest record is indistinguishable
+	// from it never having been written.
+	if err := l.Checkpoint(); err != nil {
+		return Report{}, fmt.Errorf("audit: checkpoint: %w", err)
+	}
 	if err := l.Snapshot(ctx, copyPath); err != nil {
 		return Report{}, fmt.Errorf("audit: snapshot: %w", err)
 	}

@@ -38,6 +38,18 @@ func TestDrillNamesTheTamperedRecord(t *testing.T) {
 			}
 		})
 	}
+	t.Run("fails naming the newest record, not yet checkpointed, when it is deleted", func(t *testing.T) {
+		if err := l.Append(sampleRecord(21)); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := l.Drill(context.Background(), 21, TamperDelete, lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK || len(rep.Problems) == 0 {
+			t.Fatalf("deleting the newest record went unnoticed: %s", rep)
+		}
+	})
 	t.Run("unknown record is an error", func(t *testing.T) {
 		if _, err := l.Drill(context.Background(), 999, TamperAlter, lookup); err == nil {
 			t.Fatal("no error for a record that does not exist")
