@@ -174,6 +174,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
+	alarms.Silent = cfg.Mutants().Is(mutant.NoAlarms)
 	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
@@ -191,7 +192,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	signer := signing.New(pk.SignKey, pk.SignKeySerial())
 	auditLog, err := audit.Open(b.AuditFile, &signing.Checkpoints{C: signer}, audit.Options{
-		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log,
+		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log, Unchained: cfg.Mutants().Is(mutant.AuditUnchained),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -210,6 +211,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
 		IssueTestServerCert: pk.IssueTestServerCert,
 		Ready:               func() error { return db.PingContext(context.Background()) },
+		ServiceDeps:         serviceDeps(cfg, clk, alarms, auditLog),
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)

@@ -78,6 +78,9 @@ type Options struct {
 	Clock func() time.Time
 	// Logger receives background write and signing failures (default slog.Default()).
 	Logger *slog.Logger
+	// Unchained is the audit-unchained mutant (sandbox mode only): each record's hash
+	// leaves out its predecessor, so the log is no longer a chain (12.3/3 broken).
+	Unchained bool
 }
 
 func (o Options) withDefaults() Options {
@@ -526,7 +529,11 @@ func (l *Log) writeBatch(batch []Record) error {
 	for i := range batch {
 		s++
 		l.bodyBuf = recordBody(l.bodyBuf[:0], &batch[i])
-		h := chainHash(s, l.bodyBuf, &prev)
+		link := &prev
+		if l.opts.Unchained {
+			link = &[hashSize]byte{}
+		}
+		h := chainHash(s, l.bodyBuf, link)
 		rs = append(rs, chained{seq: s, rec: &batch[i], prev: prev, hash: h})
 		prev = h
 	}

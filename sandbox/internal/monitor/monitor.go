@@ -20,6 +20,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	alarms   *prometheus.CounterVec
 	inflight prometheus.Gauge
+	byApp    *prometheus.CounterVec
+	faults   prometheus.Gauge
 }
 
 // NewMetrics registers the collectors.
@@ -43,8 +45,13 @@ func NewMetrics() *Metrics {
 			Name: "jr0185_api_inflight_requests",
 			Help: "API calls in progress.",
 		}),
+		byApp: newAppRequests(),
+		faults: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "jr0185_faults_active",
+			Help: "Injected faults in effect (sandbox test control, JR/T 0185-2020 10.1.2/1c).",
+		}),
 	}
-	m.Registry.MustRegister(m.latency, m.requests, m.alarms, m.inflight,
+	m.Registry.MustRegister(m.latency, m.requests, m.alarms, m.inflight, m.byApp, m.faults,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -58,6 +65,22 @@ func (m *Metrics) Observe(apiID, uapiID string, status int, code string, d time.
 	m.latency.WithLabelValues(apiID, uapiID, result).Observe(d.Seconds())
 	m.requests.WithLabelValues(apiID, uapiID, result, code).Inc()
 }
+
+// ObserveApp counts one finished call for its App_ID ("" when the caller could not be
+// identified).
+func (m *Metrics) ObserveApp(appID, uapiID string, status int, code string) {
+	result := "success"
+	if status >= 400 {
+		result = "failure"
+	}
+	if appID == "" {
+		appID = "unidentified"
+	}
+	m.byApp.WithLabelValues(appID, uapiID, result, code).Inc()
+}
+
+// FaultsActive sets the injected-faults gauge.
+func (m *Metrics) FaultsActive(n int) { m.faults.Set(float64(n)) }
 
 // InFlight adjusts the in-progress gauge.
 func (m *Metrics) InFlight(delta float64) { m.inflight.Add(delta) }
@@ -81,6 +104,8 @@ type Alarms struct {
 	log     *slog.Logger
 	now     func() time.Time
 	subs    map[chan Alarm]struct{}
+	// Silent is the no-alarms mutant (sandbox mode only): Raise does nothing.
+	Silent bool
 }
 
 // NewAlarms keeps up to max alarms.
@@ -90,6 +115,9 @@ func NewAlarms(max int, m *Metrics, log *slog.Logger, now func() time.Time) *Ala
 
 // Raise records an alarm (JR/T 0185-2020 10.1.2/1a 告警).
 func (a *Alarms) Raise(kind, appID, detail string) {
+	if a.Silent {
+		return
+	}
 	a.mu.Lock()
 	a.next++
 	al := Alarm{Seq: a.next, At: a.now(), Kind: kind, AppID: appID, Detail: detail}

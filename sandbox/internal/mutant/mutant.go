@@ -69,6 +69,23 @@ var (
 	IdempotencyOff            = define("idempotency-off", "the bank ignores Idempotency-Key: every request is a new payment")
 )
 
+// Service area: input validation, monitoring, flow control, faults, audit (7.1/7,
+// 7.2.2/1, 7.3.3, 8/2, 10.1.1, 10.1.2, 10.2.1/2, 12.3).
+var (
+	LeakStackTrace       = define("leak-stack-trace", "error answers carry the Go stack trace and the server software's name and version")
+	UnvalidatedParams    = define("unvalidated-params", "the gateway accepts unknown, repeated and malformed query parameters")
+	NoRateLimit          = define("no-rate-limit", "flow control admits every call whatever the App_ID's rate and concurrency limits")
+	NoAuditRecord        = define("no-audit-record", "refused API calls are not written to the audit log")
+	AuditWithoutRequest  = define("audit-without-request-id", "audit records do not carry the request id (交易流水号) returned to the caller")
+	AuditUnmaskedExcerpt = define("audit-unmasked-excerpt", "the audit record keeps the submitted message with card and ID numbers in clear")
+	AuditUnchained       = define("audit-unchained", "audit record hashes leave out the previous record: the log is not a chain")
+	NoMetrics            = define("no-metrics", "API calls are not counted in the Prometheus metrics")
+	NoAlarms             = define("no-alarms", "no alarm is ever raised (flow control, faults, error-rate surges, risk rules)")
+	FaultsTakeDownAll    = define("faults-take-down-all-apis", "a fault injected behind one interface hits every interface of the App_ID")
+	NoBusinessThrottle   = define("no-business-throttle", "an App_ID with an abnormal pattern of failed business calls is not throttled")
+	ShortLogRetention    = define("short-log-retention", "the online audit log serves only the last 180 days")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

@@ -47,6 +47,7 @@ var (
 	// Flow control (10.1.2/1a).
 	RateLimited        = define("RATE_LIMITED", 429, "10.1.2/1a", "Too many requests per second for this app")
 	ConcurrencyLimited = define("CONCURRENCY_LIMITED", 429, "10.1.2/1a", "Too many concurrent calls for this app")
+	AppThrottled       = define("APP_THROTTLED", 429, "10.2.1/2", "Business calls of this app are throttled after an abnormal pattern; see the bank's event notice")
 
 	// API lifecycle (11/3: 下线之前应设置挡板).
 	ServiceTerminated = define("SERVICE_TERMINATED", 410, "11/3", "This API has been terminated")

@@ -16,6 +16,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -50,6 +51,7 @@ func (s *Server) adminRoutes() {
 		g.Post("/sessions/backdate", s.adminBackdateSession) // admin_backdate.go
 	}
 	s.adminMoneyRoutes(g)
+	s.serviceAdminRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
@@ -317,8 +319,11 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	recs, err := s.d.Audit.Query(c.UserContext(), audit.Filter{AppID: strings.Clone(c.Query("app_id")),
-		RequestID: strings.Clone(c.Query("request_id")), Limit: limit})
+	f := audit.Filter{AppID: strings.Clone(c.Query("app_id")), RequestID: strings.Clone(c.Query("request_id")), Limit: limit}
+	if s.d.Mutant.Is(mutant.ShortLogRetention) {
+		f.Since = s.d.Clock.Now().Add(-180 * 24 * time.Hour) // keeps less than 10.1.1/2c's one year
+	}
+	recs, err := s.d.Audit.Query(c.UserContext(), f)
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}

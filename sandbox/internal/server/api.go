@@ -12,6 +12,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -70,6 +71,9 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		}
 		var reply *Reply
 		if perr == nil {
+			perr = s.serviceControls(c, api, adm)
+		}
+		if perr == nil {
 			reply, perr = s.callHandler(c, h, Input{Admission: adm, Query: queryMap(req.Query), PathParams: req.PathParams, Body: req.Body, Header: req.Header})
 		}
 		if perr != nil {
@@ -90,6 +94,7 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 			reply.After(c.Response().StatusCode(), headers, append([]byte(nil), c.Response().Body()...))
 		}
 		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start)
+		s.watch(api, adm, appID, c.Response().StatusCode(), perr)
 		return nil
 	}
 }
@@ -157,26 +162,58 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	if uapiID != "" {
 		c.Set(protocol.HeaderUAPIID, uapiID)
 	}
-	s.d.Metrics.Observe(orUnknown(apiID), uapiID, status, code, d)
+	// JR/T 0185-2020 10.1.1/1, 10.1.1/2b: every call counted, per API and per App_ID.
+	if !s.d.Mutant.Is(mutant.NoMetrics) {
+		s.d.Metrics.Observe(orUnknown(apiID), uapiID, status, code, d)
+		s.d.Metrics.ObserveApp(metricsAppID(appID, perr), uapiID, status, code)
+	}
+	// JR/T 0185-2020 7.3.3/1, 12.3/1: every call, accepted or refused, is logged.
+	if perr != nil && s.d.Mutant.Is(mutant.NoAuditRecord) {
+		return
+	}
+	rid := requestID(c)
+	if s.d.Mutant.Is(mutant.AuditWithoutRequest) {
+		rid = ""
+	}
 	s.d.Audit.Append(audit.Record{
-		Time: s.d.Clock.Now(), RequestID: requestID(c), AppID: appID, APIID: apiID, UAPIID: uapiID,
+		Time: s.d.Clock.Now(), RequestID: rid, AppID: appID, APIID: apiID, UAPIID: uapiID,
 		Method: req.Method, Path: pii.Redact(clipN(req.URI, 512)), Status: status, Result: result, Code: code,
-		DurationMicros: d.Microseconds(), Excerpt: excerpt(req),
+		DurationMicros: d.Microseconds(), Excerpt: excerpt(req, s.d.Mutant.Is(mutant.AuditUnmaskedExcerpt)),
 	})
 }
 
 // excerpt is the minimal, masked part of the partner's message that is kept
 // (JR/T 0185-2020 12.3/2: 遵循最少够用原则适当保留应用方上送报文): body size, its SM3
-// digest, and at most 256 bytes with card, ID and phone numbers masked.
-func excerpt(req gateway.Request) string {
-	if len(req.Body) == 0 {
-		return ""
+// digest, at most 256 bytes with card, ID and phone numbers masked, and the request's
+// signature with what it covers besides the body (key serial, timestamp, nonce), so a
+// disputed message can be re-verified against the partner's copy.
+func excerpt(req gateway.Request, unmasked bool) string {
+	type sig struct {
+		Scheme    string `json:"scheme"`
+		Serial    string `json:"serial"`
+		Timestamp string `json:"timestamp"`
+		Nonce     string `json:"nonce"`
+		Signature string `json:"signature"`
 	}
 	e := struct {
 		Len  int    `json:"len"`
-		SM3  string `json:"sm3"`
-		Head string `json:"head"`
-	}{len(req.Body), protocol.SM3Hex(req.Body), pii.Redact(strings.ToValidUTF8(clipN(string(req.Body), 256), "?"))}
+		SM3  string `json:"sm3,omitempty"`
+		Head string `json:"head,omitempty"`
+		Sig  *sig   `json:"sig,omitempty"`
+	}{Len: len(req.Body)}
+	if len(req.Body) > 0 {
+		e.SM3 = protocol.SM3Hex(req.Body)
+		e.Head = strings.ToValidUTF8(clipN(string(req.Body), 256), "?")
+		if !unmasked {
+			e.Head = pii.Redact(e.Head)
+		}
+	}
+	if cred, err := protocol.ParseAuthorization(req.Header("Authorization")); err == nil {
+		e.Sig = &sig{cred.Scheme, clipN(cred.Serial, 64), clipN(cred.Timestamp, 20), clipN(cred.Nonce, 64), clipN(cred.Signature, 200)}
+	}
+	if e.Len == 0 && e.Sig == nil {
+		return ""
+	}
 	b, _ := json.Marshal(e)
 	return string(b)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -16,6 +17,10 @@ func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
 		s.d.Log.Error("request failed", "request_id", requestID(c), "code", e.Code, "cause", e.Unwrap())
 	}
 	body, _ := json.Marshal(e.Body(requestID(c), s.d.Debug))
+	if s.d.Mutant.Is(mutant.LeakStackTrace) {
+		body = leakyBody(body)
+		c.Set("Server", "fasthttp")
+	}
 	if e.RetryAfter > 0 {
 		c.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}

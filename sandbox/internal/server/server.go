@@ -77,6 +77,7 @@ type Deps struct {
 	// notification receiver (sandbox test control; nil: not offered).
 	IssueTestServerCert func(csrPEM []byte) ([]byte, error)
 	Ready               func() error
+	ServiceDeps
 }
 
 // Server is the bank's HTTP server.
@@ -156,6 +157,10 @@ func (s *Server) renderRaw(ctx *fasthttp.RequestCtx, e *problem.Error) {
 	rid := newRequestID(s.d.Clock.Now())
 	body, _ := json.Marshal(e.Body(rid, s.d.Debug))
 	ctx.Response.Reset()
+	if s.d.Mutant.Is(mutant.LeakStackTrace) {
+		body = leakyBody(body)
+		ctx.Response.Header.Set("Server", "fasthttp")
+	}
 	ctx.SetStatusCode(e.Status)
 	ctx.Response.Header.Set("X-Request-Id", rid)
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/faults"
+	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/monitor"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/risk"
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// serviceControls are the API service layer's controls after the gateway admitted a
+// call and before the business layer sees it: business throttling of an App_ID with an
+// abnormal pattern (JR/T 0185-2020 10.2.1/2) and injected faults (sandbox test control:
+// 10.1.1/2a, 10.1.2/1, 10.1.2/1c).
+func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admission) *problem.Error {
+	now := s.d.Clock.Now()
+	if s.d.Risk != nil && !s.d.Mutant.Is(mutant.NoBusinessThrottle) {
+		if until, ok := s.d.Risk.Throttled(adm.App.ID, now); ok {
+			secs := int(until.Sub(now).Seconds()) + 1
+			return problem.AppThrottled.WithRetryAfter(secs).
+				WithDetail("App_ID %s is throttled for %ds after an abnormal pattern of failed business calls; see the event notice", adm.App.ID, secs)
+		}
+	}
+	if s.d.Faults == nil {
+		return nil
+	}
+	e := s.d.Faults.Apply(adm.App.ID, api.ID)
+	if e.Fault == nil {
+		return nil
+	}
+	if e.Delay > 0 {
+		t := time.NewTimer(e.Delay)
+		select {
+		case <-t.C:
+		case <-c.UserContext().Done():
+			t.Stop()
+		}
+	}
+	if !e.Fail {
+		return nil
+	}
+	if e.FirstHit {
+		// 10.1.1/2a: the server behind the interface stopped answering.
+		s.d.Alarms.Raise("backend-unavailable", adm.App.ID, api.ID+" ("+api.UAPIID+"): the business service behind the interface is not answering")
+	}
+	s.d.Metrics.FaultsActive(len(s.d.Faults.List()))
+	return problem.Unavailable.WithRetryAfter(5).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
+}
+
+// watch feeds the monitoring rules with one finished API call: the error-rate surge
+// alarm (10.1.1/2b) and the abnormal-pattern rule (10.2.1/2), which throttles the
+// App_ID, raises an alarm and leaves a signed event notice for the partner.
+func (s *Server) watch(api *apis.API, adm *gateway.Admission, appID string, status int, perr *problem.Error) {
+	now := s.d.Clock.Now()
+	if s.d.Surge != nil && adm != nil {
+		s.d.Surge.Observe(appID, api.ID, status, now)
+	}
+	if s.d.Risk == nil || adm == nil {
+		return
+	}
+	businessFailure := perr != nil && status >= 400 && status < 500 && status != fiber.StatusTooManyRequests
+	t, tripped := s.d.Risk.Observe(adm.App.ID, businessFailure, now)
+	if !tripped {
+		return
+	}
+	s.d.Alarms.Raise("abnormal-pattern", t.AppID, t.Detail())
+	body, _ := json.Marshal(map[string]any{
+		"type": "risk.throttled", "app_id": t.AppID, "at": now.UTC().Format(time.RFC3339),
+		"throttled_until": t.Until.UTC().Format(time.RFC3339), "failures": t.Failures,
+		"window_seconds": int(t.Window.Seconds()),
+		"message":        "异常业务调用：请开展事件调查 (abnormal business calls: please investigate)",
+	})
+	ts, nonce := protocol.Timestamp(time.Now()), protocol.NewNonce()
+	key := s.d.Signer.Get()
+	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
+	if err != nil {
+		s.d.Log.Error("event notice signing failed", "app_id", t.AppID, "err", err)
+		return
+	}
+	s.d.Risk.Record(risk.Event{AppID: t.AppID, At: now, Kind: "risk.throttled", Body: string(body),
+		Timestamp: ts, Nonce: nonce, Serial: key.Serial, Signature: sig})
+}
+
+// metricsAppID is the App_ID a call is counted under: the claimed one once the gateway
+// found it registered, so an unauthenticated caller cannot grow the label set.
+func metricsAppID(claimed string, perr *problem.Error) string {
+	if perr != nil && (perr.Code == problem.AppUnknown.Code || perr.Code == problem.AuthSchemeNotAllowed.Code) {
+		return ""
+	}
+	return claimed
+}
+
+// leakyBody is the leak-stack-trace mutant's problem body: what a bank gets when its
+// framework's debug output reaches partners (7.1/7 broken).
+func leakyBody(body []byte) []byte {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	m["server"] = "fasthttp/fiber v2 (go1.25 linux/amd64)"
+	m["trace"] = string(debug.Stack())
+	out, _ := json.Marshal(m)
+	return out
+}
+
+// ServiceDeps are the service layer's monitoring and test controls (embedded in Deps).
+type ServiceDeps struct {
+	Faults *faults.Registry // sandbox fault injection; nil outside sandbox mode
+	Risk   *risk.Watcher    // abnormal-pattern rule (10.2.1/2)
+	Surge  *monitor.Surge   // error-rate surge alarm (10.1.1/2b)
+	// AuditVerify verifies the live audit log; AuditDrill tampers with a copy and
+	// verifies that (sandbox mode only). Both use the bank's published signing keys.
+	AuditVerify func(ctx context.Context) (audit.Report, error)
+	AuditDrill  func(ctx context.Context, seq int64, kind string) (audit.Report, error)
+	Started     time.Time
+}
