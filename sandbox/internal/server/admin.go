@@ -16,6 +16,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -47,6 +48,7 @@ func (s *Server) adminRoutes() {
 		// key expiry can be shown without waiting.
 		g.Post("/clock/advance", s.adminAdvanceClock)
 	}
+	s.publishAdminRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
@@ -321,6 +323,9 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	}
 	if recs == nil {
 		recs = []audit.Record{}
+	}
+	if s.d.Mutant.Is(mutant.OfflineHidesRecords) {
+		recs = s.withoutOffline(recs)
 	}
 	// The head and its signed checkpoint are an anchor to keep outside the bank: with it,
 	// even a wholesale rollback of the log file can be detected.

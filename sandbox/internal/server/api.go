@@ -12,6 +12,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
@@ -154,7 +155,7 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	if perr != nil {
 		code, result = perr.Code, "failure"
 	}
-	if uapiID != "" {
+	if uapiID != "" && !s.d.Mutant.Is(mutant.UAPIIDHeaderMissing) {
 		c.Set(protocol.HeaderUAPIID, uapiID)
 	}
 	s.d.Metrics.Observe(orUnknown(apiID), uapiID, status, code, d)
@@ -185,7 +186,7 @@ func excerpt(req gateway.Request) string {
 // (JR/T 0185-2020 7.1/6, 10.3/1: 就接口废止、变更等情况与应用方保持信息同步).
 func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 	st := s.d.Lifecycle.Get(api.ID)
-	if st.State != apis.Deprecated {
+	if st.State != apis.Deprecated || s.d.Mutant.Is(mutant.NoSunsetHeader) {
 		return
 	}
 	c.Set("Deprecation", "true")

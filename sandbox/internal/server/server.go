@@ -31,6 +31,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/otp"
+	"github.com/jr0185/harness/sandbox/internal/partners"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
@@ -73,7 +74,12 @@ type Deps struct {
 	Debug      bool             // sandbox mode: signature debugger details in errors
 	BodyLimit  int
 	Mutant     mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
-	Ready      func() error
+	// Publication (area publish): the JR/T 0124 financial institution code the bank
+	// declares, partner self-service registration and on-demand audit verification.
+	FinancialInstitutionCode string
+	Partners                 *partners.Service
+	VerifyAudit              func(ctx context.Context) (audit.Report, error)
+	Ready                    func() error
 }
 
 // Server is the bank's HTTP server.
