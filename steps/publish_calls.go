@@ -135,7 +135,9 @@ func callAll(ctx context.Context, pick func(pubAPI) (roles []string, method stri
 		return err
 	}
 	apis := c.served()
-	sort.SliceStable(apis, func(i, j int) bool { return !strings.Contains(apis[i].Path, ":") && strings.Contains(apis[j].Path, ":") })
+	sort.SliceStable(apis, func(i, j int) bool {
+		return !strings.Contains(apis[i].Path, ":") && strings.Contains(apis[j].Path, ":")
+	})
 	st := pub(ctx)
 	var earlier []*Exchange
 	for _, got := range st.calls { // answers of earlier steps can supply path parameters too

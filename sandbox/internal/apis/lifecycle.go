@@ -55,7 +55,7 @@ type Lifecycle struct {
 	opts  LifecycleOptions
 	mu    sync.RWMutex
 	state map[string]Status
-	ver   string // current document version (from the change log)
+	ver   string     // current document version (from the change log)
 	wmu   sync.Mutex // one change at a time: the change log's order is the order of changes
 }
 

@@ -99,7 +99,6 @@ func checkPerson(field string, p Person) error {
 	return nil
 }
 
-
 // Register validates the materials, registers the app (pending: it can call nothing
 // until the bank approves it) and keeps the materials for review.
 func (s *Service) Register(ctx context.Context, r Registration) (apps.App, apps.Issued, error) {
