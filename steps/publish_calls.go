@@ -305,7 +305,7 @@ func registerPublishCalls(sc *godog.ScenarioContext) {
 				return fmt.Errorf("POST got HTTP %d %s, want 405 METHOD_NOT_ALLOWED", x[0].Status, x[0].Code())
 			}
 			if allow := x[0].Header.Get("Allow"); allow != a.Method {
-				return fmt.Errorf("Allow is %q, want %q", allow, a.Method)
+				return fmt.Errorf("the Allow header is %q, want %q", allow, a.Method)
 			}
 			return nil
 		})

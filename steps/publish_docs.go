@@ -121,7 +121,7 @@ func registerPublishDocs(sc *godog.ScenarioContext) {
 		}
 		k := macKey(v[1], v[0])
 		if hex.EncodeToString(k) != v[2] {
-			return fmt.Errorf("K published as %s; HMAC-SM3(%q, %q) is %x", v[2], v[1], v[0], k)
+			return fmt.Errorf("the manual publishes K as %s; HMAC-SM3(%q, %q) is %x", v[2], v[1], v[0], k)
 		}
 		if got := mac(k, sts); got != v[3] {
 			return fmt.Errorf("MAC published as %s; HMAC-SM3(K, %q) is %s", v[3], sts, got)

@@ -241,7 +241,7 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 		}
 		sun, err := http.ParseTime(x.Header.Get("Sunset"))
 		if err != nil || !sun.Equal(pub(ctx).sunset) {
-			return fmt.Errorf("Sunset header %q, want %s", x.Header.Get("Sunset"), pub(ctx).sunset.Format(http.TimeFormat))
+			return fmt.Errorf("the Sunset header is %q, want %s", x.Header.Get("Sunset"), pub(ctx).sunset.Format(http.TimeFormat))
 		}
 		if x.Header.Get("X-JR-API-Notice") == "" {
 			return fmt.Errorf("the answer has no X-JR-API-Notice")

@@ -20,7 +20,7 @@ func randDigits(n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		d, _ := rand.Int(rand.Reader, big.NewInt(10))
-		b.WriteByte(byte('0' + d.Int64()))
+		b.WriteString(d.String())
 	}
 	return b.String()
 }
