@@ -37,6 +37,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/notify"
 	"github.com/jr0185/harness/sandbox/internal/otp"
+	"github.com/jr0185/harness/sandbox/internal/partners"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/products"
@@ -144,11 +145,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 
-	cat, err := apis.New(cfg.InstitutionCode)
-	if err != nil {
-		return nil, err
-	}
-	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat)
+	cat, err := apis.Build(cfg.InstitutionCode, cfg.Mutants())
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +154,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		SecretValidity: map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity},
 		KnownScopes:    cat.KnownScope,
 	})
+	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat, apis.LifecycleOptions{Partners: grantees{appSvc}, Mutant: cfg.Mutants()})
+	if err != nil {
+		return nil, err
+	}
 
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
@@ -209,9 +210,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
 		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
-		IssueTestServerCert: pk.IssueTestServerCert,
-		Ready:               func() error { return db.PingContext(context.Background()) },
-		ServiceDeps:         serviceDeps(cfg, clk, alarms, auditLog),
+		IssueTestServerCert:      pk.IssueTestServerCert,
+		ServiceDeps:              serviceDeps(cfg, clk, alarms, auditLog),
+		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
+		Partners:                 &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants()},
+		Ready:                    func() error { return db.PingContext(context.Background()) },
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)
@@ -550,4 +553,22 @@ func (c *firstByteConn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	return c.Conn.Read(p)
+}
+
+// grantees finds the partners to notify about a change of an API: every app granted its
+// scope that has not exited (JR/T 0185-2020 10.3/1, 11/1).
+type grantees struct{ apps *apps.Service }
+
+func (g grantees) GrantedScope(ctx context.Context, scope string) ([]string, error) {
+	list, err := g.apps.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range list {
+		if a.Status != apps.StatusExited && a.HasScope(scope) {
+			out = append(out, a.ID)
+		}
+	}
+	return out, nil
 }

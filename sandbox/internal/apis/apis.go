@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -63,16 +64,20 @@ func (p *Param) Validate(v string) error {
 
 // API is one catalogued API.
 type API struct {
-	ID       string  `json:"api_id"`   // the bank's own API_ID (3.3), e.g. a1.products.list
-	UAPIID   string  `json:"u_api_id"` // 24-character uniform ID (annex B)
-	Method   string  `json:"method"`
-	Path     string  `json:"path"` // route template, e.g. /a1/v1/products/:code
-	Version  string  `json:"version"`
-	Level    Level   `json:"level"`
-	Scope    string  `json:"scope"`
-	Summary  string  `json:"summary"`
-	Category string  `json:"service_category"` // B.3.5 first-level name
-	Params   []Param `json:"parameters"`
+	ID       string `json:"api_id"`   // the bank's own API_ID (3.3), e.g. a1.products.list
+	UAPIID   string `json:"u_api_id"` // 24-character uniform ID (annex B)
+	Method   string `json:"method"`
+	Path     string `json:"path"` // route template, e.g. /a1/v1/products/:code
+	Version  string `json:"version"`
+	Level    Level  `json:"level"`
+	Scope    string `json:"scope"`
+	Summary  string `json:"summary"`
+	Category string `json:"service_category"` // B.3.5 first-level name
+	// ServiceType and ServiceSubtype are the first- and second-level identifiers of the
+	// U_API_ID's service category with their names (B.3.5, table B.2).
+	ServiceType    ServiceClass `json:"service_type"`
+	ServiceSubtype ServiceClass `json:"service_subtype"`
+	Params         []Param      `json:"parameters"`
 	// UserToken: the call acts for a user and needs the user's access token
 	// (X-JR-Access-Token) from a consent given at the bank (9.3.2/1b).
 	UserToken bool `json:"user_token"`
@@ -92,6 +97,23 @@ func (a API) Param(name, in string) (*Param, bool) {
 		}
 	}
 	return nil, false
+}
+
+// ServiceClass is one level of a service category: its code and name.
+type ServiceClass struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// subcategoryNames are the bank's second-level identifiers (B.3.5: numbered from 0001
+// within each first level).
+var subcategoryNames = map[string]string{
+	"010001": "账户信息 account information",
+	"020001": "支付 payments",
+	"030001": "金融产品信息 financial product information",
+	"030002": "存款利率 deposit rates",
+	"030003": "产品持有 product holdings",
+	"080001": "授权令牌 authorization tokens",
 }
 
 // Service categories (B.3.5 first level).
@@ -184,7 +206,11 @@ var accountIDParam = Param{Name: "account_id", In: "path", Required: true, Doc: 
 const timePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
 
 // New builds the catalogue for an institution code and checks every U_API_ID against annex B.
-func New(institution string) (*Catalogue, error) {
+func New(institution string) (*Catalogue, error) { return Build(institution, mutant.Set{}) }
+
+// Build is New for a bank that may run a mutant: the bad-uapiid mutant breaks the
+// annex B generator (one rule per API) and skips the check that would refuse it.
+func Build(institution string, m mutant.Set) (*Catalogue, error) {
 	c := &Catalogue{Institution: institution, byID: map[string]*API{}, scopes: map[string]bool{}}
 	seen := map[string]string{}
 	for _, d := range definitions {
@@ -194,13 +220,16 @@ func New(institution string) (*Catalogue, error) {
 		}
 		u := protocol.UAPIID{Institution: institution, Level: level, Category: d.category,
 			Sequence: fmt.Sprintf("%06d", d.seq), Reserved: "00"}
-		if _, err := protocol.ParseUAPIID(u.String()); err != nil {
+		id := u.String()
+		if m.Is(mutant.BadUAPIID) {
+			id = badUAPIID(len(c.APIs), u)
+		} else if _, err := protocol.ParseUAPIID(id); err != nil {
 			return nil, fmt.Errorf("api %s: %w", d.id, err)
 		}
-		if other, dup := seen[u.String()]; dup {
-			return nil, fmt.Errorf("api %s: U_API_ID %s already used by %s", d.id, u, other)
+		if other, dup := seen[id]; dup {
+			return nil, fmt.Errorf("api %s: U_API_ID %s already used by %s", d.id, id, other)
 		}
-		seen[u.String()] = d.id
+		seen[id] = d.id
 		params := make([]Param, len(d.params))
 		copy(params, d.params)
 		for i := range params {
@@ -208,10 +237,13 @@ func New(institution string) (*Catalogue, error) {
 				params[i].re = regexp.MustCompile(params[i].Pattern)
 			}
 		}
-		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: u.String(), Method: d.method, Path: d.path,
+		c.APIs = append(c.APIs, API{ID: d.id, UAPIID: id, Method: d.method, Path: d.path,
 			Version: strings.Split(d.path, "/")[2], Level: d.level, Scope: d.scope, Summary: d.summary,
-			Category: categoryNames[d.category[:2]], Params: params,
-			UserToken: d.level == A2 && !appScoped[d.id], Idempotent: d.id == "a2.payments.create"})
+			Category:       categoryNames[d.category[:2]],
+			ServiceType:    ServiceClass{Code: d.category[:2], Name: categoryNames[d.category[:2]]},
+			ServiceSubtype: ServiceClass{Code: d.category[2:], Name: subcategoryNames[d.category]},
+			Params:         params,
+			UserToken:      d.level == A2 && !appScoped[d.id], Idempotent: d.id == "a2.payments.create"})
 	}
 	for i := range c.APIs {
 		c.byID[c.APIs[i].ID] = &c.APIs[i]
@@ -247,4 +279,34 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// badUAPIID is the bad-uapiid mutant's generator: the i-th API's U_API_ID breaks one
+// rule of annex B each, the way hand-made identifiers go wrong.
+func badUAPIID(i int, u protocol.UAPIID) string {
+	switch i {
+	case 0:
+		return "OQ" + u.String()[2:] // B.3.2: fixed field not OP
+	case 1:
+		return u.String() + "0" // B.2: 25 characters
+	case 2:
+		u.Level = "A1" // B.3.4: not a two-digit type code
+	case 3:
+		u.Level = "00" // B.3.4: reserved type
+	case 4:
+		u.Institution = "C99998" // B.3.3: not the bank's institution code
+	case 5:
+		u.Category = "00" + u.Category[2:] // B.3.5: reserved first level
+	case 6:
+		u.Category = u.Category[:5] + "A" // B.3.5: not six digits
+	case 7:
+		u.Category = u.Category[:2] + "0000" // B.3.5: reserved second level
+	case 8:
+		u.Sequence = "000009" // B.3.6: a gap in the sequence
+	case 9:
+		u.Reserved = "01" // B.3.7: reserved field not 00
+	case 10:
+		u.Category = "05" + u.Category[2:] // B.3.5: first level contradicts the service type
+	}
+	return u.String()
 }

@@ -31,27 +31,30 @@ const (
 // Config is the whole configuration. Field tags: yaml key, env variable, flag name and
 // the help text; defaults live in Defaults.
 type Config struct {
-	Addr            string        `yaml:"addr" env:"SANDBOX_ADDR" flag:"addr" help:"HTTPS listen address (host:port)"`
-	PublicURL       string        `yaml:"public_url" env:"SANDBOX_PUBLIC_URL" flag:"public-url" help:"Base URL printed for clients; empty = derived from addr"`
-	Hosts           []string      `yaml:"hosts" env:"SANDBOX_HOSTS" flag:"hosts" help:"Extra DNS names/IPs for the server certificate (comma-separated)"`
-	DataDir         string        `yaml:"data_dir" env:"SANDBOX_DATA_DIR" flag:"data-dir" help:"Where PKI, databases and demo credentials are kept (git-ignored)"`
-	Mode            string        `yaml:"mode" env:"SANDBOX_MODE" flag:"mode" help:"sandbox (diagnostics, test controls) or production (catalogued errors only)"`
-	Seed            int64         `yaml:"seed" env:"SANDBOX_SEED" flag:"seed" help:"Fake-data seed used on first start"`
-	Customers       int           `yaml:"customers" env:"SANDBOX_CUSTOMERS" flag:"customers" help:"Number of seeded customers"`
-	Products        int           `yaml:"products" env:"SANDBOX_PRODUCTS" flag:"products" help:"Number of seeded products"`
-	InstitutionCode string        `yaml:"institution_code" env:"SANDBOX_INSTITUTION_CODE" flag:"institution-code" help:"Six-character institution code used in U_API_IDs (JR/T 0124, annex B.3.3)"`
-	TimestampWindow time.Duration `yaml:"timestamp_window" env:"SANDBOX_TIMESTAMP_WINDOW" flag:"timestamp-window" help:"Accepted clock skew of request timestamps (either way)"`
-	MaxBodyBytes    int           `yaml:"max_body_bytes" env:"SANDBOX_MAX_BODY_BYTES" flag:"max-body-bytes" help:"Largest accepted request body"`
-	RateRPS         float64       `yaml:"rate_rps" env:"SANDBOX_RATE_RPS" flag:"rate-rps" help:"Default per-app requests per second (flow control)"`
-	RateBurst       int           `yaml:"rate_burst" env:"SANDBOX_RATE_BURST" flag:"rate-burst" help:"Default per-app burst size"`
-	MaxConcurrent   int           `yaml:"max_concurrent" env:"SANDBOX_MAX_CONCURRENT" flag:"max-concurrent" help:"Default per-app concurrent calls"`
-	AuthFailLimit   int           `yaml:"auth_fail_limit" env:"SANDBOX_AUTH_FAIL_LIMIT" flag:"auth-fail-limit" help:"Authentication failures within auth-fail-window that pause an App_ID"`
-	AuthFailWindow  time.Duration `yaml:"auth_fail_window" env:"SANDBOX_AUTH_FAIL_WINDOW" flag:"auth-fail-window" help:"Window for counting authentication failures"`
-	AuthLockFor     time.Duration `yaml:"auth_lock_for" env:"SANDBOX_AUTH_LOCK_FOR" flag:"auth-lock-for" help:"How long an App_ID stays paused after too many failures"`
-	AuditCheckpoint int           `yaml:"audit_checkpoint_every" env:"SANDBOX_AUDIT_CHECKPOINT_EVERY" flag:"audit-checkpoint-every" help:"Sign an audit checkpoint every N records"`
-	LogLevel        string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
-	LogFormat       string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
-	Mutant          string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
+	Addr            string   `yaml:"addr" env:"SANDBOX_ADDR" flag:"addr" help:"HTTPS listen address (host:port)"`
+	PublicURL       string   `yaml:"public_url" env:"SANDBOX_PUBLIC_URL" flag:"public-url" help:"Base URL printed for clients; empty = derived from addr"`
+	Hosts           []string `yaml:"hosts" env:"SANDBOX_HOSTS" flag:"hosts" help:"Extra DNS names/IPs for the server certificate (comma-separated)"`
+	DataDir         string   `yaml:"data_dir" env:"SANDBOX_DATA_DIR" flag:"data-dir" help:"Where PKI, databases and demo credentials are kept (git-ignored)"`
+	Mode            string   `yaml:"mode" env:"SANDBOX_MODE" flag:"mode" help:"sandbox (diagnostics, test controls) or production (catalogued errors only)"`
+	Seed            int64    `yaml:"seed" env:"SANDBOX_SEED" flag:"seed" help:"Fake-data seed used on first start"`
+	Customers       int      `yaml:"customers" env:"SANDBOX_CUSTOMERS" flag:"customers" help:"Number of seeded customers"`
+	Products        int      `yaml:"products" env:"SANDBOX_PRODUCTS" flag:"products" help:"Number of seeded products"`
+	InstitutionCode string   `yaml:"institution_code" env:"SANDBOX_INSTITUTION_CODE" flag:"institution-code" help:"Six-character institution code used in U_API_IDs (JR/T 0124, annex B.3.3)"`
+	// FinancialInstitutionCode is the bank's whole JR/T 0124-2014 financial institution
+	// code, published in the API catalogue; U_API_IDs use its first six characters.
+	FinancialInstitutionCode string        `yaml:"financial_institution_code" env:"SANDBOX_FINANCIAL_INSTITUTION_CODE" flag:"financial-institution-code" help:"The bank's 14-character JR/T 0124 financial institution code, published in the API catalogue; its first six characters must be institution_code"`
+	TimestampWindow          time.Duration `yaml:"timestamp_window" env:"SANDBOX_TIMESTAMP_WINDOW" flag:"timestamp-window" help:"Accepted clock skew of request timestamps (either way)"`
+	MaxBodyBytes             int           `yaml:"max_body_bytes" env:"SANDBOX_MAX_BODY_BYTES" flag:"max-body-bytes" help:"Largest accepted request body"`
+	RateRPS                  float64       `yaml:"rate_rps" env:"SANDBOX_RATE_RPS" flag:"rate-rps" help:"Default per-app requests per second (flow control)"`
+	RateBurst                int           `yaml:"rate_burst" env:"SANDBOX_RATE_BURST" flag:"rate-burst" help:"Default per-app burst size"`
+	MaxConcurrent            int           `yaml:"max_concurrent" env:"SANDBOX_MAX_CONCURRENT" flag:"max-concurrent" help:"Default per-app concurrent calls"`
+	AuthFailLimit            int           `yaml:"auth_fail_limit" env:"SANDBOX_AUTH_FAIL_LIMIT" flag:"auth-fail-limit" help:"Authentication failures within auth-fail-window that pause an App_ID"`
+	AuthFailWindow           time.Duration `yaml:"auth_fail_window" env:"SANDBOX_AUTH_FAIL_WINDOW" flag:"auth-fail-window" help:"Window for counting authentication failures"`
+	AuthLockFor              time.Duration `yaml:"auth_lock_for" env:"SANDBOX_AUTH_LOCK_FOR" flag:"auth-lock-for" help:"How long an App_ID stays paused after too many failures"`
+	AuditCheckpoint          int           `yaml:"audit_checkpoint_every" env:"SANDBOX_AUDIT_CHECKPOINT_EVERY" flag:"audit-checkpoint-every" help:"Sign an audit checkpoint every N records"`
+	LogLevel                 string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
+	LogFormat                string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
+	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
 
 // Defaults are the embedded defaults: one command, no setup.
@@ -64,17 +67,19 @@ func Defaults() Config {
 		Customers:       50,
 		Products:        40,
 		InstitutionCode: "C99999",
-		TimestampWindow: 5 * time.Minute,
-		MaxBodyBytes:    64 << 10,
-		RateRPS:         50,
-		RateBurst:       100,
-		MaxConcurrent:   20,
-		AuthFailLimit:   10,
-		AuthFailWindow:  time.Minute,
-		AuthLockFor:     5 * time.Minute,
-		AuditCheckpoint: 256,
-		LogLevel:        "info",
-		LogFormat:       "text",
+		// A fictitious code for the sandbox bank (C: banking deposit-taking institution).
+		FinancialInstitutionCode: "C9999911000001",
+		TimestampWindow:          5 * time.Minute,
+		MaxBodyBytes:             64 << 10,
+		RateRPS:                  50,
+		RateBurst:                100,
+		MaxConcurrent:            20,
+		AuthFailLimit:            10,
+		AuthFailWindow:           time.Minute,
+		AuthLockFor:              5 * time.Minute,
+		AuditCheckpoint:          256,
+		LogLevel:                 "info",
+		LogFormat:                "text",
 	}
 }
 
@@ -164,6 +169,9 @@ func (c Config) Validate() error {
 	if len(c.InstitutionCode) != 6 || strings.ToUpper(c.InstitutionCode) != c.InstitutionCode {
 		errs = append(errs, fmt.Errorf("institution_code must be six uppercase characters (JR/T 0185-2020 B.3.3)"))
 	}
+	if !validFinancialCode(c.FinancialInstitutionCode) || !strings.HasPrefix(c.FinancialInstitutionCode, c.InstitutionCode) {
+		errs = append(errs, fmt.Errorf("financial_institution_code must be 14 uppercase letters and digits beginning with institution_code (JR/T 0185-2020 B.3.3)"))
+	}
 	if c.TimestampWindow <= 0 || c.MaxBodyBytes <= 0 || c.RateRPS <= 0 || c.RateBurst <= 0 || c.MaxConcurrent <= 0 {
 		errs = append(errs, errors.New("timestamp_window, max_body_bytes, rate_rps, rate_burst and max_concurrent must be positive"))
 	}
@@ -237,4 +245,18 @@ func format(v reflect.Value) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// validFinancialCode checks the shape of a JR/T 0124-2014 financial institution code:
+// 14 characters, capital letters and digits.
+func validFinancialCode(s string) bool {
+	if len(s) != 14 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -144,7 +144,15 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	now := g.clock.Now()
 
 	// JR/T 0185-2020 11/3: a terminated API answers with a baffle, not silence.
-	if st := g.life.Get(api.ID); st.State == apis.Terminated {
+	st := g.life.Get(api.ID)
+	// JR/T 0185-2020 11/3, 11/4: an API taken offline is no longer served.
+	if st.State == apis.Offline {
+		return nil, problem.RouteNotFound.WithDetail("%s (%s) was taken offline; see /docs/changelog", api.ID, api.UAPIID)
+	}
+	if st.State == apis.Terminated && g.opts.Mutant.Is(mutant.TerminatedAnswers404) {
+		return nil, problem.RouteNotFound.WithDetail("no API at this path")
+	}
+	if st.State == apis.Terminated {
 		e := problem.ServiceTerminated.WithDetail("%s (%s) has been terminated", api.ID, api.UAPIID)
 		if st.Notice != "" {
 			e = e.WithDetail("%s (%s) has been terminated: %s", api.ID, api.UAPIID, st.Notice)
@@ -213,6 +221,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	// 9.2.1 a) 2): status check on every call.
 	switch app.Status {
 	case apps.StatusPending:
+		if g.opts.Mutant.Is(mutant.PendingAppAdmitted) {
+			break
+		}
 		return nil, problem.AppPending.WithDetail("App_ID %s is awaiting approval", app.ID)
 	case apps.StatusSuspended:
 		return nil, problem.AppSuspended.WithDetail("App_ID %s is suspended", app.ID)

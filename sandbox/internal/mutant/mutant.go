@@ -86,6 +86,24 @@ var (
 	ShortLogRetention    = define("short-log-retention", "the online audit log serves only the last 180 days")
 )
 
+// Area publish: what the bank publishes and the API lifecycle (annex B, 6.2, 7.1/6,
+// 9.1.2, 10.3, 11, 12.1).
+var (
+	BadUAPIID            = define("bad-uapiid", "the U_API_ID generator breaks annex B, one rule per API (length, OP, type code, institution, category, sequence, reserved)")
+	UAPIIDHeaderMissing  = define("uapiid-header-missing", "API answers do not echo X-JR-U-API-ID")
+	CatalogueMissingAPI  = define("catalogue-missing-api", "the published U_API_ID catalogue leaves out one API that is served")
+	A1Personalised       = define("a1-personalised", "A1 product answers carry data about the calling app")
+	TerminatedAnswers404 = define("terminated-api-answers-404", "a terminated API answers 404 ROUTE_NOT_FOUND instead of the SERVICE_TERMINATED baffle")
+	NoSunsetHeader       = define("no-sunset-header", "a deprecated API answers without Deprecation and Sunset headers")
+	NoChangelogEntry     = define("no-changelog-entry", "an API state change is not written to the published change log")
+	NoPartnerNotice      = define("no-partner-notice", "partners granted an API are not notified when its state changes")
+	OfflineHidesRecords  = define("offline-hides-records", "call records of an API taken offline are no longer retrievable")
+	ManualExampleWrong   = define("manual-example-wrong", "the developer manual's worked MAC example does not match its string to sign")
+	PendingAppAdmitted   = define("pending-app-admitted", "an App_ID awaiting approval is admitted to the APIs")
+	USCCUnchecked        = define("uscc-unchecked", "partner registration does not verify the unified social credit code's check character")
+	MaterialsUnchecked   = define("materials-unchecked", "partner registration accepts submissions without the required identity materials")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

@@ -52,6 +52,7 @@ func (s *Server) adminRoutes() {
 	}
 	s.adminMoneyRoutes(g)
 	s.serviceAdminRoutes(g)
+	s.publishAdminRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 
@@ -329,6 +330,9 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	}
 	if recs == nil {
 		recs = []audit.Record{}
+	}
+	if s.d.Mutant.Is(mutant.OfflineHidesRecords) {
+		recs = s.withoutOffline(recs)
 	}
 	// The head and its signed checkpoint are an anchor to keep outside the bank: with it,
 	// even a wholesale rollback of the log file can be detected.

@@ -159,7 +159,7 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	if perr != nil {
 		code, result = perr.Code, "failure"
 	}
-	if uapiID != "" {
+	if uapiID != "" && !s.d.Mutant.Is(mutant.UAPIIDHeaderMissing) {
 		c.Set(protocol.HeaderUAPIID, uapiID)
 	}
 	// JR/T 0185-2020 10.1.1/1, 10.1.1/2b: every call counted, per API and per App_ID.
@@ -222,7 +222,7 @@ func excerpt(req gateway.Request, unmasked bool) string {
 // (JR/T 0185-2020 7.1/6, 10.3/1: 就接口废止、变更等情况与应用方保持信息同步).
 func (s *Server) lifecycleHeaders(c *fiber.Ctx, api *apis.API) {
 	st := s.d.Lifecycle.Get(api.ID)
-	if st.State != apis.Deprecated {
+	if st.State != apis.Deprecated || s.d.Mutant.Is(mutant.NoSunsetHeader) {
 		return
 	}
 	c.Set("Deprecation", "true")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/products"
 )
 
@@ -27,5 +28,9 @@ func (s *Server) getProduct(ctx context.Context, in Input) (int, any, error) {
 // depositRates serves a1.rates.deposit.
 func (s *Server) depositRates(ctx context.Context, in Input) (int, any, error) {
 	rates, err := s.d.Products.DepositRates(ctx, in.Query["currency"])
-	return 200, map[string]any{"rates": rates}, err
+	out := map[string]any{"rates": rates}
+	if s.d.Mutant.Is(mutant.A1Personalised) && in.Admission != nil {
+		out["recommended_for"] = in.Admission.App.ID // breaks 6.2/A1: not tied to a partner or user
+	}
+	return 200, out, err
 }

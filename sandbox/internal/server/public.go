@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -30,6 +31,7 @@ func (s *Server) publicRoutes() {
 	s.app.Get("/docs/errors.json", func(c *fiber.Ctx) error {
 		return writeJSON(c, 200, fiber.Map{"errors": problem.All()})
 	})
+	s.publishRoutes()
 	s.app.Get("/pki/bank-sign.crt", func(c *fiber.Ctx) error { return s.pem(s.d.BankCerts()[0])(c) })
 	s.app.Get("/pki/bank-sign-certs.pem", func(c *fiber.Ctx) error { return s.pem(bytes.Join(s.d.BankCerts(), nil))(c) })
 	s.app.Get("/pki/bank-enc.crt", s.pem(s.d.EncCertPEM))
@@ -54,13 +56,27 @@ func (s *Server) publicRoutes() {
 	})
 }
 
+// catalogueData is the published U_API_ID catalogue (JR/T 0185-2020 12.1/2, 12.1/3): the
+// JR/T 0124 financial institution code the bank declares, the six characters of it
+// used in U_API_IDs (B.3.3), the catalogue's version and every API with its lifecycle.
 type catalogueData struct {
-	Institution string    `json:"institution_code"`
-	APIs        []apiView `json:"apis"`
+	FinancialInstitutionCode string    `json:"financial_institution_code"`
+	CodeStandard             string    `json:"financial_institution_code_standard"`
+	Institution              string    `json:"institution_code"`
+	Version                  string    `json:"version"`
+	Changelog                string    `json:"changelog"`
+	OpenAPI                  string    `json:"openapi"`
+	APIs                     []apiView `json:"apis"`
 }
 
 func (s *Server) catalogueData() catalogueData {
-	return catalogueData{Institution: s.d.Catalogue.Institution, APIs: s.apiViews()}
+	views := s.apiViews()
+	if s.d.Mutant.Is(mutant.CatalogueMissingAPI) {
+		views = views[:len(views)-1]
+	}
+	return catalogueData{FinancialInstitutionCode: s.d.FinancialInstitutionCode, CodeStandard: "JR/T 0124-2014",
+		Institution: s.d.Catalogue.Institution, Version: s.d.Lifecycle.CurrentVersion(),
+		Changelog: "/docs/changelog.json", OpenAPI: "/docs/openapi.json", APIs: views}
 }
 
 func (s *Server) page(name string, data func() any) fiber.Handler {

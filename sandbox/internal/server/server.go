@@ -31,6 +31,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/otp"
+	"github.com/jr0185/harness/sandbox/internal/partners"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
@@ -76,7 +77,11 @@ type Deps struct {
 	// IssueTestServerCert signs a loopback TLS server certificate for a partner's local
 	// notification receiver (sandbox test control; nil: not offered).
 	IssueTestServerCert func(csrPEM []byte) ([]byte, error)
-	Ready               func() error
+	// Publication (area publish): the JR/T 0124 financial institution code the bank
+	// declares, and partner self-service registration.
+	FinancialInstitutionCode string
+	Partners                 *partners.Service
+	Ready                    func() error
 	ServiceDeps
 }
 
