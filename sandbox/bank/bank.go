@@ -154,7 +154,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 	appSvc := apps.NewService(&apps.SQLStore{DB: db.DB}, clk, apps.Options{
 		DefaultLimits:  apps.Limits{RPS: cfg.RateRPS, Burst: cfg.RateBurst, MaxConcurrent: cfg.MaxConcurrent},
-		SecretValidity: map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity},
+		SecretValidity: secretValidity(cfg.Mutants()),
+		Mutant:         cfg.Mutants(),
 		KnownScopes:    cat.KnownScope,
 	})
 
@@ -199,14 +200,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.audit = auditLog
 
 	tokenHash := protocol.SM3Hex([]byte(token))
+	encKey, encCertPEM := encryptionKey(pk, cfg.Mutants())
 	b.srv = server.New(server.Deps{
 		Clock: clk, ClockCtl: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
-		Payments: paySvc, EncKey: pk.EncKey,
+		Payments: paySvc, EncKey: encKey,
 		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
-		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
+		EncCertPEM: encCertPEM,
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
 		Ready: func() error { return db.PingContext(context.Background()) },
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -23,6 +24,8 @@ type Options struct {
 	DefaultLimits  Limits
 	SecretValidity map[Level]time.Duration // JR/T 0185-2020 7.3.4/3: validity by API level
 	KnownScopes    func(scope string) bool // scopes that exist in the API catalogue
+	// Mutant breaks one control on purpose (mutant banks); the zero Set is correct.
+	Mutant mutant.Set
 }
 
 // Service manages apps. Lookups used on every request (Authn) are served from a cache
@@ -292,6 +295,9 @@ func (s *Service) Exit(ctx context.Context, id, reason string) (App, error) {
 		return App{}, err
 	}
 	a.Status, a.UpdatedAt = StatusExited, s.clock.Now()
+	if s.opts.Mutant.Is(mutant.ExitKeepsCredentials) {
+		return a, s.update(ctx, a, "exited", reason) // credentials left active
+	}
 	if err := s.store.ExitApp(ctx, a, Event{AppID: id, At: a.UpdatedAt, Action: "exited", Detail: reason}); err != nil {
 		return App{}, problem.Internal.Wrap(err)
 	}

@@ -157,6 +157,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	if h == "" && api.Level == apis.A1 && g.opts.Mutant.Is(mutant.PublicA1) {
 		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA1, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
 	}
+	if h == "" && api.Level == apis.A2 && g.opts.Mutant.Is(mutant.PublicA2) {
+		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA2, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
+	}
 	if h == "" {
 		return nil, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api))
 	}
@@ -166,7 +169,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	*claimed = cred.AppID
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 needs certificate or key-pair authentication.
-	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 {
+	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 && !g.opts.Mutant.Is(mutant.AcceptMACOnA2) {
 		return nil, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2)
 	}
 
@@ -176,14 +179,16 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	if !found {
 		// 10.1.2/1b: watch for unauthorized and impersonated use.
-		g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
+		if !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
+			g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
+		}
 		return nil, problem.AppUnknown.WithDetail("App_ID %q is not registered", cred.AppID)
 	}
 	if app.Status == apps.StatusExited {
 		return nil, problem.AppExited.WithDetail("App_ID %s has exited; its credentials were voided (JR/T 0185-2020 9.4)", app.ID)
 	}
 	// 10.1.2/1a, 1b: an App_ID with repeated authentication failures is paused.
-	if until, locked := g.fails.locked(app.ID, now); locked {
+	if until, locked := g.fails.locked(app.ID, now); locked && !g.opts.Mutant.Is(mutant.NoAuthLockout) {
 		secs := int(until.Sub(now).Seconds()) + 1
 		return nil, problem.AppAuthLocked.WithRetryAfter(secs).
 			WithDetail("App_ID %s is paused for %ds after repeated authentication failures", app.ID, secs)
@@ -192,7 +197,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	adm := &Admission{App: app, API: api, Scheme: cred.Scheme}
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 is mutual authentication: a certificate bound to
 	// this App_ID, checked before the signature.
-	if api.Level == apis.A2 {
+	if api.Level == apis.A2 && !g.opts.Mutant.Is(mutant.SkipClientCertCheck) {
 		fp, perr := g.checkClientCert(app, creds, r.TLS, now)
 		if perr != nil {
 			if perr.Code == problem.ClientCertAppMismatch.Code {
@@ -211,7 +216,11 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 
 	// 9.2.1 a) 2): status check on every call.
-	switch app.Status {
+	status := app.Status
+	if g.opts.Mutant.Is(mutant.IgnoreAppStatus) {
+		status = apps.StatusActive
+	}
+	switch status {
 	case apps.StatusPending:
 		return nil, problem.AppPending.WithDetail("App_ID %s is awaiting approval", app.ID)
 	case apps.StatusSuspended:
@@ -224,7 +233,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		return nil, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID)
 	}
 	// 7.3.1, 9.3.2/1a: least privilege per App_ID and API.
-	if !app.HasScope(api.Scope) {
+	if !app.HasScope(api.Scope) && !g.opts.Mutant.Is(mutant.IgnoreScopes) {
 		return nil, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID)
 	}
 	// 7.2.2/1: parameters must match the published design.
@@ -288,7 +297,8 @@ func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls
 		if c.Kind != apps.KindClientCert || c.Fingerprint != fp {
 			continue
 		}
-		if !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		expired := !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter)
+		if c.Status != apps.CredActive || (expired && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials)) {
 			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
 		}
 		return fp, nil
@@ -333,6 +343,18 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 			key = &creds[i]
 		}
 	}
+	if key == nil && g.opts.Mutant.Is(mutant.IgnoreKeySerial) {
+		for i := range creds {
+			if creds[i].Kind == wantKind && creds[i].Status == apps.CredActive {
+				key = &creds[i]
+			}
+		}
+	}
+	if key != nil && key.Status == apps.CredRevoked && g.opts.Mutant.Is(mutant.IgnoreRevocation) {
+		k := *key // as registered: revocation (which also ended the validity) not consulted
+		k.Status, k.NotAfter = apps.CredActive, now.Add(time.Hour)
+		key = &k
+	}
 	if key == nil || key.Status != apps.CredActive {
 		e := problem.KeySerialUnknown.WithDetail("App_ID %s has no active %s credential with serial %q", app.ID, wantKind, c.Serial)
 		if g.opts.Debug {
@@ -340,7 +362,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		}
 		return e
 	}
-	if !key.ValidAt(now) {
+	if !key.ValidAt(now) && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) {
 		return problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
 			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -31,7 +32,13 @@ func (s *Server) publicRoutes() {
 		return writeJSON(c, 200, fiber.Map{"errors": problem.All()})
 	})
 	s.app.Get("/pki/bank-sign.crt", func(c *fiber.Ctx) error { return s.pem(s.d.BankCerts()[0])(c) })
-	s.app.Get("/pki/bank-sign-certs.pem", func(c *fiber.Ctx) error { return s.pem(bytes.Join(s.d.BankCerts(), nil))(c) })
+	s.app.Get("/pki/bank-sign-certs.pem", func(c *fiber.Ctx) error {
+		certs := s.d.BankCerts()
+		if s.d.Mutant.Is(mutant.UnpublishOldBankKeys) {
+			certs = certs[:1]
+		}
+		return s.pem(bytes.Join(certs, nil))(c)
+	})
 	s.app.Get("/pki/bank-enc.crt", s.pem(s.d.EncCertPEM))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return writeJSON(c, 200, fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", func(c *fiber.Ctx) error {

@@ -1,0 +1,31 @@
+package bank
+
+import (
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/pki"
+)
+
+// encryptionKey is the bank's field-encryption key and the certificate it publishes for
+// it: a key separate from the signing key (JR/T 0185-2020 7.3.4/1). The shared-bank-key
+// mutant bank uses its signing key for both.
+func encryptionKey(pk *pki.Bank, m mutant.Set) (*sm2.PrivateKey, []byte) {
+	if m.Is(mutant.SharedBankKey) {
+		return pk.SignKey, pki.EncodeCertPEM(pk.SignCert.Raw)
+	}
+	return pk.EncKey, pki.EncodeCertPEM(pk.EncCert.Raw)
+}
+
+// secretValidity is the App_Secret validity by API level (JR/T 0185-2020 7.3.4/3: 依据
+// 接口等级设置不同的密钥有效期). The uniform-key-validity mutant bank gives A2 apps the A1 period.
+func secretValidity(m mutant.Set) map[apps.Level]time.Duration {
+	v := map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity}
+	if m.Is(mutant.UniformKeyValidity) {
+		v[apps.LevelA2] = v[apps.LevelA1]
+	}
+	return v
+}
