@@ -144,6 +144,7 @@ func registerAuth(sc *godog.ScenarioContext) {
 		return checkAppRecord(ctx, status, credStatus)
 	})
 	sc.Step(`^the audit log still holds the app's earlier calls$`, checkAuditHoldsCalls)
+	sc.Step(`^"(\w+)" sees the app's consent as "(\w+)" in the bank's portal$`, portalShowsConsent)
 	sc.Step(`^the bank has raised an? "([a-z-]+)" alarm for the app$`, func(ctx context.Context, kind string) error {
 		w := W(ctx)
 		a, err := w.App("the app")
@@ -256,6 +257,50 @@ func checkAppRecord(ctx context.Context, status, credStatus string) error {
 		}
 	}
 	w.Note("admin record of %s: %d credentials, all %s", a.ID, len(list), credStatus)
+	return nil
+}
+
+// portalShowsConsent logs the user in at the bank's portal (if the browser's session
+// has ended) and reads the status the portal shows for the app's consents.
+func portalShowsConsent(ctx context.Context, user, want string) error {
+	w := W(ctx)
+	a, err := w.App("the app")
+	if err != nil {
+		return err
+	}
+	b, ok := w.Browsers[user]
+	if !ok {
+		if b, err = w.Env.NewBrowser(user); err != nil {
+			return err
+		}
+		w.Browsers[user] = b
+	}
+	x, err := b.Do(ctx, "GET", "/portal", nil)
+	if err != nil {
+		return err
+	}
+	if x.Status != 200 {
+		if err := b.Login(ctx, "/portal"); err != nil {
+			return err
+		}
+		if x, err = b.Do(ctx, "GET", "/portal", nil); err != nil {
+			return err
+		}
+	}
+	if x.Status != 200 {
+		return fmt.Errorf("GET /portal: HTTP %d", x.Status)
+	}
+	re := regexp.MustCompile(`(?s)<span class="en mono">` + regexp.QuoteMeta(a.ID) + `</span>.*?data-status="([a-z_]+)"`)
+	m := re.FindAllSubmatch(x.Body, -1)
+	if m == nil {
+		return fmt.Errorf("%s's portal lists no consent for %s", user, a.ID)
+	}
+	for _, s := range m {
+		if string(s[1]) != want {
+			return fmt.Errorf("%s's portal shows a consent for %s as %q, want %q", user, a.ID, s[1], want)
+		}
+	}
+	w.Note("%s's portal shows %d consent(s) for %s as %s", user, len(m), a.ID, want)
 	return nil
 }
 

@@ -107,20 +107,33 @@ Feature: Partner credentials are registered per App_ID, expire, rotate, and are 
     Then the bank answers 401 "KEY_SERIAL_UNKNOWN"
 
   @A2 @JR0185-9.4/1 @JR0185-9.2.1/b4
-  Scenario: After an A2 App_ID exits its tokens, keys and certificate are refused and its records stay retrievable
+  Scenario: After an A2 App_ID exits its customers' consents end and its tokens are refused
     Given an A2 app
     And "zhangsan" has consented to the app for "accounts:read balances:read"
     When the app calls "GET /a2/v1/accounts" for "zhangsan"
     Then the bank answers 200
+    And "zhangsan" sees the app's consent as "active" in the bank's portal
     When the operator makes the app exit
     And the app calls "GET /a2/v1/accounts" for "zhangsan"
     Then the bank answers 403 "APP_EXITED"
     And the answer is signed by the bank
+    And "zhangsan" sees the app's consent as "revoked" in the bank's portal
+
+  @A2 @JR0185-9.4/1
+  Scenario: After an A2 App_ID exits its keys and certificate are refused and archived with its call records
+    Given an A2 app
     When the app calls "POST /a2/v1/oauth/revoke" with body:
       """
       token=anything
       """
+    Then the bank answers 200
+    When the operator makes the app exit
+    And the app calls "POST /a2/v1/oauth/revoke" with body:
+      """
+      token=anything
+      """
     Then the bank answers 403 "APP_EXITED"
+    And the answer is signed by the bank
     And the bank's record of the app shows it as "exited" with its credentials as "archived"
     And the audit log still holds the app's earlier calls
 

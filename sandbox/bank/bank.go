@@ -165,6 +165,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	consentStore := &consent.SQLStore{DB: db.DB}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{})
+	endConsentsAtExit(appSvc, consentSvc, cfg.Mutants())
 	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)

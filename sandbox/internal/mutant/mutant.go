@@ -51,6 +51,7 @@ var (
 	NoAuthLockout            = define("no-auth-lockout", "an App_ID with repeated authentication failures is not paused")
 	NoImpersonationAlarm     = define("no-impersonation-alarm", "calls naming an unknown App_ID raise no security alarm")
 	ExitKeepsCredentials     = define("exit-keeps-credentials", "an App_ID's exit leaves its credentials active instead of voiding and archiving them")
+	ExitKeepsConsents        = define("exit-keeps-consents", "an App_ID's exit leaves its customers' consents and tokens as they were")
 	SharedBankKey            = define("shared-bank-key", "the bank encrypts with its signing key and publishes it as its encryption certificate")
 	UniformKeyValidity       = define("uniform-key-validity", "App_Secrets of A1 and A2 apps get the same validity period")
 	UnpublishOldBankKeys     = define("unpublish-old-bank-keys", "after a bank key rotation only the current signing certificate is published")

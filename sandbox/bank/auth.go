@@ -1,11 +1,13 @@
 package bank
 
 import (
+	"context"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 )
@@ -28,4 +30,20 @@ func secretValidity(m mutant.Set) map[apps.Level]time.Duration {
 		v[apps.LevelA2] = v[apps.LevelA1]
 	}
 	return v
+}
+
+// endConsentsAtExit ends an exiting app's customer consents and tokens (JR/T 0185-2020
+// 9.4/1: 保障账户、资金、信息安全，充分履行用户告知义务). The exit-keeps-consents mutant
+// bank leaves them as they were.
+func endConsentsAtExit(appSvc *apps.Service, c *consent.Service, m mutant.Set) {
+	if m.Is(mutant.ExitKeepsConsents) {
+		return
+	}
+	appSvc.OnExit(func(ctx context.Context, appID, reason string) error {
+		if reason == "" {
+			reason = "partner exited"
+		}
+		_, err := c.EndAllForApp(ctx, appID, "App_ID exited: "+reason)
+		return err
+	})
 }
