@@ -36,16 +36,6 @@ func registerAuth(sc *godog.ScenarioContext) {
 		w.Apps["the app"] = a
 		return nil
 	})
-	sc.Step(`^the bank answers (\d{3}) "([A-Z0-9_]+)" or (\d{3}) "([A-Z0-9_]+)"$`, func(ctx context.Context, s1 int, c1 string, s2 int, c2 string) error {
-		x, err := W(ctx).last()
-		if err != nil {
-			return err
-		}
-		if expectStatus(x, s1, c1) == nil {
-			return nil
-		}
-		return expectStatus(x, s2, c2)
-	})
 	sc.Step(`^the app (?:calls|sends) "([A-Z]+) ([^"]+)" with its previous (?:signing key|App_Secret)$`, func(ctx context.Context, method, uri string) error {
 		return call(ctx, previousRole, method, uri, nil, FaultNone, "")
 	})

@@ -41,15 +41,16 @@ Feature: A2 calls are authenticated both ways, with a client certificate and an 
     Then the bank answers 401 "CLIENT_CERT_REQUIRED"
     And the answer is signed by the bank
 
-  @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-9.2.1/b1
-  Scenario: An A2 call presenting another app's client certificate is refused
+  @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-10.1.2/1b
+  Scenario: An A2 call presenting another app's client certificate is refused as impersonation
     Given another A2 app
     When the app calls "POST /a2/v1/oauth/revoke" with another app's client certificate with body:
       """
       token=anything
       """
-    Then the bank answers 401 "CLIENT_CERT_INVALID" or 403 "CLIENT_CERT_APP_MISMATCH"
+    Then the bank answers 403 "CLIENT_CERT_APP_MISMATCH"
     And the answer is signed by the bank
+    And the bank has raised a "cert-app-mismatch" alarm for the app
 
   @JR0185-6.2/A2 @JR0185-7.2.1/a2 @JR0185-9.2.1/b2
   Scenario: An A2 call authenticated only by an App_Secret MAC is refused

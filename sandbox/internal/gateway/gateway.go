@@ -29,6 +29,8 @@ import (
 // AppDirectory is what the gateway needs to know about apps.
 type AppDirectory interface {
 	Authn(ctx context.Context, appID string) (apps.App, []apps.Credential, bool, error)
+	// CertOwner is the App_ID a client certificate (SM3 fingerprint) is registered to.
+	CertOwner(ctx context.Context, fingerprint string) (string, bool, error)
 }
 
 // Lifecycles tells the gateway each API's lifecycle state.
@@ -198,9 +200,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 is mutual authentication: a certificate bound to
 	// this App_ID, checked before the signature.
 	if api.Level == apis.A2 && !g.opts.Mutant.Is(mutant.SkipClientCertCheck) {
-		fp, perr := g.checkClientCert(app, creds, r.TLS, now)
+		fp, perr := g.checkClientCert(ctx, app, creds, r.TLS, now)
 		if perr != nil {
-			if perr.Code == problem.ClientCertAppMismatch.Code {
+			if perr.Code == problem.ClientCertAppMismatch.Code && !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
 				g.alarms.Raise("cert-app-mismatch", app.ID, "certificate of another App_ID presented for "+api.ID)
 			}
 			return nil, perr
@@ -287,7 +289,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 // checkClientCert accepts a certificate that either is registered for the app (by SM3
 // fingerprint: a partner-supplied certificate) or chains to the sandbox CA and carries
 // this App_ID. It returns the certificate's fingerprint.
-func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls.ConnectionState, now time.Time) (string, *problem.Error) {
+func (g *Gateway) checkClientCert(ctx context.Context, app apps.App, creds []apps.Credential, cs *tls.ConnectionState, now time.Time) (string, *problem.Error) {
 	if cs == nil || len(cs.PeerCertificates) == 0 {
 		return "", problem.ClientCertRequired.WithDetail("present the client certificate issued to App_ID %s in the TLS handshake", app.ID)
 	}
@@ -302,6 +304,13 @@ func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls
 			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
 		}
 		return fp, nil
+	}
+	// 10.1.2/1b: a certificate registered to another App_ID is impersonation (冒用), not
+	// merely an unknown certificate; the owner is not named.
+	if owner, found, err := g.apps.CertOwner(ctx, fp); err != nil {
+		return "", problem.Internal.Wrap(err)
+	} else if found && owner != app.ID {
+		return "", problem.ClientCertAppMismatch.WithDetail("the client certificate is registered to another App_ID, not to %s", app.ID)
 	}
 	if err := g.certs.VerifyClientCert(leaf, now); err != nil {
 		return "", problem.ClientCertInvalid.WithDetail("the client certificate is not valid for mutual TLS with this bank: %s", certReason(err))

@@ -49,7 +49,7 @@ var (
 	IgnoreAppStatus          = define("ignore-app-status", "suspended, blacklisted and pending App_IDs are admitted")
 	IgnoreScopes             = define("ignore-scopes", "an App_ID reaches APIs whose scope was not granted to it")
 	NoAuthLockout            = define("no-auth-lockout", "an App_ID with repeated authentication failures is not paused")
-	NoImpersonationAlarm     = define("no-impersonation-alarm", "calls naming an unknown App_ID raise no security alarm")
+	NoImpersonationAlarm     = define("no-impersonation-alarm", "calls naming an unknown App_ID or presenting another App_ID's certificate raise no security alarm")
 	ExitKeepsCredentials     = define("exit-keeps-credentials", "an App_ID's exit leaves its credentials active instead of voiding and archiving them")
 	ExitKeepsConsents        = define("exit-keeps-consents", "an App_ID's exit leaves its customers' consents and tokens as they were")
 	SharedBankKey            = define("shared-bank-key", "the bank encrypts with its signing key and publishes it as its encryption certificate")
