@@ -7,7 +7,8 @@ Feature: The bank authenticates, checks and limits every call by its App_ID
 
   The operator's actions through the admin API (suspend, blacklist, grants) take effect
   on the very next call; calls naming an unknown App_ID and bursts of forged signatures
-  are refused, reported as alarms, and a forging App_ID is paused.
+  are refused, reported as alarms, and a forging App_ID is paused (the sandbox's default
+  auth_fail_limit pauses an App_ID after 10 failures within a minute; the scenario sends 12).
 
   @A2 @JR0185-9.2.1/a2 @JR0185-10.1.2/1b
   Scenario: A call naming an unknown App_ID is refused and reported as an alarm
