@@ -151,7 +151,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 	appSvc := apps.NewService(&apps.SQLStore{DB: db.DB}, clk, apps.Options{
 		DefaultLimits:  apps.Limits{RPS: cfg.RateRPS, Burst: cfg.RateBurst, MaxConcurrent: cfg.MaxConcurrent},
-		SecretValidity: map[apps.Level]time.Duration{apps.LevelA1: pki.A1KeyValidity, apps.LevelA2: pki.A2KeyValidity},
+		SecretValidity: secretValidity(cfg.Mutants()),
+		Mutant:         cfg.Mutants(),
 		KnownScopes:    cat.KnownScope,
 	})
 	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat, apis.LifecycleOptions{Partners: grantees{appSvc}, Mutant: cfg.Mutants()})
@@ -165,6 +166,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	consentStore := &consent.SQLStore{DB: db.DB}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
+	endConsentsAtExit(appSvc, consentSvc, cfg.Mutants())
 	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now).WithMutant(cfg.Mutants())
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)
@@ -201,14 +203,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.audit = auditLog
 
 	tokenHash := protocol.SM3Hex([]byte(token))
+	encKey, encCertPEM := encryptionKey(pk, cfg.Mutants())
+	published, err := loadSignCerts(pk.Paths.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("bank signing certificates: %w", err)
+	}
 	b.srv = server.New(server.Deps{
 		Clock: clk, ClockCtl: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
 		Metrics: metrics, Alarms: alarms,
 		OTP: otpSvc, Sessions: sessSvc, Consent: consentSvc, Accounts: acctSvc, AccountIDs: accountIDs,
-		Payments: paySvc, EncKey: pk.EncKey,
-		Signer: signer, Rotate: rotator(pk, signer, b.DemoDir, log), BankCerts: bankCertsPEM(pk.Paths.Dir),
-		EncCertPEM: pki.EncodeCertPEM(pk.EncCert.Raw),
+		Payments: paySvc, EncKey: encKey,
+		Signer: signer, Rotate: rotator(pk, signer, published, b.DemoDir, log), BankCerts: published.Get,
+		EncCertPEM: encCertPEM,
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
 		IssueTestServerCert:      pk.IssueTestServerCert,
 		ServiceDeps:              serviceDeps(cfg, clk, alarms, auditLog),
@@ -465,7 +472,7 @@ func BankKeys(dataDir string) (map[string]*ecdsa.PublicKey, error) {
 
 // rotator switches the bank to a new signing key; one rotation at a time. The demo
 // partner's folder gets the new certificate set, as a partner would fetch it.
-func rotator(pk *pki.Bank, signer *signing.Current, demoDir string, log *slog.Logger) func() error {
+func rotator(pk *pki.Bank, signer *signing.Current, published *signCerts, demoDir string, log *slog.Logger) func() error {
 	var mu sync.Mutex
 	return func() error {
 		mu.Lock()
@@ -474,28 +481,14 @@ func rotator(pk *pki.Bank, signer *signing.Current, demoDir string, log *slog.Lo
 		if err != nil {
 			return err
 		}
+		published.rotated(pki.EncodeCertPEM(cert.Raw)) // published before anything is signed with it
 		signer.Set(key, pki.SerialHex(cert.SerialNumber))
 		log.Warn("bank signing key rotated", "serial", pki.SerialHex(cert.SerialNumber))
-		all := bytes.Join(bankCertsPEM(pk.Paths.Dir)(), nil)
+		all := bytes.Join(published.Get(), nil)
 		if err := os.WriteFile(filepath.Join(demoDir, "bank-sign-certs.pem"), all, 0o600); err != nil {
 			log.Warn("updating the demo partner's bank certificates failed", "err", err)
 		}
 		return os.WriteFile(filepath.Join(demoDir, "bank-sign.crt"), pki.EncodeCertPEM(cert.Raw), 0o600)
-	}
-}
-
-// bankCertsPEM lists the published signing certificates, current first.
-func bankCertsPEM(dir string) func() [][]byte {
-	return func() [][]byte {
-		certs, err := pki.SignCerts(dir)
-		if err != nil || len(certs) == 0 {
-			return [][]byte{nil}
-		}
-		out := make([][]byte, 0, len(certs))
-		for _, c := range certs {
-			out = append(out, pki.EncodeCertPEM(c.Raw))
-		}
-		return out
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -23,6 +24,8 @@ type Options struct {
 	DefaultLimits  Limits
 	SecretValidity map[Level]time.Duration // JR/T 0185-2020 7.3.4/3: validity by API level
 	KnownScopes    func(scope string) bool // scopes that exist in the API catalogue
+	// Mutant breaks one control on purpose (mutant banks); the zero Set is correct.
+	Mutant mutant.Set
 }
 
 // Service manages apps. Lookups used on every request (Authn) are served from a cache
@@ -32,9 +35,16 @@ type Service struct {
 	clock clock.Clock
 	opts  Options
 
-	gen   atomic.Uint64
-	mu    sync.RWMutex
-	cache map[string]cached
+	gen    atomic.Uint64
+	mu     sync.RWMutex
+	cache  map[string]cached
+	onExit []func(ctx context.Context, appID, reason string) error
+}
+
+// OnExit registers what else must happen when an app exits (the consent service ends
+// its customers' consents, JR/T 0185-2020 9.4/1). Call it while wiring, before serving.
+func (s *Service) OnExit(f func(ctx context.Context, appID, reason string) error) {
+	s.onExit = append(s.onExit, f)
 }
 
 type cached struct {
@@ -285,17 +295,27 @@ func (s *Service) RevokeCredential(ctx context.Context, appID, serial string) er
 }
 
 // Exit retires an app: it can no longer call, and its credentials are voided and
-// archived for later inquiry (JR/T 0185-2020 9.4/2).
+// archived for later inquiry (JR/T 0185-2020 9.4/1). The OnExit hooks run after.
 func (s *Service) Exit(ctx context.Context, id, reason string) (App, error) {
 	a, err := s.mutable(ctx, id)
 	if err != nil {
 		return App{}, err
 	}
 	a.Status, a.UpdatedAt = StatusExited, s.clock.Now()
-	if err := s.store.ExitApp(ctx, a, Event{AppID: id, At: a.UpdatedAt, Action: "exited", Detail: reason}); err != nil {
-		return App{}, problem.Internal.Wrap(err)
+	if s.opts.Mutant.Is(mutant.ExitKeepsCredentials) {
+		err = s.update(ctx, a, "exited", reason) // credentials left active
+	} else if err = s.store.ExitApp(ctx, a, Event{AppID: id, At: a.UpdatedAt, Action: "exited", Detail: reason}); err != nil {
+		err = problem.Internal.Wrap(err)
 	}
 	s.invalidate()
+	if err != nil {
+		return App{}, err
+	}
+	for _, f := range s.onExit {
+		if err := f(ctx, id, reason); err != nil {
+			return App{}, problem.From(err)
+		}
+	}
 	return a, nil
 }
 

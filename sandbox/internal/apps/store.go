@@ -21,6 +21,8 @@ type Store interface {
 	SetCredentialStatus(ctx context.Context, appID, serial string, st CredentialStatus, notAfter time.Time, ev Event) error
 	ExitApp(ctx context.Context, a App, ev Event) error
 	Events(ctx context.Context, appID string) ([]Event, error)
+	// ClientCertOwner is the App_ID a client certificate fingerprint is registered to.
+	ClientCertOwner(ctx context.Context, fingerprint string) (string, error)
 }
 
 // ErrNotFound is returned for an unknown App_ID or serial.

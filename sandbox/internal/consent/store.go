@@ -62,6 +62,8 @@ type Store interface {
 	// itself when it is still active.
 	RevokeGrant(ctx context.Context, consentID string, now time.Time, by, reason string, endConsent bool) error
 	RevokeAppTokens(ctx context.Context, appID string, now time.Time, by string) (int64, error)
+	// EndAppConsents revokes every token of the App_ID and ends its active consents.
+	EndAppConsents(ctx context.Context, appID string, now time.Time, by, reason string) (int64, error)
 	GetConsent(ctx context.Context, id string) (Consent, error)
 	ListConsents(ctx context.Context, customerID string) ([]Consent, error)
 	// UseConsent marks an active, unexpired payment consent used; false otherwise.

@@ -29,6 +29,8 @@ import (
 // AppDirectory is what the gateway needs to know about apps.
 type AppDirectory interface {
 	Authn(ctx context.Context, appID string) (apps.App, []apps.Credential, bool, error)
+	// CertOwner is the App_ID a client certificate (SM3 fingerprint) is registered to.
+	CertOwner(ctx context.Context, fingerprint string) (string, bool, error)
 }
 
 // Lifecycles tells the gateway each API's lifecycle state.
@@ -165,6 +167,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	if h == "" && api.Level == apis.A1 && g.opts.Mutant.Is(mutant.PublicA1) {
 		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA1, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
 	}
+	if h == "" && api.Level == apis.A2 && g.opts.Mutant.Is(mutant.PublicA2) {
+		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA2, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
+	}
 	if h == "" {
 		return nil, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api))
 	}
@@ -174,7 +179,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	*claimed = cred.AppID
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 needs certificate or key-pair authentication.
-	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 {
+	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 && !g.opts.Mutant.Is(mutant.AcceptMACOnA2) {
 		return nil, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2)
 	}
 
@@ -184,14 +189,16 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	if !found {
 		// 10.1.2/1b: watch for unauthorized and impersonated use.
-		g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
+		if !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
+			g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
+		}
 		return nil, problem.AppUnknown.WithDetail("App_ID %q is not registered", cred.AppID)
 	}
 	if app.Status == apps.StatusExited {
 		return nil, problem.AppExited.WithDetail("App_ID %s has exited; its credentials were voided (JR/T 0185-2020 9.4)", app.ID)
 	}
 	// 10.1.2/1a, 1b: an App_ID with repeated authentication failures is paused.
-	if until, locked := g.fails.locked(app.ID, now); locked {
+	if until, locked := g.fails.locked(app.ID, now); locked && !g.opts.Mutant.Is(mutant.NoAuthLockout) {
 		secs := int(until.Sub(now).Seconds()) + 1
 		return nil, problem.AppAuthLocked.WithRetryAfter(secs).
 			WithDetail("App_ID %s is paused for %ds after repeated authentication failures", app.ID, secs)
@@ -200,10 +207,10 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	adm := &Admission{App: app, API: api, Scheme: cred.Scheme}
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 is mutual authentication: a certificate bound to
 	// this App_ID, checked before the signature.
-	if api.Level == apis.A2 {
-		fp, perr := g.checkClientCert(app, creds, r.TLS, now)
+	if api.Level == apis.A2 && !g.opts.Mutant.Is(mutant.SkipClientCertCheck) {
+		fp, perr := g.checkClientCert(ctx, app, creds, r.TLS, now)
 		if perr != nil {
-			if perr.Code == problem.ClientCertAppMismatch.Code {
+			if perr.Code == problem.ClientCertAppMismatch.Code && !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
 				g.alarms.Raise("cert-app-mismatch", app.ID, "certificate of another App_ID presented for "+api.ID)
 			}
 			return nil, perr
@@ -219,7 +226,11 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 
 	// 9.2.1 a) 2): status check on every call.
-	switch app.Status {
+	status := app.Status
+	if g.opts.Mutant.Is(mutant.IgnoreAppStatus) {
+		status = apps.StatusActive
+	}
+	switch status {
 	case apps.StatusPending:
 		if g.opts.Mutant.Is(mutant.PendingAppAdmitted) {
 			break
@@ -235,7 +246,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		return nil, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID)
 	}
 	// 7.3.1, 9.3.2/1a: least privilege per App_ID and API.
-	if !app.HasScope(api.Scope) {
+	if !app.HasScope(api.Scope) && !g.opts.Mutant.Is(mutant.IgnoreScopes) {
 		return nil, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID)
 	}
 	// 7.2.2/1: parameters must match the published design.
@@ -292,7 +303,7 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 // checkClientCert accepts a certificate that either is registered for the app (by SM3
 // fingerprint: a partner-supplied certificate) or chains to the sandbox CA and carries
 // this App_ID. It returns the certificate's fingerprint.
-func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls.ConnectionState, now time.Time) (string, *problem.Error) {
+func (g *Gateway) checkClientCert(ctx context.Context, app apps.App, creds []apps.Credential, cs *tls.ConnectionState, now time.Time) (string, *problem.Error) {
 	if cs == nil || len(cs.PeerCertificates) == 0 {
 		return "", problem.ClientCertRequired.WithDetail("present the client certificate issued to App_ID %s in the TLS handshake", app.ID)
 	}
@@ -302,10 +313,18 @@ func (g *Gateway) checkClientCert(app apps.App, creds []apps.Credential, cs *tls
 		if c.Kind != apps.KindClientCert || c.Fingerprint != fp {
 			continue
 		}
-		if !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		expired := !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter)
+		if c.Status != apps.CredActive || (expired && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials)) {
 			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
 		}
 		return fp, nil
+	}
+	// 10.1.2/1b: a certificate registered to another App_ID is impersonation (冒用), not
+	// merely an unknown certificate; the owner is not named.
+	if owner, found, err := g.apps.CertOwner(ctx, fp); err != nil {
+		return "", problem.Internal.Wrap(err)
+	} else if found && owner != app.ID {
+		return "", problem.ClientCertAppMismatch.WithDetail("the client certificate is registered to another App_ID, not to %s", app.ID)
 	}
 	if err := g.certs.VerifyClientCert(leaf, now); err != nil {
 		return "", problem.ClientCertInvalid.WithDetail("the client certificate is not valid for mutual TLS with this bank: %s", certReason(err))
@@ -347,6 +366,18 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 			key = &creds[i]
 		}
 	}
+	if key == nil && g.opts.Mutant.Is(mutant.IgnoreKeySerial) {
+		for i := range creds {
+			if creds[i].Kind == wantKind && creds[i].Status == apps.CredActive {
+				key = &creds[i]
+			}
+		}
+	}
+	if key != nil && key.Status == apps.CredRevoked && g.opts.Mutant.Is(mutant.IgnoreRevocation) {
+		k := *key // as registered: revocation (which also ended the validity) not consulted
+		k.Status, k.NotAfter = apps.CredActive, now.Add(time.Hour)
+		key = &k
+	}
 	if key == nil || key.Status != apps.CredActive {
 		e := problem.KeySerialUnknown.WithDetail("App_ID %s has no active %s credential with serial %q", app.ID, wantKind, c.Serial)
 		if g.opts.Debug {
@@ -354,7 +385,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		}
 		return e
 	}
-	if !key.ValidAt(now) {
+	if !key.ValidAt(now) && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) {
 		return problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
 			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339))
 	}

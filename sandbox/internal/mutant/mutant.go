@@ -104,6 +104,26 @@ var (
 	MaterialsUnchecked   = define("materials-unchecked", "partner registration accepts submissions without the required identity materials")
 )
 
+// Area auth: partner identity, authentication, integrity and keys (7.2.1, 7.3.1, 7.3.4,
+// 9.2.1, 9.4, 10.1.2/1b, 10.1.2/1d).
+var (
+	PublicA2                 = define("public-a2", "A2 APIs answer calls without an Authorization header")
+	AcceptMACOnA2            = define("accept-mac-on-a2", "A2 APIs accept the A1 scheme (App_Secret HMAC-SM3) instead of an SM2 signature")
+	SkipClientCertCheck      = define("skip-client-cert-check", "A2 calls are admitted without a client certificate bound to the App_ID")
+	IgnoreKeySerial          = define("ignore-key-serial", "the gateway falls back to the app's active key when the named key serial is unknown")
+	AcceptExpiredCredentials = define("accept-expired-credentials", "the gateway ignores the validity period of keys, secrets and client certificates")
+	IgnoreRevocation         = define("ignore-credential-revocation", "the gateway uses a key or secret the operator revoked as if it were still active")
+	IgnoreAppStatus          = define("ignore-app-status", "suspended, blacklisted and pending App_IDs are admitted")
+	IgnoreScopes             = define("ignore-scopes", "an App_ID reaches APIs whose scope was not granted to it")
+	NoAuthLockout            = define("no-auth-lockout", "an App_ID with repeated authentication failures is not paused")
+	NoImpersonationAlarm     = define("no-impersonation-alarm", "calls naming an unknown App_ID or presenting another App_ID's certificate raise no security alarm")
+	ExitKeepsCredentials     = define("exit-keeps-credentials", "an App_ID's exit leaves its credentials active instead of voiding and archiving them")
+	ExitKeepsConsents        = define("exit-keeps-consents", "an App_ID's exit leaves its customers' consents and tokens as they were")
+	SharedBankKey            = define("shared-bank-key", "the bank encrypts with its signing key and publishes it as its encryption certificate")
+	UniformKeyValidity       = define("uniform-key-validity", "App_Secrets of A1 and A2 apps get the same validity period")
+	UnpublishOldBankKeys     = define("unpublish-old-bank-keys", "after a bank key rotation only the current signing certificate is published")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

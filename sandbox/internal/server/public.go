@@ -33,7 +33,13 @@ func (s *Server) publicRoutes() {
 	})
 	s.publishRoutes()
 	s.app.Get("/pki/bank-sign.crt", func(c *fiber.Ctx) error { return s.pem(s.d.BankCerts()[0])(c) })
-	s.app.Get("/pki/bank-sign-certs.pem", func(c *fiber.Ctx) error { return s.pem(bytes.Join(s.d.BankCerts(), nil))(c) })
+	s.app.Get("/pki/bank-sign-certs.pem", func(c *fiber.Ctx) error {
+		certs := s.d.BankCerts()
+		if s.d.Mutant.Is(mutant.UnpublishOldBankKeys) {
+			certs = certs[:1]
+		}
+		return s.pem(bytes.Join(certs, nil))(c)
+	})
 	s.app.Get("/pki/bank-enc.crt", s.pem(s.d.EncCertPEM))
 	s.app.Get("/healthz", func(c *fiber.Ctx) error { return writeJSON(c, 200, fiber.Map{"status": "ok"}) })
 	s.app.Get("/readyz", func(c *fiber.Ctx) error {
