@@ -61,7 +61,7 @@ func (e *Env) Admin(ctx context.Context, method, path string, body any) (*Exchan
 		}
 		x.ReqHeader.Set("Content-Type", "application/json")
 	}
-	if err := x.send(ctx, e.plain, e.T.BaseURL, raw); err != nil {
+	if err := x.send(ctx, e, e.plain, e.T.BaseURL, raw); err != nil {
 		return x, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return x, nil

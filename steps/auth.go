@@ -198,7 +198,7 @@ func callSignedWith(ctx context.Context, method, uri string, body []byte, sign f
 	} else if body != nil {
 		x.ReqHeader.Set("Content-Type", "application/json")
 	}
-	_ = x.send(ctx, a.client, w.Env.T.BaseURL, body)
+	_ = x.send(ctx, w.Env, a.client, w.Env.T.BaseURL, body)
 	w.record(x)
 	return nil
 }

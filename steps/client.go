@@ -34,6 +34,30 @@ type Env struct {
 	mu       sync.Mutex
 	bankKeys map[string]*sm2.PublicKey // serial → key
 	locks    map[string]*sync.Mutex
+
+	// clock orders exchanges around the rare step that moves the bank-global sandbox
+	// clock: every exchange holds it shared; that step holds it exclusively, so no
+	// concurrent scenario signs, registers or logs in while the bank's clock is away.
+	clock sync.RWMutex
+}
+
+type exclusiveKey struct{}
+
+// Exclusive runs f while no other exchange of this run is in flight; exchanges made
+// with the context f receives do not wait for themselves.
+func (e *Env) Exclusive(ctx context.Context, f func(ctx context.Context) error) error {
+	e.clock.Lock()
+	defer e.clock.Unlock()
+	return f(context.WithValue(ctx, exclusiveKey{}, true))
+}
+
+// shared holds the clock lock shared for one exchange (not inside Exclusive).
+func (e *Env) shared(ctx context.Context) func() {
+	if ctx.Value(exclusiveKey{}) != nil {
+		return func() {}
+	}
+	e.clock.RLock()
+	return e.clock.RUnlock
 }
 
 // NewEnv checks the target and prepares the shared client.
@@ -138,7 +162,7 @@ func serialHex(b []byte) string {
 // get fetches a public path with the plain client.
 func (e *Env) get(ctx context.Context, path string) (*Exchange, error) {
 	x := &Exchange{Method: "GET", URI: path}
-	return x, x.send(ctx, e.plain, e.T.BaseURL, nil)
+	return x, x.send(ctx, e, e.plain, e.T.BaseURL, nil)
 }
 
 // Exchange is one request and its answer, kept for assertions and evidence.
@@ -157,7 +181,8 @@ type Exchange struct {
 	json map[string]any
 }
 
-func (x *Exchange) send(ctx context.Context, c *http.Client, base string, body []byte) error {
+func (x *Exchange) send(ctx context.Context, e *Env, c *http.Client, base string, body []byte) error {
+	defer e.shared(ctx)()
 	x.ReqBody = body
 	var rd io.Reader
 	if body != nil {
@@ -338,14 +363,14 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	if c.TLSVersion != 0 {
 		client = e.httpClient(a.TLSCert, c.TLSVersion)
 	}
-	_ = x.send(ctx, client, e.T.BaseURL, c.Body)
+	_ = x.send(ctx, e, client, e.T.BaseURL, c.Body)
 	return x, nil
 }
 
 // Replay sends exactly the same request bytes again (same nonce, same signature).
 func (e *Env) Replay(ctx context.Context, a *App, prev *Exchange) *Exchange {
 	x := &Exchange{Method: prev.Method, URI: prev.URI, ReqHeader: prev.ReqHeader.Clone(), StringToSign: prev.StringToSign}
-	_ = x.send(ctx, a.client, e.T.BaseURL, prev.ReqBody)
+	_ = x.send(ctx, e, a.client, e.T.BaseURL, prev.ReqBody)
 	return x
 }
 

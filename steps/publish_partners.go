@@ -77,7 +77,7 @@ func registration(e *Env, name string) map[string]any {
 func submit(ctx context.Context, reg map[string]any) (*Exchange, error) {
 	w := W(ctx)
 	x := &Exchange{Method: "POST", URI: "/partners/v1/registrations", ReqHeader: map[string][]string{"Content-Type": {"application/json"}}}
-	if err := x.send(ctx, w.Env.plain, w.Env.T.BaseURL, jsonBody(reg)); err != nil {
+	if err := x.send(ctx, w.Env, w.Env.plain, w.Env.T.BaseURL, jsonBody(reg)); err != nil {
 		return nil, err
 	}
 	w.record(x)

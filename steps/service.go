@@ -597,9 +597,8 @@ func eventNotice(ctx context.Context, kind string) error {
 }
 
 // retention advances the bank-global sandbox clock, reads, verifies and resets the
-// clock in one step, so concurrent scenarios see the moved clock for as short a time
-// as possible.
-func retention(ctx context.Context, days int) (err error) {
+// clock in one step, with every other exchange of the run held back meanwhile.
+func retention(ctx context.Context, days int) error {
 	w := W(ctx)
 	if len(w.History) == 0 {
 		return fmt.Errorf("the scenario made no call")
@@ -608,23 +607,27 @@ func retention(ctx context.Context, days int) (err error) {
 	if _, err := auditRecord(ctx, rid); err != nil { // committed before the clock moves
 		return err
 	}
-	if _, err := w.Env.adminOK(ctx, "POST", "/admin/v1/clock/advance", map[string]any{"seconds": days * 86400}, 200); err != nil {
-		return err
-	}
-	defer func() {
-		if _, rerr := w.Env.adminOK(ctx, "POST", "/admin/v1/clock/reset", nil, 200); rerr != nil && err == nil {
-			err = rerr
+	// The clock is bank-global: no other exchange of this run is in flight while it is
+	// away (Env.Exclusive), and it is back before any resumes.
+	return w.Env.Exclusive(ctx, func(ctx context.Context) (err error) {
+		if _, err := w.Env.adminOK(ctx, "POST", "/admin/v1/clock/advance", map[string]any{"seconds": days * 86400}, 200); err != nil {
+			return err
 		}
-	}()
-	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?request_id="+url.QueryEscape(rid), nil, 200)
-	if err != nil {
-		return err
-	}
-	if list, _ := out["records"].([]any); len(list) != 1 {
-		return fmt.Errorf("%d days later the audit log serves %d records for request %s, want 1", days, len(list), rid)
-	}
-	w.Note("%d days later the audit record of request %s is still served", days, rid)
-	return nil
+		defer func() {
+			if _, rerr := w.Env.adminOK(ctx, "POST", "/admin/v1/clock/reset", nil, 200); rerr != nil && err == nil {
+				err = rerr
+			}
+		}()
+		out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?request_id="+url.QueryEscape(rid), nil, 200)
+		if err != nil {
+			return err
+		}
+		if list, _ := out["records"].([]any); len(list) != 1 {
+			return fmt.Errorf("%d days later the audit log serves %d records for request %s, want 1", days, len(list), rid)
+		}
+		w.Note("%d days later the audit record of request %s is still served", days, rid)
+		return nil
+	})
 }
 
 // signedProbe sends a hostile request as the app, signed like any call.

@@ -56,6 +56,7 @@ func (b *Browser) Do(ctx context.Context, method, path string, form url.Values) 
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	x := &Exchange{Method: method, URI: path, ReqHeader: req.Header}
+	defer b.e.shared(ctx)()
 	resp, err := b.c.Do(req)
 	if err != nil {
 		x.Err = err
