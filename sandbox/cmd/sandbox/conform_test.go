@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jr0185/harness/sandbox/bank"
 )
 
 // TestConformWritesAVerifiableReport runs `sandbox conform` in-process against a fresh
@@ -73,4 +78,35 @@ func TestBuiltBinaryRunsTheSuiteAlone(t *testing.T) {
 		t.Fatalf("no signed report: %v\n%s", err, out)
 	}
 	t.Logf("%s", out[strings.LastIndex(string(out), "Target:"):])
+}
+
+// TestConformAgainstATargetFile runs the suite the way a bank runs it against its own
+// deployment: a running bank, described only by a target file (URL, CA, test-control
+// token), with no embedded sandbox started by the suite.
+func TestConformAgainstATargetFile(t *testing.T) {
+	cfg := bank.DefaultConfig()
+	cfg.DataDir, cfg.Addr = t.TempDir(), "127.0.0.1:0"
+	b, err := bank.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.yaml")
+	yaml := "name: a bank under test\nbase_url: " + b.URL + "\nca_cert: " + b.TLSCAFile + "\nadmin_token_file: " + b.AdminTokenFile + "\nsandbox: true\n"
+	if err := os.WriteFile(target, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "conform", "--target", target, "--tags", "@A1", "--format", "progress", "--no-colors",
+		"--out", filepath.Join(dir, "r"), "--report-key", filepath.Join(dir, "key.pem"))
+	if err != nil {
+		t.Fatalf("conform --target: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Target: a bank under test") {
+		t.Fatalf("the run does not name the target:\n%s", out)
+	}
+	out, err = runCLI(t, "conform", "--target", target, "--tags", "@no-such-tag", "--out", "")
+	if err == nil || !strings.Contains(out+err.Error(), "0 scenarios ran") {
+		t.Fatalf("a selection with no scenario passed: %v\n%s", err, out)
+	}
 }
