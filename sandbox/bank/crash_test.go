@@ -36,7 +36,8 @@ type crashProc struct {
 func (p *crashProc) start() {
 	p.t.Helper()
 	cmd := exec.Command(p.bin, "serve")
-	cmd.Env = append(os.Environ(), "SANDBOX_DATA_DIR="+p.data, "SANDBOX_ADDR="+p.adr, "SANDBOX_CUSTOMERS=10", "SANDBOX_PRODUCTS=24")
+	cmd.Env = append(os.Environ(), "SANDBOX_DATA_DIR="+p.data, "SANDBOX_ADDR="+p.adr, "SANDBOX_CUSTOMERS=10", "SANDBOX_PRODUCTS=24",
+		"SANDBOX_ABNORMAL_FAILURES=1000000000") // the load provokes conflicts on purpose
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start sandbox: %v", err)

@@ -359,7 +359,9 @@ func TestLedgerInvariantsUnderLoad(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0x185))
-	tb := startBank(t, nil)
+	// The load provokes conflicts (422, 409) on purpose: the abnormal-pattern rule
+	// (10.2.1/2, its own tests) must not throttle the load's App_ID.
+	tb := startBank(t, func(c *bank.Config) { c.AbnormalFailures = 1 << 30 })
 	ctx := context.Background()
 	notifyURL, _ := notifyReceiver(t, tb)
 	client := onboardPartner(t, tb, notifyURL)

@@ -29,7 +29,7 @@ func serviceDeps(cfg Config, clk clock.Clock, alarms *monitor.Alarms, log *audit
 		return nil, fmt.Errorf("no bank signing key with serial %s", serial)
 	}
 	d := server.ServiceDeps{
-		Risk:    risk.NewWatcher(risk.Options{}),
+		Risk:    risk.NewWatcher(risk.Options{Threshold: cfg.AbnormalFailures}),
 		Surge:   monitor.NewSurge(alarms, monitor.SurgeOptions{}),
 		Started: time.Now(),
 		AuditVerify: func(ctx context.Context) (audit.Report, error) {

@@ -54,19 +54,21 @@ type Config struct {
 	AuditCheckpoint          int           `yaml:"audit_checkpoint_every" env:"SANDBOX_AUDIT_CHECKPOINT_EVERY" flag:"audit-checkpoint-every" help:"Sign an audit checkpoint every N records"`
 	LogLevel                 string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
 	LogFormat                string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
+	AbnormalFailures         int           `yaml:"abnormal_failures" env:"SANDBOX_ABNORMAL_FAILURES" flag:"abnormal-failures" help:"Failed business calls of one App_ID within a minute that throttle it for 5 minutes (abnormal-pattern rule, JR/T 0185-2020 10.2.1/2)"`
 	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
 
 // Defaults are the embedded defaults: one command, no setup.
 func Defaults() Config {
 	return Config{
-		Addr:            "127.0.0.1:8443",
-		DataDir:         "data",
-		Mode:            ModeSandbox,
-		Seed:            20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
-		Customers:       50,
-		Products:        40,
-		InstitutionCode: "C99999",
+		Addr:             "127.0.0.1:8443",
+		DataDir:          "data",
+		Mode:             ModeSandbox,
+		AbnormalFailures: 10,
+		Seed:             20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
+		Customers:        50,
+		Products:         40,
+		InstitutionCode:  "C99999",
 		// A fictitious code for the sandbox bank (C: banking deposit-taking institution).
 		FinancialInstitutionCode: "C9999911000001",
 		TimestampWindow:          5 * time.Minute,
@@ -177,6 +179,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthFailLimit <= 0 || c.AuthFailWindow <= 0 || c.AuthLockFor <= 0 || c.AuditCheckpoint <= 0 {
 		errs = append(errs, errors.New("auth_fail_limit, auth_fail_window, auth_lock_for and audit_checkpoint_every must be positive"))
+	}
+	if c.AbnormalFailures <= 0 {
+		errs = append(errs, errors.New("abnormal_failures must be positive"))
 	}
 	if _, err := mutant.Parse(c.Mutant); err != nil {
 		errs = append(errs, err)

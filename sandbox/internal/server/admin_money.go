@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -112,6 +113,6 @@ func (s *Server) auditDecision(c *fiber.Ctx, approve bool, p payments.Payment, r
 	}
 	ex, _ := json.Marshal(map[string]string{"payment_id": p.ID, "status": string(p.Status), "reviewer": clipN(reviewer, 100)})
 	s.d.Audit.Append(audit.Record{Time: s.d.Clock.Now(), RequestID: requestID(c), AppID: p.AppID, APIID: "admin.payments." + verb,
-		Method: c.Method(), Path: "/admin/v1/payments/" + p.ID + "/" + verb, Status: 200, Result: audit.ResultSuccess,
+		Method: strings.Clone(c.Method()), Path: "/admin/v1/payments/" + p.ID + "/" + verb, Status: 200, Result: audit.ResultSuccess,
 		Excerpt: string(ex)})
 }
