@@ -634,7 +634,7 @@ func retention(ctx context.Context, days int) error {
 func signedProbe(ctx context.Context, probe string) error {
 	switch probe {
 	case "oversized body":
-		return call(ctx, "the app", "POST", "/a1/v1/products", []byte(`{"x":"`+strings.Repeat("A", 2<<20)+`"}`), FaultNone, "")
+		return call(ctx, "the app", "POST", "/a1/v1/products", []byte(`{"x":"`+strings.Repeat("A", 256<<10)+`"}`), FaultNone, "")
 	case "SQL injection in a path parameter":
 		return call(ctx, "the app", "GET", "/a1/v1/products/"+url.PathEscape("DEP0001' OR '1'='1"), nil, FaultNone, "")
 	case "SQL injection in a query parameter":

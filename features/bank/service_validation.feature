@@ -53,7 +53,7 @@ Feature: The service layer validates every call and withstands hostile requests 
     And the answer reveals no internal detail
 
   @JR0185-7.3.2/1 @JR0185-7.1/7
-  Scenario: An oversized body is refused with 413 and the bank keeps serving
+  Scenario: An oversized body is refused and the bank keeps serving
     When the app sends an oversized body probe
     Then the bank answers a catalogued 4xx problem or closes the connection
     And the answer reveals no internal detail

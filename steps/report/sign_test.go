@@ -110,7 +110,8 @@ func TestVerifyFailsOnTampering(t *testing.T) {
 			at: func(data []byte) int {
 				return bytes.Index(data, []byte(`"signature": "`)) + len(`"signature": "`) + 20
 			},
-			wantErr: "report.sig: signature does not verify"},
+			// The edited byte may or may not stay base64: either way report.sig is named.
+			wantErr: "report.sig: "},
 		{name: "report.sig digest edited", file: SignatureFile,
 			at: func(data []byte) int {
 				return bytes.Index(data, []byte(`"sm3": "`)) + len(`"sm3": "`) + 5
