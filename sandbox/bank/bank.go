@@ -112,7 +112,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.TLSCAFile = pk.Paths.TLSCACert
 	b.FirstStart = created
 
-	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, dbFile), false)
+	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, dbFile), cfg.Durable)
 	if err != nil {
 		return nil, err
 	}

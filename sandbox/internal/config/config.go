@@ -33,6 +33,7 @@ type Config struct {
 	PublicURL       string        `yaml:"public_url" env:"SANDBOX_PUBLIC_URL" flag:"public-url" help:"Base URL printed for clients; empty = derived from addr"`
 	Hosts           []string      `yaml:"hosts" env:"SANDBOX_HOSTS" flag:"hosts" help:"Extra DNS names/IPs for the server certificate (comma-separated)"`
 	DataDir         string        `yaml:"data_dir" env:"SANDBOX_DATA_DIR" flag:"data-dir" help:"Where PKI, databases and demo credentials are kept (git-ignored)"`
+	Durable         bool          `yaml:"durable" env:"SANDBOX_DURABLE" flag:"durable" help:"Fsync every commit before acknowledging it (SQLite synchronous=FULL); false: synchronous=NORMAL, which survives a killed process but may lose the last commits on power loss"`
 	Mode            string        `yaml:"mode" env:"SANDBOX_MODE" flag:"mode" help:"sandbox (diagnostics, test controls) or production (catalogued errors only)"`
 	Seed            int64         `yaml:"seed" env:"SANDBOX_SEED" flag:"seed" help:"Fake-data seed used on first start"`
 	Customers       int           `yaml:"customers" env:"SANDBOX_CUSTOMERS" flag:"customers" help:"Number of seeded customers"`
@@ -51,11 +52,14 @@ type Config struct {
 	LogFormat       string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
 }
 
-// Defaults are the embedded defaults: one command, no setup.
+// Defaults are the embedded defaults: one command, no setup. Durable is on: a bank
+// acknowledges a payment only once its commit is on disk (JR/T 0185-2020 6.2 A2; every
+// acknowledged payment survives a crash, power loss included).
 func Defaults() Config {
 	return Config{
 		Addr:            "127.0.0.1:8443",
 		DataDir:         "data",
+		Durable:         true,
 		Mode:            ModeSandbox,
 		Seed:            20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
 		Customers:       50,
@@ -144,8 +148,12 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 // the user set them, so defaults stay in one place).
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML configuration file (or $"+FileEnv+")")
+	t := reflect.TypeOf(Config{})
 	for _, s := range Settings() {
 		fs.String(s.Flag, s.Default, s.Help+" ($"+s.Env+")")
+		if t.Field(s.index).Type.Kind() == reflect.Bool {
+			fs.Lookup(s.Flag).NoOptDefVal = "true" // --durable alone means true
+		}
 	}
 }
 
@@ -194,6 +202,12 @@ func parseInto(f reflect.Value, raw string) error {
 			return err
 		}
 		f.SetInt(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(raw, 64)
 		if err != nil {

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Writer runs fn in a write transaction: committed if fn returns nil, rolled back
+// otherwise. Both InTx (one transaction per call) and a Committer (group commit) do.
+type Writer interface {
+	Tx(ctx context.Context, fn func(*sql.Tx) error) error
+}
+
+// Direct is a Writer giving every call its own transaction on DB.
+type Direct struct{ DB *sql.DB }
+
+// Tx implements Writer.
+func (d Direct) Tx(ctx context.Context, fn func(*sql.Tx) error) error { return InTx(ctx, d.DB, fn) }
+
+// WriterFor returns w, or a Direct writer on db when w is nil (stores built without a
+// Committer, as in unit tests).
+func WriterFor(w Writer, db *sql.DB) Writer {
+	if w == nil {
+		return Direct{DB: db}
+	}
+	return w
+}
+
+// DefaultMaxBatch bounds the transactions a Committer folds into one commit.
+const DefaultMaxBatch = 64
+
+// ErrCommitterClosed is returned by Tx after Close.
+var ErrCommitterClosed = errors.New("store: committer closed")
+
+// Committer is group commit: one goroutine takes the write transactions that callers
+// submit concurrently and runs those waiting together in one database transaction,
+// each inside its own savepoint, then commits once — one fsync for the batch with
+// synchronous=FULL. A caller's Tx returns only after the batch committed (or its own
+// work was rolled back), so nothing is acknowledged before it is durable.
+//
+// One transaction's failure is its own: a function that returns an error (or panics)
+// is rolled back to its savepoint and the others in the batch commit. Should the batch
+// itself fail (its commit, or a function that broke the surrounding transaction, for
+// example by an interrupted statement), every function of the batch is run again
+// alone, in its own transaction, so that one bad transaction cannot fail or lose the
+// others. A function may therefore run more than once: it must keep its effects inside
+// the transaction (assigning its results to captured variables is fine).
+//
+// Functions run on the committer's goroutine while it holds the database's one
+// connection: like any transaction function, they must not use the *sql.DB, nor call
+// the Committer, or they wait forever. A function that has started runs to the end
+// even if its caller's context is cancelled meanwhile; a cancelled caller still waiting
+// in the queue is dropped and gets its context's error.
+type Committer struct {
+	db       *sql.DB
+	maxBatch int
+	jobs     chan *job
+
+	mu     sync.RWMutex // guards closed against sends on jobs
+	closed bool
+	done   chan struct{}
+}
+
+type job struct {
+	ctx context.Context
+	fn  func(*sql.Tx) error
+	res chan result
+}
+
+type result struct {
+	err   error
+	panic any // re-raised on the caller's goroutine
+}
+
+// NewCommitter starts a committer on db; maxBatch <= 0 takes DefaultMaxBatch. Close it
+// before closing db.
+func NewCommitter(db *sql.DB, maxBatch int) *Committer {
+	if maxBatch <= 0 {
+		maxBatch = DefaultMaxBatch
+	}
+	c := &Committer{db: db, maxBatch: maxBatch, jobs: make(chan *job, maxBatch), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// Tx implements Writer: fn runs in a transaction shared with other callers' and Tx
+// returns once that transaction committed (nil) or fn's work was rolled back (fn's
+// error, or the commit's).
+func (c *Committer) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	j := &job{ctx: ctx, fn: fn, res: make(chan result, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return ErrCommitterClosed
+	}
+	select {
+	case c.jobs <- j:
+		c.mu.RUnlock()
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return ctx.Err()
+	}
+	// Once queued, wait for the answer even if ctx ends: fn may already be running,
+	// and the caller must learn whether its work committed.
+	r := <-j.res
+	if r.panic != nil {
+		panic(r.panic)
+	}
+	return r.err
+}
+
+// Close stops taking work, finishes what was queued and stops the goroutine.
+func (c *Committer) Close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.jobs)
+	}
+	c.mu.Unlock()
+	<-c.done
+}
+
+func (c *Committer) run() {
+	defer close(c.done)
+	batch := make([]*job, 0, c.maxBatch)
+	for j := range c.jobs {
+		batch = append(batch[:0], j)
+	fill:
+		for len(batch) < c.maxBatch {
+			select {
+			case more, ok := <-c.jobs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, more)
+			default:
+				break fill
+			}
+		}
+		c.commit(batch)
+	}
+}
+
+// commit runs one batch and answers every job in it.
+func (c *Committer) commit(batch []*job) {
+	live := batch[:0:0]
+	for _, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			j.res <- result{err: err}
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if len(live) == 1 {
+		live[0].res <- runAlone(c.db, live[0])
+		return
+	}
+	results, err := c.together(live)
+	if err != nil {
+		// The shared transaction failed as a whole: nothing of it committed. Run each
+		// function alone so that the others are not failed by one.
+		for _, j := range live {
+			j.res <- runAlone(c.db, j)
+		}
+		return
+	}
+	for i, j := range live {
+		j.res <- results[i]
+	}
+}
+
+// together runs the jobs in one transaction, each in a savepoint. A non-nil error means
+// the transaction did not commit (and results are meaningless).
+func (c *Committer) together(jobs []*job) (results []result, err error) {
+	ctx := context.Background() // not one caller's: its cancellation must not end the batch
+	tx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	results = make([]result, len(jobs))
+	for i, j := range jobs {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT group_commit`); err != nil {
+			return nil, fmt.Errorf("group commit: savepoint: %w", err)
+		}
+		results[i] = call(tx, j.fn)
+		if results[i].err != nil || results[i].panic != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT group_commit`); err != nil {
+				return nil, fmt.Errorf("group commit: rollback to savepoint: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT group_commit`); err != nil {
+			return nil, fmt.Errorf("group commit: release savepoint: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("group commit: %w", err)
+	}
+	return results, nil
+}
+
+// runAlone runs one job in its own transaction (InTx, recovering a panic for the caller).
+func runAlone(db *sql.DB, j *job) result {
+	var r result
+	err := InTx(context.Background(), db, func(tx *sql.Tx) error {
+		r = call(tx, j.fn)
+		if r.panic != nil {
+			return errors.New("panicked")
+		}
+		return r.err
+	})
+	if r.panic != nil {
+		return r
+	}
+	return result{err: err}
+}
+
+// call runs fn, turning a panic into a result.
+func call(tx *sql.Tx, fn func(*sql.Tx) error) (r result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = result{panic: p}
+		}
+	}()
+	return result{err: fn(tx)}
+}
