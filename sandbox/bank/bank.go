@@ -68,6 +68,7 @@ type Bank struct {
 
 	srv    *server.Server
 	db     *store.DB
+	writer *store.Committer
 	audit  *audit.Log
 	ln     net.Listener
 	done   chan error
@@ -117,6 +118,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, err
 	}
 	b.db = db
+	// Group commit for the payment path's writes: concurrent payments share one
+	// transaction and one fsync, and each is acknowledged only after that commit.
+	b.writer = store.NewCommitter(db.DB, 0)
 	ok := false
 	defer func() {
 		if !ok {
@@ -159,7 +163,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
 	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{})
-	consentStore := &consent.SQLStore{DB: db.DB}
+	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{})
 	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
@@ -172,7 +176,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
-	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms})
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	} else if n > 0 {
@@ -182,6 +186,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, err
 	}
+	nonces.W = b.writer
 	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),
@@ -253,6 +258,10 @@ func (b *Bank) closeStores() error {
 	if b.audit != nil {
 		errs = append(errs, b.audit.Close())
 		b.audit = nil
+	}
+	if b.writer != nil {
+		b.writer.Close() // after the server stopped: nothing new is submitted
+		b.writer = nil
 	}
 	if b.db != nil {
 		errs = append(errs, b.db.Close())

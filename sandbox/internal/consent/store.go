@@ -77,8 +77,13 @@ var (
 	ErrConflict = errors.New("state changed")
 )
 
-// SQLStore implements Store (and Accounts) over database/sql with portable SQL.
-type SQLStore struct{ DB *sql.DB }
+// SQLStore implements Store (and Accounts) over database/sql with portable SQL. W,
+// when set (a store.Committer: group commit), carries the write on the payment path
+// (UseConsent); everything else uses DB.
+type SQLStore struct {
+	DB *sql.DB
+	W  store.Writer
+}
 
 var (
 	_ Store    = (*SQLStore)(nil)
@@ -361,8 +366,12 @@ func (s *SQLStore) ListConsents(ctx context.Context, customerID string) ([]Conse
 }
 
 // UseConsent implements Store.
-func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (bool, error) {
-	return useConsent(ctx, s.DB, id, now)
+func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (used bool, err error) {
+	err = store.WriterFor(s.W, s.DB).Tx(ctx, func(tx *sql.Tx) error {
+		used, err = useConsent(ctx, tx, id, now)
+		return err
+	})
+	return used, err
 }
 
 // UseConsentTx is UseConsent inside the caller's transaction, so that a payment

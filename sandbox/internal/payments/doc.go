@@ -36,8 +36,9 @@
 //	same key, same hash, first crashed (lease      in_progress: taken over and processed;
 //	  of Options.IdempotencyLease expired)         executed: Result{Replayed: true, Response: nil}
 //
-// A request refused by validation releases its key (nothing was created; Stripe's rule),
-// so a corrected retry may reuse it. The HTTP layer stores the exact response it sent
+// A request refused by validation releases its key (nothing was created; Stripe's rule):
+// the reservation and the payment are written in one transaction, which the refusal
+// rolls back. A corrected retry may reuse the key. The HTTP layer stores the exact response it sent
 // with StoreResponse (first write wins) and replays it with LookupResponse or from
 // Result.Response.
 //

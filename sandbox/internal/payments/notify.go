@@ -99,12 +99,20 @@ func (s *Service) notifications(ctx context.Context, where string, args ...any) 
 
 // MarkDelivered records a successful delivery. Marking a delivered one again is a no-op.
 func (s *Service) MarkDelivered(ctx context.Context, id string) error {
-	res, err := s.store.DB.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
-		s.clock.Now().UnixNano(), id)
+	now := s.clock.Now().UnixNano()
+	var n int64
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
+			now, id)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return s.notificationExists(ctx, id)
 	}
 	return nil

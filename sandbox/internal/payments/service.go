@@ -199,9 +199,28 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 		return Result{}, problem.IdempotencyKeyInvalid
 	}
 	now := s.clock.Now()
-	res, err := s.store.reserve(ctx, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease)
+	// Reservation and creation share one transaction: a request refused by validation
+	// rolls its reservation back with it, so the key is free again for a corrected retry.
+	var res reservation
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if res, err = reserve(ctx, tx, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
+			return err
+		}
+		switch res.outcome {
+		case replay:
+			p, err = getPayment(ctx, tx, res.paymentID)
+		case reserved:
+			p, err = s.createTx(ctx, tx, r, res.owner, now)
+		}
+		return err
+	})
+	if errors.Is(err, errLostReservation) {
+		return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
+	}
 	if err != nil {
-		return Result{}, problem.Internal.Wrap(err)
+		return Result{}, problem.From(err) // a refusal, or Internal
 	}
 	switch res.outcome {
 	case mismatch:
@@ -209,47 +228,38 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 	case inFlight:
 		return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
 	case replay:
-		p, err := getPayment(ctx, s.store.DB, res.paymentID)
-		if err != nil {
-			return Result{}, problem.Internal.Wrap(err)
-		}
 		return Result{Payment: p, Replayed: true, Response: res.response}, nil
-	}
-	p, err := s.create(ctx, r, res.owner, now)
-	if err != nil {
-		if errors.Is(err, errLostReservation) {
-			return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
-		}
-		// Refused: nothing was created, so the key is free again.
-		if relErr := s.store.release(ctx, r.AppID, r.IdempotencyKey, res.owner); relErr != nil {
-			return Result{}, problem.Internal.Wrap(relErr)
-		}
-		return Result{}, problem.From(err)
 	}
 	return Result{Payment: p}, nil
 }
 
-func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (Payment, error) {
+// create records a payment under a reservation taken earlier, in its own transaction.
+func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
+	err = s.store.tx(ctx, func(tx *sql.Tx) error {
+		p, err = s.createTx(ctx, tx, r, owner, now)
+		return err
+	})
+	return p, err
+}
+
+func (s *Service) createTx(ctx context.Context, tx *sql.Tx, r CreateRequest, owner string, now time.Time) (Payment, error) {
 	p, err := checkShape(r)
 	if err != nil {
 		return Payment{}, err
 	}
 	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
-	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		payer, err := s.checkAccounts(ctx, tx, &p)
-		if err != nil {
-			return err
-		}
-		if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
-			return err
-		}
-		// The key first: a request whose reservation was taken over stops here.
-		if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
-			return err
-		}
-		return insertPayment(ctx, tx, p)
-	})
-	return p, err
+	payer, err := s.checkAccounts(ctx, tx, &p)
+	if err != nil {
+		return Payment{}, err
+	}
+	if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
+		return Payment{}, err
+	}
+	// The key first: a request whose reservation was taken over stops here.
+	if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
+		return Payment{}, err
+	}
+	return p, insertPayment(ctx, tx, p)
 }
 
 // checkShape checks what needs no database: amount, currency and free text
@@ -414,7 +424,8 @@ func (s *Service) GetByKey(ctx context.Context, appID, key string) (Payment, err
 
 // Confirm is called by the consent/OTP layer once the payer has confirmed the payment
 // at the bank with a one-time code (JR/T 0185-2020 10.2.2/2, 7.2.1 b) 2)). A large or
-// flagged payment is then held for review (10.2.3/3); any other executes at once.
+// flagged payment is then held for review (10.2.3/3); any other executes at once, in
+// the same transaction as its confirmation.
 func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Payment, error) {
 	now := s.clock.Now()
 	var p Payment
@@ -437,7 +448,13 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		if err == nil && !ok {
 			err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
 		}
+		if err != nil {
+			return err
+		}
 		p.Status, p.UpdatedAt = next, now
+		if next == StatusProcessing {
+			p, err = s.settleTx(ctx, tx, p.ID, now)
+		}
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -449,9 +466,8 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 	if p.Status == StatusRiskReview {
 		s.opts.Alarms.Raise(AlarmRiskReview, p.AppID, fmt.Sprintf("payment %s of %s from %s held for review: %s",
 			p.ID, money.Format(p.AmountFen), pii.MaskCard(p.PayerAccount), p.RiskReason))
-		return p, nil
 	}
-	return s.settle(ctx, p.ID)
+	return p, nil
 }
 
 // riskReason says why a confirmed payment must be reviewed, or "" (10.2.3/3).
@@ -579,122 +595,135 @@ type failure struct{ e *problem.Error }
 
 func (f failure) Error() string { return f.e.Error() }
 
-// settle executes a payment in processing: the ledger posting, the final status and
-// the notification commit together, or nothing does (JR/T 0185-2020 6.2 A2).
+// settle executes a payment in processing in a transaction of its own (Approve, and
+// ResumeProcessing after a crash).
 func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error) {
 	now := s.clock.Now()
 	var p Payment
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
-			return err
-		}
-		if p.Status != StatusProcessing {
-			return nil // settled by someone else meanwhile
-		}
-		if f := s.magicFailure(p); f != nil {
-			return failure{f}
-		}
-		if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
-			return err
-		}
-		payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
-		}
-		if err := activeErr(payer, "debit"); err != nil {
-			return failure{problem.From(err)}
-		}
-		credit := ledger.ExternalClearingAccount
-		if !p.PayeeExternal {
-			credit = p.PayeeAccount
-			payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
-			if err != nil {
-				return err
-			}
-			if !found || payee.Status != "active" {
-				return failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
-			}
-		}
-		if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
-			return failure{problem.From(err)}
-		}
-		payerName, err := customerName(ctx, tx, p.CustomerID)
-		if err != nil {
-			return err
-		}
-		memo := p.Memo
-		if memo == "" {
-			memo = "payment " + p.ID
-		}
-		postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
-			Entries: []ledger.Entry{
-				{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
-				{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
-			}})
-		if err != nil {
-			var pe *problem.Error
-			if errors.As(err, &pe) {
-				return failure{pe}
-			}
-			return err
-		}
-		ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
-			map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("payment left processing during its own settlement")
-		}
-		p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
-		return enqueue(ctx, tx, p, now)
+	err := s.store.tx(ctx, func(tx *sql.Tx) (err error) {
+		p, err = s.settleTx(ctx, tx, paymentID, now)
+		return err
 	})
-	var f failure
-	if errors.As(err, &f) {
-		return s.fail(ctx, paymentID, f.e, now)
-	}
 	if errors.Is(err, errNotFound) {
 		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
 	}
 	if err != nil {
 		return Payment{}, problem.Internal.Wrap(err)
 	}
-	if p.Status == StatusProcessing {
-		// Unreachable unless settled concurrently; report the current state.
-		return getPaymentOrInternal(ctx, s.store.DB, paymentID)
-	}
 	return p, nil
 }
 
-func (s *Service) fail(ctx context.Context, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
-	var p Payment
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
-			"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
+// settleTx executes a payment in processing, in tx: the ledger posting, the final status
+// and the notification commit together, or nothing does (JR/T 0185-2020 6.2 A2). A
+// business refusal (insufficient funds, a frozen account, a limit) undoes the attempt
+// back to a savepoint and records the payment as failed, with its notification, instead;
+// any other error is returned and the caller's transaction must roll back, leaving the
+// payment in processing for ResumeProcessing.
+func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, paymentID string, now time.Time) (Payment, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT settle`); err != nil {
+		return Payment{}, err
+	}
+	p, err := s.execute(ctx, tx, paymentID, now)
+	var f failure
+	if errors.As(err, &f) {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT settle`); err != nil {
+			return Payment{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT settle`); err != nil {
+			return Payment{}, err
+		}
+		return s.failTx(ctx, tx, paymentID, f.e, now)
+	}
+	if err != nil {
+		return Payment{}, err
+	}
+	_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT settle`)
+	return p, err
+}
+
+// execute posts a payment in processing and marks it succeeded; a refusal is a failure.
+func (s *Service) execute(ctx context.Context, tx *sql.Tx, paymentID string, now time.Time) (Payment, error) {
+	p, err := getPayment(ctx, tx, paymentID)
+	if err != nil {
+		return p, err
+	}
+	if p.Status != StatusProcessing {
+		return p, nil // settled by someone else meanwhile
+	}
+	if f := s.magicFailure(p); f != nil {
+		return p, failure{f}
+	}
+	if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
+		return p, err
+	}
+	payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
+	if err != nil {
+		return p, err
+	}
+	if !found {
+		return p, failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
+	}
+	if err := activeErr(payer, "debit"); err != nil {
+		return p, failure{problem.From(err)}
+	}
+	credit := ledger.ExternalClearingAccount
+	if !p.PayeeExternal {
+		credit = p.PayeeAccount
+		payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
 		if err != nil {
-			return err
+			return p, err
 		}
-		if p, err = getPayment(ctx, tx, paymentID); err != nil || !ok {
-			return err
+		if !found || payee.Status != "active" {
+			return p, failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
 		}
-		return enqueue(ctx, tx, p, now)
-	})
-	if err != nil {
-		return Payment{}, problem.Internal.Wrap(err)
 	}
-	return p, nil
+	if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
+		return p, failure{problem.From(err)}
+	}
+	payerName, err := customerName(ctx, tx, p.CustomerID)
+	if err != nil {
+		return p, err
+	}
+	memo := p.Memo
+	if memo == "" {
+		memo = "payment " + p.ID
+	}
+	postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
+		Entries: []ledger.Entry{
+			{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
+			{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
+		}})
+	if err != nil {
+		var pe *problem.Error
+		if errors.As(err, &pe) {
+			return p, failure{pe}
+		}
+		return p, err
+	}
+	ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
+		map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, errors.New("payment left processing during its own settlement")
+	}
+	p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
+	return p, enqueue(ctx, tx, p, now)
 }
 
-func getPaymentOrInternal(ctx context.Context, q querier, id string) (Payment, error) {
-	p, err := getPayment(ctx, q, id)
+// failTx records a payment in processing as failed with e, and its notification.
+func (s *Service) failTx(ctx context.Context, tx *sql.Tx, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
+	ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
+		"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
 	if err != nil {
-		return Payment{}, problem.Internal.Wrap(err)
+		return Payment{}, err
 	}
-	return p, nil
+	p, err := getPayment(ctx, tx, paymentID)
+	if err != nil || !ok {
+		return p, err
+	}
+	return p, enqueue(ctx, tx, p, now)
 }
 
 // ValidExternalAccount reports whether s can be a card number at another bank: 13 to

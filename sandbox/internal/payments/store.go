@@ -11,8 +11,13 @@ import (
 )
 
 // SQLStore keeps payments, idempotency reservations and notifications in the business
-// database, with portable SQL ($n placeholders; SQLite and PostgreSQL).
-type SQLStore struct{ DB *sql.DB }
+// database, with portable SQL ($n placeholders; SQLite and PostgreSQL). Reads use DB;
+// every write goes through W (a store.Committer: group commit), or, when W is nil, a
+// transaction of its own on DB.
+type SQLStore struct {
+	DB *sql.DB
+	W  store.Writer
+}
 
 // errNotFound is returned for an unknown payment.
 var errNotFound = errors.New("payment not found")
@@ -25,7 +30,7 @@ type querier interface {
 }
 
 func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return store.InTx(ctx, s.DB, fn)
+	return store.WriterFor(s.W, s.DB).Tx(ctx, fn)
 }
 
 const paymentCols = `payment_id, app_id, idem_key, consent_id, customer_id, payer_account, payee_account, payee_name,
