@@ -368,7 +368,7 @@ func (s *SQLStore) ListConsents(ctx context.Context, customerID string) ([]Conse
 // UseConsent implements Store.
 func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (used bool, err error) {
 	err = store.WriterFor(s.W, s.DB).Tx(ctx, func(tx *sql.Tx) error {
-		used, err = useConsent(ctx, tx, id, now)
+		used, err = useConsent(ctx, store.On(s.W, tx), id, now)
 		return err
 	})
 	return used, err

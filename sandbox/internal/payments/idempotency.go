@@ -65,7 +65,7 @@ type reservation struct {
 // reservation whose lease expired (its owner crashed) is taken over.
 func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now time.Time, lease time.Duration) (res reservation, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err = reserve(ctx, tx, appID, key, hash, now, lease)
+		res, err = reserve(ctx, s.q(tx), appID, key, hash, now, lease)
 		return err
 	})
 	return res, err
@@ -136,7 +136,7 @@ var errLostReservation = errors.New("idempotency reservation lost")
 
 // complete marks the reservation executed in tx, the transaction that creates the
 // payment, so the payment and the key's state commit together.
-func complete(ctx context.Context, tx *sql.Tx, appID, key, owner, paymentID string, now time.Time) error {
+func complete(ctx context.Context, tx querier, appID, key, owner, paymentID string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, payment_id = $2, updated_at = $3
 		WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
 		keyExecuted, paymentID, now.UnixNano(), appID, key, owner, keyInProgress)
@@ -165,7 +165,7 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 	}
 	now, b64 := s.clock.Now().UnixNano(), base64.StdEncoding.EncodeToString(body)
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
+		_, err := s.store.q(tx).ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
 			WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
 			keyDone, status, string(h), b64, now, appID, key, keyExecuted)
 		return err

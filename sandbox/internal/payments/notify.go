@@ -53,7 +53,7 @@ func Backoff(n int) time.Duration {
 }
 
 // enqueue writes the outbox row in tx, the transaction that sets the final status.
-func enqueue(ctx context.Context, tx *sql.Tx, p Payment, now time.Time) error {
+func enqueue(ctx context.Context, tx querier, p Payment, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, 0, $5, $5)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), now.UnixNano())
 	return err
@@ -102,7 +102,7 @@ func (s *Service) MarkDelivered(ctx context.Context, id string) error {
 	now := s.clock.Now().UnixNano()
 	var n int64
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
+		res, err := s.store.q(tx).ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
 			now, id)
 		if err == nil {
 			n, err = res.RowsAffected()

@@ -204,15 +204,16 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 	var res reservation
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
 		var err error
-		if res, err = reserve(ctx, tx, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
+		if res, err = reserve(ctx, q, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
 			return err
 		}
 		switch res.outcome {
 		case replay:
-			p, err = getPayment(ctx, tx, res.paymentID)
+			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
-			p, err = s.createTx(ctx, tx, r, res.owner, now)
+			p, err = s.createTx(ctx, q, r, res.owner, now)
 		}
 		return err
 	})
@@ -236,13 +237,13 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 // create records a payment under a reservation taken earlier, in its own transaction.
 func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, err = s.createTx(ctx, tx, r, owner, now)
+		p, err = s.createTx(ctx, s.store.q(tx), r, owner, now)
 		return err
 	})
 	return p, err
 }
 
-func (s *Service) createTx(ctx context.Context, tx *sql.Tx, r CreateRequest, owner string, now time.Time) (Payment, error) {
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, error) {
 	p, err := checkShape(r)
 	if err != nil {
 		return Payment{}, err
@@ -430,8 +431,9 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 	now := s.clock.Now()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
 		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+		if p, err = getPayment(ctx, q, paymentID); err != nil {
 			return err
 		}
 		if p.CustomerID != customerID {
@@ -444,7 +446,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		if reason := s.riskReason(p); reason != "" {
 			next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
 		}
-		ok, err := transition(ctx, tx, p.ID, StatusPendingConfirmation, next, now, set)
+		ok, err := transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
 		if err == nil && !ok {
 			err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
 		}
@@ -453,7 +455,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		}
 		p.Status, p.UpdatedAt = next, now
 		if next == StatusProcessing {
-			p, err = s.settleTx(ctx, tx, p.ID, now)
+			p, err = s.settleTx(ctx, q, p.ID, now)
 		}
 		return err
 	})
@@ -519,25 +521,26 @@ func (s *Service) finish(ctx context.Context, paymentID, appID string, from, to 
 	set["finished_at"] = now.UnixNano()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
 		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+		if p, err = getPayment(ctx, q, paymentID); err != nil {
 			return err
 		}
 		if appID != "" && p.AppID != appID {
 			return errNotFound
 		}
-		ok, err := transition(ctx, tx, paymentID, from, to, now, set)
+		ok, err := transition(ctx, q, paymentID, from, to, now, set)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return problem.StateConflict.WithDetail("the payment is %s, not %s", p.Status, from)
 		}
-		p, err = getPayment(ctx, tx, paymentID)
+		p, err = getPayment(ctx, q, paymentID)
 		if err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, p, now)
+		return enqueue(ctx, q, p, now)
 	})
 	if errors.Is(err, errNotFound) {
 		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
@@ -601,7 +604,7 @@ func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error)
 	now := s.clock.Now()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) (err error) {
-		p, err = s.settleTx(ctx, tx, paymentID, now)
+		p, err = s.settleTx(ctx, s.store.q(tx), paymentID, now)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -619,7 +622,7 @@ func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error)
 // back to a savepoint and records the payment as failed, with its notification, instead;
 // any other error is returned and the caller's transaction must roll back, leaving the
 // payment in processing for ResumeProcessing.
-func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, paymentID string, now time.Time) (Payment, error) {
+func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, now time.Time) (Payment, error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT settle`); err != nil {
 		return Payment{}, err
 	}
@@ -642,7 +645,7 @@ func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, paymentID string, no
 }
 
 // execute posts a payment in processing and marks it succeeded; a refusal is a failure.
-func (s *Service) execute(ctx context.Context, tx *sql.Tx, paymentID string, now time.Time) (Payment, error) {
+func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now time.Time) (Payment, error) {
 	p, err := getPayment(ctx, tx, paymentID)
 	if err != nil {
 		return p, err
@@ -713,7 +716,7 @@ func (s *Service) execute(ctx context.Context, tx *sql.Tx, paymentID string, now
 }
 
 // failTx records a payment in processing as failed with e, and its notification.
-func (s *Service) failTx(ctx context.Context, tx *sql.Tx, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
+func (s *Service) failTx(ctx context.Context, tx querier, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
 	ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
 		"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
 	if err != nil {

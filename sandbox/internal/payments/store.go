@@ -33,6 +33,9 @@ func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return store.WriterFor(s.W, s.DB).Tx(ctx, fn)
 }
 
+// q is tx with the writer's prepared statements (when W is a store.Committer).
+func (s *SQLStore) q(tx *sql.Tx) querier { return store.On(s.W, tx) }
+
 const paymentCols = `payment_id, app_id, idem_key, consent_id, customer_id, payer_account, payee_account, payee_name,
 	payee_external, amount_fen, currency, memo, status, failure_code, failure_detail, risk_reason, reviewed_by, review_note,
 	posting_id, created_at, updated_at, finished_at`
@@ -63,7 +66,7 @@ func paymentByKey(ctx context.Context, q querier, appID, key string) (Payment, e
 	return scanPayment(q.QueryRowContext(ctx, `SELECT `+paymentCols+` FROM payments WHERE app_id = $1 AND idem_key = $2`, appID, key))
 }
 
-func insertPayment(ctx context.Context, tx *sql.Tx, p Payment) error {
+func insertPayment(ctx context.Context, tx querier, p Payment) error {
 	external := 0
 	if p.PayeeExternal {
 		external = 1
@@ -132,7 +135,7 @@ func customerName(ctx context.Context, q querier, customerID string) (string, er
 // lockAccount takes the payer's row lock for the rest of the transaction (a no-op
 // update: portable, unlike SELECT ... FOR UPDATE), so that on PostgreSQL two
 // executions from one account serialize their limit checks.
-func lockAccount(ctx context.Context, tx *sql.Tx, no string) error {
+func lockAccount(ctx context.Context, tx querier, no string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE accounts SET balance_fen = balance_fen WHERE account_no = $1`, no)
 	return err
 }

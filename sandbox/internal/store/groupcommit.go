@@ -50,7 +50,7 @@ var ErrCommitterClosed = errors.New("store: committer closed")
 // the transaction (assigning its results to captured variables is fine).
 //
 // Functions run on the committer's goroutine while it holds the database's one
-// connection: like any transaction function, they must not use the *sql.DB, nor call
+// connection (On(committer, tx) gives them its cache of prepared statements): like any transaction function, they must not use the *sql.DB, nor call
 // the Committer, or they wait forever. A function that has started runs to the end
 // even if its caller's context is cancelled meanwhile; a cancelled caller still waiting
 // in the queue is dropped and gets its context's error.
@@ -58,6 +58,7 @@ type Committer struct {
 	db       *sql.DB
 	maxBatch int
 	jobs     chan *job
+	stmts    *Stmts // prepared between batches; see On
 
 	mu     sync.RWMutex // guards closed against sends on jobs
 	closed bool
@@ -81,7 +82,7 @@ func NewCommitter(db *sql.DB, maxBatch int) *Committer {
 	if maxBatch <= 0 {
 		maxBatch = DefaultMaxBatch
 	}
-	c := &Committer{db: db, maxBatch: maxBatch, jobs: make(chan *job, maxBatch), done: make(chan struct{})}
+	c := &Committer{db: db, maxBatch: maxBatch, jobs: make(chan *job, maxBatch), stmts: NewStmts(db), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -125,6 +126,7 @@ func (c *Committer) Close() {
 
 func (c *Committer) run() {
 	defer close(c.done)
+	defer c.stmts.Close()
 	batch := make([]*job, 0, c.maxBatch)
 	for j := range c.jobs {
 		batch = append(batch[:0], j)
@@ -141,6 +143,8 @@ func (c *Committer) run() {
 			}
 		}
 		c.commit(batch)
+		// Between batches the committer holds no transaction: it may prepare.
+		c.stmts.PrepareNoted(context.Background())
 	}
 }
 
@@ -189,17 +193,18 @@ func (c *Committer) together(jobs []*job) (results []result, err error) {
 		}
 	}()
 	results = make([]result, len(jobs))
+	q := c.stmts.On(tx)
 	for i, j := range jobs {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT group_commit`); err != nil {
+		if _, err := q.ExecContext(ctx, `SAVEPOINT group_commit`); err != nil {
 			return nil, fmt.Errorf("group commit: savepoint: %w", err)
 		}
 		results[i] = call(tx, j.fn)
 		if results[i].err != nil || results[i].panic != nil {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT group_commit`); err != nil {
+			if _, err := q.ExecContext(ctx, `ROLLBACK TO SAVEPOINT group_commit`); err != nil {
 				return nil, fmt.Errorf("group commit: rollback to savepoint: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT group_commit`); err != nil {
+		if _, err := q.ExecContext(ctx, `RELEASE SAVEPOINT group_commit`); err != nil {
 			return nil, fmt.Errorf("group commit: release savepoint: %w", err)
 		}
 	}

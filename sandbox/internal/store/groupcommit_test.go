@@ -238,3 +238,51 @@ func TestCommitterConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d keys committed, want 200", len(got))
 	}
 }
+
+// A query first run inside a transaction is prepared between batches and later
+// transactions run the prepared statement, with the same results.
+func TestCommitterPreparesStatementsBetweenBatches(t *testing.T) {
+	t.Parallel()
+	db, c := openCommitter(t)
+	const insert = `INSERT INTO meta (key, value) VALUES ($1, $2)`
+	const read = `SELECT value FROM meta WHERE key = $1`
+	for i := 0; i < 3; i++ {
+		err := c.Tx(context.Background(), func(tx *sql.Tx) error {
+			q := On(c, tx)
+			if _, err := q.ExecContext(context.Background(), insert, fmt.Sprint("s", i), fmt.Sprint("v", i)); err != nil {
+				return err
+			}
+			var v string
+			if err := q.QueryRowContext(context.Background(), read, fmt.Sprint("s", i)).Scan(&v); err != nil || v != fmt.Sprint("v", i) {
+				return fmt.Errorf("read back %q, %v", v, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+		// Tx answers before the committer prepares (after the batch): wait for it.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			c.stmts.mu.Lock()
+			_, ready := c.stmts.ready[insert]
+			c.stmts.mu.Unlock()
+			if ready {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after transaction %d the insert is not prepared", i)
+			}
+		}
+	}
+	if got := metaKeys(t, db); !got["s0"] || !got["s1"] || !got["s2"] {
+		t.Fatalf("keys = %v", got)
+	}
+	// A failing prepared statement fails its transaction only.
+	err := c.Tx(context.Background(), func(tx *sql.Tx) error {
+		_, err := On(c, tx).ExecContext(context.Background(), insert, "s1", "dup")
+		return err
+	})
+	if err == nil {
+		t.Fatal("duplicate key accepted through the prepared statement")
+	}
+}
