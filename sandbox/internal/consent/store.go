@@ -377,7 +377,13 @@ func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (us
 // UseConsentTx is UseConsent inside the caller's transaction, so that a payment
 // posting and the consumption of its consent commit together.
 func (s *SQLStore) UseConsentTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error) {
-	return useConsent(ctx, tx, id, now)
+	return useConsent(ctx, store.On(s.W, tx), id, now)
+}
+
+// GetConsentTx is GetConsent inside the caller's transaction (without the account
+// list), for explaining a refused UseConsentTx without touching the *sql.DB.
+func (s *SQLStore) GetConsentTx(ctx context.Context, tx *sql.Tx, id string) (Consent, error) {
+	return scanConsent(store.On(s.W, tx).QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE consent_id = $1`, id))
 }
 
 func useConsent(ctx context.Context, q querier, id string, now time.Time) (bool, error) {

@@ -20,6 +20,11 @@
 // (succeeded, failed, rejected, cancelled) writes a payment_notifications row in that
 // same transaction (the outbox a notifier delivers from).
 //
+// The A2 API's payments are confirmed when the user consents to them at the bank;
+// CreateConfirmed records such a payment, consumes its single-use consent (a function
+// the caller passes) and executes it in one transaction, so there is no state in which
+// a payment waits for a confirmation its consent already gave.
+//
 // A payment whose execution is interrupted (process killed between the claim and the
 // posting) stays in processing; ResumeProcessing, called at start-up, finishes it. The
 // posting's reference "payment:<id>" is unique, so it can never post twice.

@@ -192,6 +192,35 @@ const (
 // Create validates a payment request and records it pending the payer's confirmation.
 // It is idempotent per (AppID, IdempotencyKey); see the package documentation.
 func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
+	return s.createWith(ctx, r, nil)
+}
+
+// CreateConfirmed is Create and Confirm in one transaction, for a payment the payer
+// already confirmed at the bank when consenting to it (JR/T 0185-2020 7.2.1 b) 2)):
+// consume, given the transaction, uses up that confirmation (the single-use consent).
+// Either the payment is recorded, its consent consumed and the payment executed (or
+// failed, or held for review), or — on a refusal, consume's error or any other — none
+// of it is, and the key is free again. A replay returns the key's payment as Create
+// does, without calling consume.
+func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume func(*sql.Tx) error) (Result, error) {
+	if consume == nil {
+		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
+	}
+	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, now time.Time) (Payment, error) {
+		if err := consume(tx); err != nil {
+			return p, err
+		}
+		return s.confirmTx(ctx, q, p, now)
+	})
+	if err == nil && !res.Replayed {
+		s.alarmIfHeld(res.Payment)
+	}
+	return res, err
+}
+
+// createWith is Create; then, when set, runs in the creating transaction after the
+// payment is recorded.
+func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -214,6 +243,9 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
 			p, err = s.createTx(ctx, q, r, res.owner, now)
+			if err == nil && then != nil {
+				p, err = then(tx, q, p, now)
+			}
 		}
 		return err
 	})
@@ -439,24 +471,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		if p.CustomerID != customerID {
 			return errNotFound
 		}
-		if p.Status != StatusPendingConfirmation {
-			return problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
-		}
-		next, set := StatusProcessing, map[string]any{}
-		if reason := s.riskReason(p); reason != "" {
-			next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
-		}
-		ok, err := transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
-		if err == nil && !ok {
-			err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
-		}
-		if err != nil {
-			return err
-		}
-		p.Status, p.UpdatedAt = next, now
-		if next == StatusProcessing {
-			p, err = s.settleTx(ctx, q, p.ID, now)
-		}
+		p, err = s.confirmTx(ctx, q, p, now)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -465,11 +480,41 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 	if err != nil {
 		return Payment{}, problem.From(err)
 	}
+	s.alarmIfHeld(p)
+	return p, nil
+}
+
+// confirmTx moves a payment pending confirmation on, in tx: held for review (10.2.3/3)
+// or executed.
+func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time) (Payment, error) {
+	if p.Status != StatusPendingConfirmation {
+		return p, problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
+	}
+	next, set := StatusProcessing, map[string]any{}
+	if reason := s.riskReason(p); reason != "" {
+		next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
+	}
+	ok, err := transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
+	if err == nil && !ok {
+		err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Status, p.UpdatedAt = next, now
+	if next == StatusProcessing {
+		return s.settleTx(ctx, q, p.ID, now)
+	}
+	return p, nil
+}
+
+// alarmIfHeld raises the review alarm for a payment just held for review (10.2.3/3:
+// 及时预警), once its transaction committed.
+func (s *Service) alarmIfHeld(p Payment) {
 	if p.Status == StatusRiskReview {
 		s.opts.Alarms.Raise(AlarmRiskReview, p.AppID, fmt.Sprintf("payment %s of %s from %s held for review: %s",
 			p.ID, money.Format(p.AmountFen), pii.MaskCard(p.PayerAccount), p.RiskReason))
 	}
-	return p, nil
 }
 
 // riskReason says why a confirmed payment must be reviewed, or "" (10.2.3/3).
