@@ -151,3 +151,33 @@ func TestCreateConfirmedConcurrentDuplicates(t *testing.T) {
 	}
 	e.invariants()
 }
+
+// Limits hold for payments created and executed in one transaction (checked once, at
+// creation, counting pending payments too; 10.2.1/3).
+func TestCreateConfirmedEnforcesDailyLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{UserDailyLimitFen: 1000})
+	payer, payee := e.user("zhangsan", 0), e.user("lisi", 0)
+	var calls atomic.Int64
+	first := e.req(payer, payee, 600)
+	if res, err := e.svc.CreateConfirmed(ctx, first, consumeMark(&calls, first.IdempotencyKey, nil)); err != nil || res.Payment.Status != StatusSucceeded {
+		t.Fatalf("first: %+v, %v", res, err)
+	}
+	pending := e.create(e.req(payer, payee, 300)) // pending confirmation: counts too
+	second := e.req(payer, payee, 200)
+	if _, err := e.svc.CreateConfirmed(ctx, second, consumeMark(&calls, second.IdempotencyKey, nil)); code(err) != "LIMIT_EXCEEDED" {
+		t.Fatalf("second: %v, want LIMIT_EXCEEDED (600 done + 300 pending + 200 > 1000)", err)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM payments WHERE payment_id <> $1 AND status = 'succeeded'`, pending.ID); n != 1 {
+		t.Fatalf("%d succeeded payments", n)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM meta WHERE key = $1`, "consent:"+second.IdempotencyKey); n != 0 {
+		t.Fatal("a refused payment used its consent")
+	}
+	third := e.req(payer, payee, 100)
+	if res, err := e.svc.CreateConfirmed(ctx, third, consumeMark(&calls, third.IdempotencyKey, nil)); err != nil || res.Payment.Status != StatusSucceeded {
+		t.Fatalf("third (exactly at the limit): %+v, %v", res, err)
+	}
+	e.invariants()
+}

@@ -206,11 +206,11 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 	if consume == nil {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
 	}
-	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, now time.Time) (Payment, error) {
+	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, payer accountInfo, now time.Time) (Payment, error) {
 		if err := consume(tx); err != nil {
 			return p, err
 		}
-		return s.confirmTx(ctx, q, p, now)
+		return s.confirmTx(ctx, q, p, now, &checked{p: p, payer: payer})
 	})
 	if err == nil && !res.Replayed {
 		s.alarmIfHeld(res.Payment)
@@ -220,7 +220,7 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 
 // createWith is Create; then, when set, runs in the creating transaction after the
 // payment is recorded.
-func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, time.Time) (Payment, error)) (Result, error) {
+func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, accountInfo, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -242,9 +242,10 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sq
 		case replay:
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
-			p, err = s.createTx(ctx, q, r, res.owner, now)
+			var payer accountInfo
+			p, payer, err = s.createTx(ctx, q, r, res.owner, now)
 			if err == nil && then != nil {
-				p, err = then(tx, q, p, now)
+				p, err = then(tx, q, p, payer, now)
 			}
 		}
 		return err
@@ -269,30 +270,30 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sq
 // create records a payment under a reservation taken earlier, in its own transaction.
 func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, err = s.createTx(ctx, s.store.q(tx), r, owner, now)
+		p, _, err = s.createTx(ctx, s.store.q(tx), r, owner, now)
 		return err
 	})
 	return p, err
 }
 
-func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, error) {
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, accountInfo, error) {
 	p, err := checkShape(r)
 	if err != nil {
-		return Payment{}, err
+		return Payment{}, accountInfo{}, err
 	}
 	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
 	payer, err := s.checkAccounts(ctx, tx, &p)
 	if err != nil {
-		return Payment{}, err
+		return Payment{}, payer, err
 	}
 	if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
-		return Payment{}, err
+		return Payment{}, payer, err
 	}
 	// The key first: a request whose reservation was taken over stops here.
 	if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
-		return Payment{}, err
+		return Payment{}, payer, err
 	}
-	return p, insertPayment(ctx, tx, p)
+	return p, payer, insertPayment(ctx, tx, p)
 }
 
 // checkShape checks what needs no database: amount, currency and free text
@@ -471,7 +472,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		if p.CustomerID != customerID {
 			return errNotFound
 		}
-		p, err = s.confirmTx(ctx, q, p, now)
+		p, err = s.confirmTx(ctx, q, p, now, nil)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -486,7 +487,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 
 // confirmTx moves a payment pending confirmation on, in tx: held for review (10.2.3/3)
 // or executed.
-func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time) (Payment, error) {
+func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time, fresh *checked) (Payment, error) {
 	if p.Status != StatusPendingConfirmation {
 		return p, problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
 	}
@@ -502,10 +503,13 @@ func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.
 		return p, err
 	}
 	p.Status, p.UpdatedAt = next, now
-	if next == StatusProcessing {
-		return s.settleTx(ctx, q, p.ID, now)
+	if next != StatusProcessing {
+		return p, nil
 	}
-	return p, nil
+	if fresh != nil {
+		fresh.p = p
+	}
+	return s.settleTx(ctx, q, p.ID, now, fresh)
 }
 
 // alarmIfHeld raises the review alarm for a payment just held for review (10.2.3/3:
@@ -649,7 +653,7 @@ func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error)
 	now := s.clock.Now()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) (err error) {
-		p, err = s.settleTx(ctx, s.store.q(tx), paymentID, now)
+		p, err = s.settleTx(ctx, s.store.q(tx), paymentID, now, nil)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -667,11 +671,11 @@ func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error)
 // back to a savepoint and records the payment as failed, with its notification, instead;
 // any other error is returned and the caller's transaction must roll back, leaving the
 // payment in processing for ResumeProcessing.
-func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, now time.Time) (Payment, error) {
+func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, now time.Time, fresh *checked) (Payment, error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT settle`); err != nil {
 		return Payment{}, err
 	}
-	p, err := s.execute(ctx, tx, paymentID, now)
+	p, err := s.execute(ctx, tx, paymentID, now, fresh)
 	var f failure
 	if errors.As(err, &f) {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT settle`); err != nil {
@@ -689,11 +693,27 @@ func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, no
 	return p, err
 }
 
+// checked is a payment that createTx recorded and checked — payer, payee and limits —
+// earlier in the same transaction, with the payer as it loaded it.
+type checked struct {
+	p     Payment
+	payer accountInfo
+}
+
 // execute posts a payment in processing and marks it succeeded; a refusal is a failure.
-func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now time.Time) (Payment, error) {
-	p, err := getPayment(ctx, tx, paymentID)
-	if err != nil {
-		return p, err
+// fresh, when set, is the payment as recorded and checked earlier in this transaction:
+// its accounts and limits are not checked again, since nothing can have changed them
+// in between (and the creation-time limits count a superset of the statuses counted
+// here), while ledger.Post still checks the accounts' status and funds.
+func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now time.Time, fresh *checked) (Payment, error) {
+	var p Payment
+	if fresh != nil {
+		p = fresh.p
+	} else {
+		var err error
+		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+			return p, err
+		}
 	}
 	if p.Status != StatusProcessing {
 		return p, nil // settled by someone else meanwhile
@@ -704,33 +724,25 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 	if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
 		return p, err
 	}
-	payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
-	if err != nil {
-		return p, err
-	}
-	if !found {
-		return p, failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
-	}
-	if err := activeErr(payer, "debit"); err != nil {
-		return p, failure{problem.From(err)}
-	}
 	credit := ledger.ExternalClearingAccount
 	if !p.PayeeExternal {
 		credit = p.PayeeAccount
-		payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
-		if err != nil {
+	}
+	payer := accountInfo{}
+	if fresh != nil {
+		payer = fresh.payer
+	} else {
+		var err error
+		if payer, err = s.recheck(ctx, tx, p); err != nil {
 			return p, err
 		}
-		if !found || payee.Status != "active" {
-			return p, failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
+	}
+	payerName := payer.HolderName // the holder of the consenting customer's account
+	if payer.CustomerID != p.CustomerID {
+		var err error
+		if payerName, err = customerName(ctx, tx, p.CustomerID); err != nil {
+			return p, err
 		}
-	}
-	if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
-		return p, failure{problem.From(err)}
-	}
-	payerName, err := customerName(ctx, tx, p.CustomerID)
-	if err != nil {
-		return p, err
 	}
 	memo := p.Memo
 	if memo == "" {
@@ -758,6 +770,35 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 	}
 	p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
 	return p, enqueue(ctx, tx, p, now)
+}
+
+// recheck loads and checks, at execution, what creation checked: the payer's account
+// (still there, active), the payee's (for an account of this bank: still there, active)
+// and the limits, counting processing and succeeded payments.
+func (s *Service) recheck(ctx context.Context, tx querier, p Payment) (accountInfo, error) {
+	payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
+	if err != nil {
+		return payer, err
+	}
+	if !found {
+		return payer, failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
+	}
+	if err := activeErr(payer, "debit"); err != nil {
+		return payer, failure{problem.From(err)}
+	}
+	if !p.PayeeExternal {
+		payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
+		if err != nil {
+			return payer, err
+		}
+		if !found || payee.Status != "active" {
+			return payer, failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
+		}
+	}
+	if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
+		return payer, failure{problem.From(err)}
+	}
+	return payer, nil
 }
 
 // failTx records a payment in processing as failed with e, and its notification.
