@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -69,6 +70,7 @@ type Bank struct {
 	srv    *server.Server
 	db     *store.DB
 	writer *store.Committer
+	reader *sql.DB
 	audit  *audit.Log
 	ln     net.Listener
 	done   chan error
@@ -163,7 +165,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
 	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{})
-	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer}
+	// The gateway's per-request token and consent reads run on a read-only pool beside
+	// the writing connection.
+	if b.reader, err = store.OpenSQLiteReader(ctx, filepath.Join(cfg.DataDir, dbFile), 4); err != nil {
+		return nil, err
+	}
+	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer, R: b.reader}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{})
 	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now)
@@ -262,6 +269,10 @@ func (b *Bank) closeStores() error {
 	if b.writer != nil {
 		b.writer.Close() // after the server stopped: nothing new is submitted
 		b.writer = nil
+	}
+	if b.reader != nil {
+		errs = append(errs, b.reader.Close())
+		b.reader = nil
 	}
 	if b.db != nil {
 		errs = append(errs, b.db.Close())

@@ -63,6 +63,25 @@ func OpenSQLite(ctx context.Context, file string, durable bool) (*DB, error) {
 	return db, nil
 }
 
+// OpenSQLiteReader opens a pool of at most conns read-only connections (query_only) to
+// the database OpenSQLite opened. In WAL mode they read beside the one writing
+// connection instead of queueing for it, and each statement sees every transaction
+// committed before it started.
+func OpenSQLiteReader(ctx context.Context, file string, conns int) (*sql.DB, error) {
+	dsn := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=foreign_keys(ON)"
+	rdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database reader: %w", err)
+	}
+	rdb.SetMaxOpenConns(conns)
+	rdb.SetMaxIdleConns(conns)
+	if err := rdb.PingContext(ctx); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("open database reader: %w", err)
+	}
+	return rdb, nil
+}
+
 // Migrate applies, in order, every embedded migration not yet recorded (not only those
 // above the highest recorded version, so migrations merged out of order still run),
 // each in its own transaction.
