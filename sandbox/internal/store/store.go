@@ -49,7 +49,10 @@ func OpenSQLite(ctx context.Context, file string, durable bool) (*DB, error) {
 	// busy_timeout: measured, A2 payments went from 494/s (p99 186 ms) to 714/s
 	// (p99 24 ms), and A1 reads were unaffected (0.18 of bare fiber). Code must never
 	// use the *sql.DB while holding a transaction (it would wait forever); the test
-	// suite, the load test and the crash test run every path that writes.
+	// suite, the load test and the crash test run every path that writes. The
+	// payment path's writes share transactions through a Committer (group commit),
+	// and its per-request reads can use an OpenSQLiteReader pool beside this
+	// connection.
 	sdb.SetMaxOpenConns(1)
 	db := &DB{DB: sdb}
 	if err := db.PingContext(ctx); err != nil {
