@@ -193,7 +193,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, err
 	}
-	nonces.W = b.writer
+	nonces.W = store.Relaxed(b.writer) // replay protection must not wait for fsync (see TxRelaxed)
 	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(),

@@ -33,7 +33,7 @@ type Config struct {
 	PublicURL       string        `yaml:"public_url" env:"SANDBOX_PUBLIC_URL" flag:"public-url" help:"Base URL printed for clients; empty = derived from addr"`
 	Hosts           []string      `yaml:"hosts" env:"SANDBOX_HOSTS" flag:"hosts" help:"Extra DNS names/IPs for the server certificate (comma-separated)"`
 	DataDir         string        `yaml:"data_dir" env:"SANDBOX_DATA_DIR" flag:"data-dir" help:"Where PKI, databases and demo credentials are kept (git-ignored)"`
-	Durable         bool          `yaml:"durable" env:"SANDBOX_DURABLE" flag:"durable" help:"Fsync every commit before acknowledging it (SQLite synchronous=FULL); false: synchronous=NORMAL, which survives a killed process but may lose the last commits on power loss"`
+	Durable         bool          `yaml:"durable" env:"SANDBOX_DURABLE" flag:"durable" help:"Fsync every commit before acknowledging it (SQLite synchronous=FULL), except replay-protection nonces, which survive a killed process but not a power loss; false: synchronous=NORMAL for every commit"`
 	Mode            string        `yaml:"mode" env:"SANDBOX_MODE" flag:"mode" help:"sandbox (diagnostics, test controls) or production (catalogued errors only)"`
 	Seed            int64         `yaml:"seed" env:"SANDBOX_SEED" flag:"seed" help:"Fake-data seed used on first start"`
 	Customers       int           `yaml:"customers" env:"SANDBOX_CUSTOMERS" flag:"customers" help:"Number of seeded customers"`

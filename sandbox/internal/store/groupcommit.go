@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -56,6 +57,7 @@ var ErrCommitterClosed = errors.New("store: committer closed")
 // in the queue is dropped and gets its context's error.
 type Committer struct {
 	db       *sql.DB
+	full     bool // the connection runs synchronous=FULL (see TxRelaxed)
 	maxBatch int
 	jobs     chan *job
 	stmts    *Stmts // prepared between batches; see On
@@ -66,9 +68,10 @@ type Committer struct {
 }
 
 type job struct {
-	ctx context.Context
-	fn  func(*sql.Tx) error
-	res chan result
+	ctx     context.Context
+	fn      func(*sql.Tx) error
+	relaxed bool // may commit without waiting for fsync (TxRelaxed)
+	res     chan result
 }
 
 type result struct {
@@ -83,6 +86,8 @@ func NewCommitter(db *sql.DB, maxBatch int) *Committer {
 		maxBatch = DefaultMaxBatch
 	}
 	c := &Committer{db: db, maxBatch: maxBatch, jobs: make(chan *job, maxBatch), stmts: NewStmts(db), done: make(chan struct{})}
+	var level int
+	c.full = db.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&level) == nil && level == syncFull
 	go c.run()
 	return c
 }
@@ -91,7 +96,21 @@ func NewCommitter(db *sql.DB, maxBatch int) *Committer {
 // returns once that transaction committed (nil) or fn's work was rolled back (fn's
 // error, or the commit's).
 func (c *Committer) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	j := &job{ctx: ctx, fn: fn, res: make(chan result, 1)}
+	return c.submit(&job{ctx: ctx, fn: fn, res: make(chan result, 1)})
+}
+
+// TxRelaxed is Tx for a write that need not wait for fsync: a batch made only of such
+// writes commits with synchronous=NORMAL, which survives a killed process but may lose
+// its last commits on a power loss (WAL keeps commit order: a later fsynced commit, or
+// a checkpoint, makes them durable too). A batch with any Tx commits with the
+// database's setting. The gateway's replay-protection nonces use it: an A1 query must
+// not wait for a disk flush.
+func (c *Committer) TxRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
+	return c.submit(&job{ctx: ctx, fn: fn, relaxed: true, res: make(chan result, 1)})
+}
+
+func (c *Committer) submit(j *job) error {
+	ctx := j.ctx
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -161,16 +180,28 @@ func (c *Committer) commit(batch []*job) {
 	if len(live) == 0 {
 		return
 	}
-	if len(live) == 1 {
-		live[0].res <- runAlone(c.db, live[0])
+	relaxed := c.full
+	for _, j := range live {
+		relaxed = relaxed && j.relaxed
+	}
+	db, release, err := c.begin(relaxed)
+	if err != nil {
+		for _, j := range live {
+			j.res <- result{err: err}
+		}
 		return
 	}
-	results, err := c.together(live)
+	defer release()
+	if len(live) == 1 {
+		live[0].res <- runAlone(db, live[0])
+		return
+	}
+	results, err := c.together(db, live)
 	if err != nil {
 		// The shared transaction failed as a whole: nothing of it committed. Run each
 		// function alone so that the others are not failed by one.
 		for _, j := range live {
-			j.res <- runAlone(c.db, j)
+			j.res <- runAlone(db, j)
 		}
 		return
 	}
@@ -179,11 +210,41 @@ func (c *Committer) commit(batch []*job) {
 	}
 }
 
+// SQLite's synchronous levels used here.
+const (
+	syncNormal = 1
+	syncFull   = 2
+)
+
+// begin returns where the batch begins its transactions: the database, or, for a
+// relaxed batch, its connection held for the batch with synchronous=NORMAL, set back to
+// FULL on release (a connection that cannot be set back is discarded, never reused).
+func (c *Committer) begin(relaxed bool) (beginner, func(), error) {
+	if !relaxed {
+		return c.db, func() {}, nil
+	}
+	ctx := context.Background()
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA synchronous = %d`, syncNormal)); err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	return conn, func() {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA synchronous = %d`, syncFull)); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}, nil
+}
+
 // together runs the jobs in one transaction, each in a savepoint. A non-nil error means
 // the transaction did not commit (and results are meaningless).
-func (c *Committer) together(jobs []*job) (results []result, err error) {
+func (c *Committer) together(db beginner, jobs []*job) (results []result, err error) {
 	ctx := context.Background() // not one caller's: its cancellation must not end the batch
-	tx, err := c.db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -214,10 +275,10 @@ func (c *Committer) together(jobs []*job) (results []result, err error) {
 	return results, nil
 }
 
-// runAlone runs one job in its own transaction (InTx, recovering a panic for the caller).
-func runAlone(db *sql.DB, j *job) result {
+// runAlone runs one job in its own transaction (recovering a panic for the caller).
+func runAlone(db beginner, j *job) result {
 	var r result
-	err := InTx(context.Background(), db, func(tx *sql.Tx) error {
+	err := inTx(context.Background(), db, func(tx *sql.Tx) error {
 		r = call(tx, j.fn)
 		if r.panic != nil {
 			return errors.New("panicked")
@@ -239,3 +300,16 @@ func call(tx *sql.Tx, fn func(*sql.Tx) error) (r result) {
 	}()
 	return result{err: fn(tx)}
 }
+
+// Relaxed returns a Writer whose transactions need not wait for fsync
+// (Committer.TxRelaxed) when w is a Committer; any other w is returned as it is.
+func Relaxed(w Writer) Writer {
+	if c, ok := w.(*Committer); ok {
+		return relaxed{c}
+	}
+	return w
+}
+
+type relaxed struct{ c *Committer }
+
+func (r relaxed) Tx(ctx context.Context, fn func(*sql.Tx) error) error { return r.c.TxRelaxed(ctx, fn) }

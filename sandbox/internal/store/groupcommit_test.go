@@ -286,3 +286,68 @@ func TestCommitterPreparesStatementsBetweenBatches(t *testing.T) {
 		t.Fatal("duplicate key accepted through the prepared statement")
 	}
 }
+
+// A batch of relaxed writes only commits with synchronous=NORMAL; a batch with any
+// ordinary write commits with FULL; the connection is FULL again afterwards.
+func TestCommitterRelaxedBatches(t *testing.T) {
+	t.Parallel()
+	db, c := openCommitter(t)
+	level := func(q interface {
+		QueryRow(string, ...any) *sql.Row
+	}) int {
+		var n int
+		if err := q.QueryRow(`PRAGMA synchronous`).Scan(&n); err != nil {
+			t.Error(err)
+		}
+		return n
+	}
+	if got := level(db); got != syncFull {
+		t.Fatalf("durable database at synchronous=%d", got)
+	}
+	var seen int
+	if err := Relaxed(c).Tx(context.Background(), func(tx *sql.Tx) error { seen = level(tx); return setMeta("n1")(tx) }); err != nil {
+		t.Fatal(err)
+	}
+	if seen != syncNormal {
+		t.Errorf("relaxed write alone committed at synchronous=%d, want NORMAL", seen)
+	}
+	if got := level(db); got != syncFull {
+		t.Fatalf("after a relaxed batch the connection is at synchronous=%d", got)
+	}
+	// A relaxed and an ordinary write in one batch: FULL.
+	hold, held := make(chan struct{}), make(chan struct{})
+	go func() { _ = c.Tx(context.Background(), func(*sql.Tx) error { close(held); <-hold; return nil }) }()
+	<-held
+	var wg sync.WaitGroup
+	var relaxedSaw, fullSaw int
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := Relaxed(c).Tx(context.Background(), func(tx *sql.Tx) error { relaxedSaw = level(tx); return setMeta("n2")(tx) }); err != nil {
+			t.Error(err)
+		}
+	}()
+	for len(c.jobs) < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	go func() {
+		defer wg.Done()
+		if err := c.Tx(context.Background(), func(tx *sql.Tx) error { fullSaw = level(tx); return setMeta("f2")(tx) }); err != nil {
+			t.Error(err)
+		}
+	}()
+	for len(c.jobs) < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	close(hold)
+	wg.Wait()
+	if relaxedSaw != syncFull || fullSaw != syncFull {
+		t.Errorf("mixed batch ran at synchronous=%d/%d, want FULL", relaxedSaw, fullSaw)
+	}
+	if got := metaKeys(t, db); !got["n1"] || !got["n2"] || !got["f2"] {
+		t.Fatalf("keys = %v", got)
+	}
+	if Relaxed(Direct{DB: db.DB}) != (Direct{DB: db.DB}) {
+		t.Error("Relaxed changed a writer that is not a Committer")
+	}
+}

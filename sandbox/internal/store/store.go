@@ -144,7 +144,14 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error { return InT
 
 // InTx runs fn in a transaction on db, committing if it returns nil and rolling back on
 // an error or a panic.
-func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
+func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error { return inTx(ctx, db, fn) }
+
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func inTx(ctx context.Context, db beginner, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
