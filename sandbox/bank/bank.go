@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -71,6 +72,8 @@ type Bank struct {
 
 	srv    *server.Server
 	db     *store.DB
+	writer *store.Committer
+	reader *sql.DB
 	audit  *audit.Log
 	ln     net.Listener
 	done   chan error
@@ -115,11 +118,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.TLSCAFile = pk.Paths.TLSCACert
 	b.FirstStart = created
 
-	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, dbFile), false)
+	db, err := store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, dbFile), cfg.Durable)
 	if err != nil {
 		return nil, err
 	}
 	b.db = db
+	// Group commit for the payment path's writes: concurrent payments share one
+	// transaction and one fsync, and each is acknowledged only after that commit.
+	b.writer = store.NewCommitter(db.DB, 0)
 	ok := false
 	defer func() {
 		if !ok {
@@ -163,7 +169,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
 	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: cfg.Mutants()})
-	consentStore := &consent.SQLStore{DB: db.DB}
+	// The gateway's per-request token and consent reads run on a read-only pool beside
+	// the writing connection.
+	if b.reader, err = store.OpenSQLiteReader(ctx, filepath.Join(cfg.DataDir, dbFile), 4); err != nil {
+		return nil, err
+	}
+	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer, R: b.reader}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
 	endConsentsAtExit(appSvc, consentSvc, cfg.Mutants())
@@ -178,7 +189,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	metrics := monitor.NewMetrics()
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
 	alarms.Silent = cfg.Mutants().Is(mutant.NoAlarms)
-	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	} else if n > 0 {
@@ -188,6 +199,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, err
 	}
+	nonces.W = store.Relaxed(b.writer) // replay protection must not wait for fsync (see TxRelaxed)
 	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
 		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(), Mutant: cfg.Mutants(),
@@ -276,6 +288,14 @@ func (b *Bank) closeStores() error {
 	if b.audit != nil {
 		errs = append(errs, b.audit.Close())
 		b.audit = nil
+	}
+	if b.writer != nil {
+		b.writer.Close() // after the server stopped: nothing new is submitted
+		b.writer = nil
+	}
+	if b.reader != nil {
+		errs = append(errs, b.reader.Close())
+		b.reader = nil
 	}
 	if b.db != nil {
 		errs = append(errs, b.db.Close())

@@ -35,6 +35,7 @@ type Config struct {
 	PublicURL       string   `yaml:"public_url" env:"SANDBOX_PUBLIC_URL" flag:"public-url" help:"Base URL printed for clients; empty = derived from addr"`
 	Hosts           []string `yaml:"hosts" env:"SANDBOX_HOSTS" flag:"hosts" help:"Extra DNS names/IPs for the server certificate (comma-separated)"`
 	DataDir         string   `yaml:"data_dir" env:"SANDBOX_DATA_DIR" flag:"data-dir" help:"Where PKI, databases and demo credentials are kept (git-ignored)"`
+	Durable         bool     `yaml:"durable" env:"SANDBOX_DURABLE" flag:"durable" help:"Fsync every commit before acknowledging it (SQLite synchronous=FULL), except replay-protection nonces, which survive a killed process but not a power loss; false: synchronous=NORMAL for every commit"`
 	Mode            string   `yaml:"mode" env:"SANDBOX_MODE" flag:"mode" help:"sandbox (diagnostics, test controls) or production (catalogued errors only)"`
 	Seed            int64    `yaml:"seed" env:"SANDBOX_SEED" flag:"seed" help:"Fake-data seed used on first start"`
 	Customers       int      `yaml:"customers" env:"SANDBOX_CUSTOMERS" flag:"customers" help:"Number of seeded customers"`
@@ -58,11 +59,14 @@ type Config struct {
 	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
 
-// Defaults are the embedded defaults: one command, no setup.
+// Defaults are the embedded defaults: one command, no setup. Durable is on: a bank
+// acknowledges a payment only once its commit is on disk (JR/T 0185-2020 6.2 A2; every
+// acknowledged payment survives a crash, power loss included).
 func Defaults() Config {
 	return Config{
 		Addr:             "127.0.0.1:8443",
 		DataDir:          "data",
+		Durable:          true,
 		Mode:             ModeSandbox,
 		AbnormalFailures: 10,
 		Seed:             20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
@@ -154,8 +158,12 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 // the user set them, so defaults stay in one place).
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML configuration file (or $"+FileEnv+")")
+	t := reflect.TypeOf(Config{})
 	for _, s := range Settings() {
 		fs.String(s.Flag, s.Default, s.Help+" ($"+s.Env+")")
+		if t.Field(s.index).Type.Kind() == reflect.Bool {
+			fs.Lookup(s.Flag).NoOptDefVal = "true" // --durable alone means true
+		}
 	}
 }
 
@@ -221,6 +229,12 @@ func parseInto(f reflect.Value, raw string) error {
 			return err
 		}
 		f.SetInt(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return err
+		}
+		f.SetBool(b)
 	case reflect.Float64:
 		n, err := strconv.ParseFloat(raw, 64)
 		if err != nil {

@@ -17,7 +17,7 @@ func TestLoadLayersOverrideInOrder(t *testing.T) {
 	if err := os.WriteFile(file, []byte("addr: 127.0.0.1:9000\nseed: 7\nrate_rps: 5\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"SANDBOX_SEED": "8", "SANDBOX_HOSTS": "a.example, 10.0.0.1", "SANDBOX_TIMESTAMP_WINDOW": "90s"}
+	env := map[string]string{"SANDBOX_SEED": "8", "SANDBOX_DURABLE": "false", "SANDBOX_HOSTS": "a.example, 10.0.0.1", "SANDBOX_TIMESTAMP_WINDOW": "90s"}
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	RegisterFlags(fs)
 	if err := fs.Parse([]string{"--seed=9"}); err != nil {
@@ -36,8 +36,27 @@ func TestLoadLayersOverrideInOrder(t *testing.T) {
 	if len(c.Hosts) != 2 || c.Hosts[1] != "10.0.0.1" || c.TimestampWindow != 90*time.Second {
 		t.Errorf("env layer lost: %+v", c)
 	}
+	if c.Durable {
+		t.Errorf("SANDBOX_DURABLE=false lost: durable=%v", c.Durable)
+	}
 	if c.MaxConcurrent != Defaults().MaxConcurrent {
 		t.Errorf("default lost: %d", c.MaxConcurrent)
+	}
+}
+
+func TestBoolFlagAloneMeansTrue(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterFlags(fs)
+	if err := fs.Parse([]string{"--durable"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("", func(k string) string { return map[string]string{"SANDBOX_DURABLE": "0"}[k] }, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Durable || !Defaults().Durable {
+		t.Errorf("--durable should win over SANDBOX_DURABLE=0, and durable is the default: %v %v", c.Durable, Defaults().Durable)
 	}
 }
 
@@ -56,6 +75,7 @@ func TestLoadRejects(t *testing.T) {
 		{"error/bad duration in env", "", map[string]string{"SANDBOX_AUTH_LOCK_FOR": "soon"}, "SANDBOX_AUTH_LOCK_FOR"},
 		{"error/bad mode", "", map[string]string{"SANDBOX_MODE": "prod"}, "mode"},
 		{"error/bad institution code", "", map[string]string{"SANDBOX_INSTITUTION_CODE": "c1"}, "institution_code"},
+		{"error/bad bool in env", "", map[string]string{"SANDBOX_DURABLE": "maybe"}, "SANDBOX_DURABLE"},
 		{"error/bad addr", "", map[string]string{"SANDBOX_ADDR": "8443"}, "addr"},
 	}
 	for _, tc := range tests {

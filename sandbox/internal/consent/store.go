@@ -79,8 +79,24 @@ var (
 	ErrConflict = errors.New("state changed")
 )
 
-// SQLStore implements Store (and Accounts) over database/sql with portable SQL.
-type SQLStore struct{ DB *sql.DB }
+// SQLStore implements Store (and Accounts) over database/sql with portable SQL. W,
+// when set (a store.Committer: group commit), carries the write on the payment path
+// (UseConsent); everything else uses DB, except the per-request reads, which use R
+// when it is set.
+type SQLStore struct {
+	DB *sql.DB
+	W  store.Writer
+	R  *sql.DB // when set: read-only pool for the per-request reads (GetToken, GetConsent)
+}
+
+// reader is the pool for the per-request reads: R, which reads beside the one writing
+// connection (WAL), or DB.
+func (s *SQLStore) reader() *sql.DB {
+	if s.R != nil {
+		return s.R
+	}
+	return s.DB
+}
 
 var (
 	_ Store    = (*SQLStore)(nil)
@@ -237,7 +253,7 @@ func (s *SQLStore) RedeemCode(ctx context.Context, hash string, now time.Time, t
 func (s *SQLStore) GetToken(ctx context.Context, hash string) (Token, error) {
 	var k Token
 	var created, expires, rotated, revoked int64
-	err := s.DB.QueryRowContext(ctx, `SELECT token_hash, kind, consent_id, app_id, cert_fingerprint, created_at, expires_at, rotated_at,
+	err := s.reader().QueryRowContext(ctx, `SELECT token_hash, kind, consent_id, app_id, cert_fingerprint, created_at, expires_at, rotated_at,
 		revoked_at, revoked_by FROM oauth_tokens WHERE token_hash = $1`, hash).Scan(&k.Hash, &k.Kind, &k.ConsentID, &k.AppID,
 		&k.CertFingerprint, &created, &expires, &rotated, &revoked, &k.RevokedBy)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -310,7 +326,7 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 }
 
 func (s *SQLStore) accounts(ctx context.Context, consentID string) ([]string, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT account_no FROM consent_accounts WHERE consent_id = $1 ORDER BY account_no`, consentID)
+	rows, err := s.reader().QueryContext(ctx, `SELECT account_no FROM consent_accounts WHERE consent_id = $1 ORDER BY account_no`, consentID)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +344,7 @@ func (s *SQLStore) accounts(ctx context.Context, consentID string) ([]string, er
 
 // GetConsent implements Store.
 func (s *SQLStore) GetConsent(ctx context.Context, id string) (Consent, error) {
-	c, err := scanConsent(s.DB.QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE consent_id = $1`, id))
+	c, err := scanConsent(s.reader().QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE consent_id = $1`, id))
 	if err != nil {
 		return Consent{}, err
 	}
@@ -363,14 +379,24 @@ func (s *SQLStore) ListConsents(ctx context.Context, customerID string) ([]Conse
 }
 
 // UseConsent implements Store.
-func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (bool, error) {
-	return useConsent(ctx, s.DB, id, now)
+func (s *SQLStore) UseConsent(ctx context.Context, id string, now time.Time) (used bool, err error) {
+	err = store.WriterFor(s.W, s.DB).Tx(ctx, func(tx *sql.Tx) error {
+		used, err = useConsent(ctx, store.On(s.W, tx), id, now)
+		return err
+	})
+	return used, err
 }
 
 // UseConsentTx is UseConsent inside the caller's transaction, so that a payment
 // posting and the consumption of its consent commit together.
 func (s *SQLStore) UseConsentTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error) {
-	return useConsent(ctx, tx, id, now)
+	return useConsent(ctx, store.On(s.W, tx), id, now)
+}
+
+// GetConsentTx is GetConsent inside the caller's transaction (without the account
+// list), for explaining a refused UseConsentTx without touching the *sql.DB.
+func (s *SQLStore) GetConsentTx(ctx context.Context, tx *sql.Tx, id string) (Consent, error) {
+	return scanConsent(store.On(s.W, tx).QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE consent_id = $1`, id))
 }
 
 func useConsent(ctx context.Context, q querier, id string, now time.Time) (bool, error) {

@@ -216,31 +216,36 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 func (s *Service) UseOnce(ctx context.Context, consentID string) error {
 	now := s.Clock.Now()
 	ok, err := s.Store.UseConsent(ctx, consentID, now)
-	return s.used(ctx, consentID, now, ok, err)
+	return s.used(ctx, consentID, now, ok, err, s.Store.GetConsent)
 }
 
-// UseOnceTx is UseOnce inside the caller's transaction (the payment posting), so the
-// consent is consumed exactly when the payment commits. The store must be a *SQLStore.
+// UseOnceTx is UseOnce inside the caller's transaction (the payment's), so the consent
+// is consumed exactly when the payment commits. The store must be a *SQLStore. It reads
+// only through tx: the database's one connection is the transaction's.
 func (s *Service) UseOnceTx(ctx context.Context, tx *sql.Tx, consentID string) error {
 	st, ok := s.Store.(interface {
 		UseConsentTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error)
+		GetConsentTx(ctx context.Context, tx *sql.Tx, id string) (Consent, error)
 	})
 	if !ok {
 		return problem.Internal.Wrap(errors.New("consent: store has no transactional UseConsentTx"))
 	}
 	now := s.Clock.Now()
 	used, err := st.UseConsentTx(ctx, tx, consentID, now)
-	return s.used(ctx, consentID, now, used, err)
+	return s.used(ctx, consentID, now, used, err, func(ctx context.Context, id string) (Consent, error) {
+		return st.GetConsentTx(ctx, tx, id)
+	})
 }
 
-func (s *Service) used(ctx context.Context, consentID string, now time.Time, ok bool, err error) error {
+func (s *Service) used(ctx context.Context, consentID string, now time.Time, ok bool, err error,
+	get func(context.Context, string) (Consent, error)) error {
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
 	if ok {
 		return nil
 	}
-	c, err := s.Store.GetConsent(ctx, consentID)
+	c, err := get(ctx, consentID)
 	if errors.Is(err, ErrNotFound) {
 		return problem.ConsentNotFound
 	}
@@ -250,7 +255,7 @@ func (s *Service) used(ctx context.Context, consentID string, now time.Time, ok 
 	if c.Kind != KindPayment {
 		return problem.StateConflict.WithDetail("an account_info consent is periodic, not single-use")
 	}
-	if _, perr := s.consent(ctx, consentID, now); perr != nil {
+	if perr := usable(c, now, s.opts.Mutant.Is(mutant.IgnoreConsentExpiry)); perr != nil {
 		return perr
 	}
 	return problem.ConsentUsed // lost a race with a concurrent use
@@ -316,18 +321,28 @@ func (s *Service) consent(ctx context.Context, id string, now time.Time) (Consen
 	if err != nil {
 		return Consent{}, problem.Internal.Wrap(err) // tokens and codes always have a consent
 	}
-	switch c.effective(now) {
-	case StatusRevoked:
-		return Consent{}, problem.ConsentRevoked.WithDetail("the consent was revoked by the %s", revokedBy(c.RevokedBy))
-	case StatusUsed:
-		return Consent{}, problem.ConsentUsed.WithDetail("this single-use payment consent was already used")
-	case StatusExpired:
-		if s.opts.Mutant.Is(mutant.IgnoreConsentExpiry) {
-			return c, nil
-		}
-		return Consent{}, problem.ConsentExpired.WithDetail("the consent was valid until %s; ask the user again", c.ExpiresAt.UTC().Format(time.RFC3339))
+	if err := usable(c, now, s.opts.Mutant.Is(mutant.IgnoreConsentExpiry)); err != nil {
+		return Consent{}, err
 	}
 	return c, nil
+}
+
+// usable refuses a revoked, used or expired consent.
+// usable says why a consent cannot be used now, or nil. ignoreExpiry is the
+// ignore-consent-expiry mutant bank.
+func usable(c Consent, now time.Time, ignoreExpiry bool) error {
+	switch c.effective(now) {
+	case StatusRevoked:
+		return problem.ConsentRevoked.WithDetail("the consent was revoked by the %s", revokedBy(c.RevokedBy))
+	case StatusUsed:
+		return problem.ConsentUsed.WithDetail("this single-use payment consent was already used")
+	case StatusExpired:
+		if ignoreExpiry {
+			return nil
+		}
+		return problem.ConsentExpired.WithDetail("the consent was valid until %s; ask the user again", c.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func revokedErr(by string) error {

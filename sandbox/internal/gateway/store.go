@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // SQLNonces keeps used nonces in the business database, so replay protection survives
 // a restart within the timestamp window.
 type SQLNonces struct {
 	DB     *sql.DB
+	W      store.Writer // the insert's transaction: group commit when a store.Committer
 	insert *sql.Stmt
 }
 
@@ -26,11 +29,14 @@ func NewSQLNonces(ctx context.Context, db *sql.DB) (*SQLNonces, error) {
 
 // Use records the nonce; false means it was already used and is still remembered.
 func (s *SQLNonces) Use(ctx context.Context, appID, nonce string, expires time.Time) (bool, error) {
-	res, err := s.insert.ExecContext(ctx, appID, nonce, expires.UnixNano())
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := store.WriterFor(s.W, s.DB).Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx, appID, nonce, expires.UnixNano())
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	return n == 1, err
 }
 

@@ -38,7 +38,6 @@ package ledger
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -115,7 +114,7 @@ var (
 // Refusals a customer can cause are catalogued: problem.InsufficientFunds when a debit
 // would take a customer account below -credit_limit_fen, problem.AccountFrozen for a
 // frozen customer account, problem.AccountInactive for any other inactive one.
-func Post(ctx context.Context, tx *sql.Tx, p Posting) (string, error) {
+func Post(ctx context.Context, tx Querier, p Posting) (string, error) {
 	if err := validate(p); err != nil {
 		return "", err
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/pii"
 )
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
+// Querier is what both *sql.DB and *sql.Tx offer; Post takes a transaction, or a
+// transaction with cached statements (store.Stmts.On).
+type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -29,7 +30,7 @@ type account struct {
 
 func (a account) internal() bool { return a.Kind == KindInternal }
 
-func loadAccount(ctx context.Context, q querier, no string) (account, error) {
+func loadAccount(ctx context.Context, q Querier, no string) (account, error) {
 	a := account{No: no}
 	err := q.QueryRowContext(ctx, `SELECT customer_id, kind, currency, status, credit_limit_fen FROM accounts WHERE account_no = $1`, no).
 		Scan(&a.CustomerID, &a.Kind, &a.Currency, &a.Status, &a.CreditLimitFen)
@@ -42,7 +43,7 @@ func loadAccount(ctx context.Context, q querier, no string) (account, error) {
 // applyEntry moves the materialized balance. A debit of a customer account is applied
 // only if it keeps the balance at or above -credit_limit_fen: check and update are one
 // statement, so concurrent debits cannot both pass. ok is false when it was refused.
-func applyEntry(ctx context.Context, tx *sql.Tx, e Entry, a account) (after int64, ok bool, err error) {
+func applyEntry(ctx context.Context, tx Querier, e Entry, a account) (after int64, ok bool, err error) {
 	query := `UPDATE accounts SET balance_fen = balance_fen + $1 WHERE account_no = $2 RETURNING balance_fen`
 	if !a.internal() && e.AmountFen < 0 {
 		query = `UPDATE accounts SET balance_fen = balance_fen + $1 WHERE account_no = $2 AND balance_fen + $1 >= -credit_limit_fen RETURNING balance_fen`
@@ -54,25 +55,25 @@ func applyEntry(ctx context.Context, tx *sql.Tx, e Entry, a account) (after int6
 	return after, err == nil, err
 }
 
-func referenceExists(ctx context.Context, q querier, ref string) (bool, error) {
+func referenceExists(ctx context.Context, q Querier, ref string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM postings WHERE reference = $1`, ref).Scan(&n)
 	return n > 0, err
 }
 
-func insertPosting(ctx context.Context, tx *sql.Tx, p Posting) error {
+func insertPosting(ctx context.Context, tx Querier, p Posting) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO postings (posting_id, kind, reference, memo, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		p.ID, p.Kind, p.Reference, p.Memo, p.At.UnixNano())
 	return err
 }
 
-func insertEntry(ctx context.Context, tx *sql.Tx, id, postingID string, seq int, e Entry, at int64) error {
+func insertEntry(ctx context.Context, tx Querier, id, postingID string, seq int, e Entry, at int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (entry_id, posting_id, seq, account_no, amount_fen, currency, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, postingID, seq, e.Account, e.AmountFen, e.Currency, at)
 	return err
 }
 
-func insertHistory(ctx context.Context, tx *sql.Tx, id string, e Entry, memo string, at, after int64) error {
+func insertHistory(ctx context.Context, tx Querier, id string, e Entry, memo string, at, after int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO account_transactions (txn_id, account_no, at, amount_fen, currency, counterparty, memo, balance_after_fen)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, e.Account, at, e.AmountFen, e.Currency, e.Counterparty, memo, after)
 	return err

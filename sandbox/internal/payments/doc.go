@@ -20,6 +20,11 @@
 // (succeeded, failed, rejected, cancelled) writes a payment_notifications row in that
 // same transaction (the outbox a notifier delivers from).
 //
+// The A2 API's payments are confirmed when the user consents to them at the bank;
+// CreateConfirmed records such a payment, consumes its single-use consent (a function
+// the caller passes) and executes it in one transaction, so there is no state in which
+// a payment waits for a confirmation its consent already gave.
+//
 // A payment whose execution is interrupted (process killed between the claim and the
 // posting) stays in processing; ResumeProcessing, called at start-up, finishes it. The
 // posting's reference "payment:<id>" is unique, so it can never post twice.
@@ -36,8 +41,9 @@
 //	same key, same hash, first crashed (lease      in_progress: taken over and processed;
 //	  of Options.IdempotencyLease expired)         executed: Result{Replayed: true, Response: nil}
 //
-// A request refused by validation releases its key (nothing was created; Stripe's rule),
-// so a corrected retry may reuse it. The HTTP layer stores the exact response it sent
+// A request refused by validation releases its key (nothing was created; Stripe's rule):
+// the reservation and the payment are written in one transaction, which the refusal
+// rolls back. A corrected retry may reuse the key. The HTTP layer stores the exact response it sent
 // with StoreResponse (first write wins) and replays it with LookupResponse or from
 // Result.Response.
 //

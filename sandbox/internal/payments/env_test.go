@@ -63,7 +63,9 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.Alarms == nil {
 		opts.Alarms = e.alarms
 	}
-	e.svc = NewService(&SQLStore{DB: db.DB}, clk, opts)
+	w := store.NewCommitter(db.DB, 0) // as the bank runs: group commit
+	t.Cleanup(w.Close)                // runs before the database closes
+	e.svc = NewService(&SQLStore{DB: db.DB, W: w}, clk, opts)
 	return e
 }
 

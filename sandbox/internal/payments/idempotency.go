@@ -63,10 +63,20 @@ type reservation struct {
 // reserve claims (appID, key) for a request whose body hashes to hash, insert-first:
 // the unique primary key decides between concurrent requests, in any process. A
 // reservation whose lease expired (its owner crashed) is taken over.
-func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now time.Time, lease time.Duration) (reservation, error) {
+func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now time.Time, lease time.Duration) (res reservation, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err = reserve(ctx, s.q(tx), appID, key, hash, now, lease)
+		return err
+	})
+	return res, err
+}
+
+// reserve is SQLStore.reserve in the caller's transaction (Create reserves and creates
+// in one transaction: a refused request's reservation is rolled back with it).
+func reserve(ctx context.Context, q querier, appID, key, hash string, now time.Time, lease time.Duration) (reservation, error) {
 	owner := ledger.NewID("IDM")
 	for attempt := 0; attempt < 5; attempt++ {
-		res, err := s.DB.ExecContext(ctx, `INSERT INTO idempotency_keys (app_id, idem_key, request_hash, state, owner, lease_until, created_at, updated_at)
+		res, err := q.ExecContext(ctx, `INSERT INTO idempotency_keys (app_id, idem_key, request_hash, state, owner, lease_until, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (app_id, idem_key) DO NOTHING`,
 			appID, key, hash, keyInProgress, owner, now.Add(lease).UnixNano(), now.UnixNano())
 		if err != nil {
@@ -82,7 +92,7 @@ func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now tim
 			lease                                        int64
 			status                                       int
 		}
-		err = s.DB.QueryRowContext(ctx, `SELECT request_hash, state, owner, lease_until, payment_id, response_status, response_headers, response_body
+		err = q.QueryRowContext(ctx, `SELECT request_hash, state, owner, lease_until, payment_id, response_status, response_headers, response_body
 			FROM idempotency_keys WHERE app_id = $1 AND idem_key = $2`, appID, key).
 			Scan(&r.hash, &r.state, &r.owner, &r.lease, &r.paymentID, &r.status, &r.headers, &r.body)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -106,7 +116,7 @@ func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now tim
 			return reservation{outcome: replay, paymentID: r.paymentID}, nil
 		}
 		// An expired in_progress reservation: take it over, unless someone else did.
-		res, err = s.DB.ExecContext(ctx, `UPDATE idempotency_keys SET owner = $1, lease_until = $2, updated_at = $3
+		res, err = q.ExecContext(ctx, `UPDATE idempotency_keys SET owner = $1, lease_until = $2, updated_at = $3
 			WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
 			owner, now.Add(lease).UnixNano(), now.UnixNano(), appID, key, r.owner, keyInProgress)
 		if err != nil {
@@ -121,19 +131,12 @@ func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now tim
 	return reservation{outcome: inFlight}, nil
 }
 
-// release gives up a reservation that created nothing (the request was refused).
-func (s *SQLStore) release(ctx context.Context, appID, key, owner string) error {
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE app_id = $1 AND idem_key = $2 AND owner = $3 AND state = $4`,
-		appID, key, owner, keyInProgress)
-	return err
-}
-
 // errLostReservation: the lease expired and another request took the key over.
 var errLostReservation = errors.New("idempotency reservation lost")
 
 // complete marks the reservation executed in tx, the transaction that creates the
 // payment, so the payment and the key's state commit together.
-func complete(ctx context.Context, tx *sql.Tx, appID, key, owner, paymentID string, now time.Time) error {
+func complete(ctx context.Context, tx querier, appID, key, owner, paymentID string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, payment_id = $2, updated_at = $3
 		WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
 		keyExecuted, paymentID, now.UnixNano(), appID, key, owner, keyInProgress)
@@ -160,9 +163,13 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
-	_, err = s.store.DB.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
-		WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
-		keyDone, status, string(h), base64.StdEncoding.EncodeToString(body), s.clock.Now().UnixNano(), appID, key, keyExecuted)
+	now, b64 := s.clock.Now().UnixNano(), base64.StdEncoding.EncodeToString(body)
+	err = s.store.tx(ctx, func(tx *sql.Tx) error {
+		_, err := s.store.q(tx).ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
+			WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
+			keyDone, status, string(h), b64, now, appID, key, keyExecuted)
+		return err
+	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}

@@ -53,7 +53,7 @@ func Backoff(n int) time.Duration {
 }
 
 // enqueue writes the outbox row in tx, the transaction that sets the final status.
-func enqueue(ctx context.Context, tx *sql.Tx, p Payment, now time.Time) error {
+func enqueue(ctx context.Context, tx querier, p Payment, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, 0, $5, $5)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), now.UnixNano())
 	return err
@@ -99,12 +99,20 @@ func (s *Service) notifications(ctx context.Context, where string, args ...any) 
 
 // MarkDelivered records a successful delivery. Marking a delivered one again is a no-op.
 func (s *Service) MarkDelivered(ctx context.Context, id string) error {
-	res, err := s.store.DB.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
-		s.clock.Now().UnixNano(), id)
+	now := s.clock.Now().UnixNano()
+	var n int64
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		res, err := s.store.q(tx).ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
+			now, id)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return s.notificationExists(ctx, id)
 	}
 	return nil

@@ -206,6 +206,35 @@ const (
 // Create validates a payment request and records it pending the payer's confirmation.
 // It is idempotent per (AppID, IdempotencyKey); see the package documentation.
 func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
+	return s.createWith(ctx, r, nil)
+}
+
+// CreateConfirmed is Create and Confirm in one transaction, for a payment the payer
+// already confirmed at the bank when consenting to it (JR/T 0185-2020 7.2.1 b) 2)):
+// consume, given the transaction, uses up that confirmation (the single-use consent).
+// Either the payment is recorded, its consent consumed and the payment executed (or
+// failed, or held for review), or — on a refusal, consume's error or any other — none
+// of it is, and the key is free again. A replay returns the key's payment as Create
+// does, without calling consume.
+func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume func(*sql.Tx) error) (Result, error) {
+	if consume == nil {
+		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
+	}
+	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, payer accountInfo, now time.Time) (Payment, error) {
+		if err := consume(tx); err != nil {
+			return p, err
+		}
+		return s.confirmTx(ctx, q, p, now, &checked{p: p, payer: payer})
+	})
+	if err == nil && !res.Replayed {
+		s.alarmIfHeld(res.Payment)
+	}
+	return res, err
+}
+
+// createWith is Create; then, when set, runs in the creating transaction after the
+// payment is recorded.
+func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, accountInfo, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -213,9 +242,33 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 		return Result{}, problem.IdempotencyKeyInvalid
 	}
 	now := s.clock.Now()
-	res, err := s.store.reserve(ctx, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease)
+	// Reservation and creation share one transaction: a request refused by validation
+	// rolls its reservation back with it, so the key is free again for a corrected retry.
+	var res reservation
+	var p Payment
+	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
+		var err error
+		if res, err = reserve(ctx, q, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
+			return err
+		}
+		switch res.outcome {
+		case replay:
+			p, err = getPayment(ctx, q, res.paymentID)
+		case reserved:
+			var payer accountInfo
+			p, payer, err = s.createTx(ctx, q, r, res.owner, now)
+			if err == nil && then != nil {
+				p, err = then(tx, q, p, payer, now)
+			}
+		}
+		return err
+	})
+	if errors.Is(err, errLostReservation) {
+		return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
+	}
 	if err != nil {
-		return Result{}, problem.Internal.Wrap(err)
+		return Result{}, problem.From(err) // a refusal, or Internal
 	}
 	switch res.outcome {
 	case mismatch:
@@ -223,47 +276,38 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 	case inFlight:
 		return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
 	case replay:
-		p, err := getPayment(ctx, s.store.DB, res.paymentID)
-		if err != nil {
-			return Result{}, problem.Internal.Wrap(err)
-		}
 		return Result{Payment: p, Replayed: true, Response: res.response}, nil
-	}
-	p, err := s.create(ctx, r, res.owner, now)
-	if err != nil {
-		if errors.Is(err, errLostReservation) {
-			return Result{}, problem.IdempotencyInProgress.WithRetryAfter(1)
-		}
-		// Refused: nothing was created, so the key is free again.
-		if relErr := s.store.release(ctx, r.AppID, r.IdempotencyKey, res.owner); relErr != nil {
-			return Result{}, problem.Internal.Wrap(relErr)
-		}
-		return Result{}, problem.From(err)
 	}
 	return Result{Payment: p}, nil
 }
 
-func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (Payment, error) {
-	p, err := checkShape(r)
-	if err != nil {
-		return Payment{}, err
-	}
-	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
+// create records a payment under a reservation taken earlier, in its own transaction.
+func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		payer, err := s.checkAccounts(ctx, tx, &p)
-		if err != nil {
-			return err
-		}
-		if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
-			return err
-		}
-		// The key first: a request whose reservation was taken over stops here.
-		if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
-			return err
-		}
-		return insertPayment(ctx, tx, p)
+		p, _, err = s.createTx(ctx, s.store.q(tx), r, owner, now)
+		return err
 	})
 	return p, err
+}
+
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, accountInfo, error) {
+	p, err := checkShape(r)
+	if err != nil {
+		return Payment{}, accountInfo{}, err
+	}
+	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
+	payer, err := s.checkAccounts(ctx, tx, &p)
+	if err != nil {
+		return Payment{}, payer, err
+	}
+	if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
+		return Payment{}, payer, err
+	}
+	// The key first: a request whose reservation was taken over stops here.
+	if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
+		return Payment{}, payer, err
+	}
+	return p, payer, insertPayment(ctx, tx, p)
 }
 
 // checkShape checks what needs no database: amount, currency and free text
@@ -439,36 +483,21 @@ func (s *Service) GetByKey(ctx context.Context, appID, key string) (Payment, err
 
 // Confirm is called by the consent/OTP layer once the payer has confirmed the payment
 // at the bank with a one-time code (JR/T 0185-2020 10.2.2/2, 7.2.1 b) 2)). A large or
-// flagged payment is then held for review (10.2.3/3); any other executes at once.
+// flagged payment is then held for review (10.2.3/3); any other executes at once, in
+// the same transaction as its confirmation.
 func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Payment, error) {
 	now := s.clock.Now()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
 		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+		if p, err = getPayment(ctx, q, paymentID); err != nil {
 			return err
 		}
 		if p.CustomerID != customerID {
 			return errNotFound
 		}
-		if p.Status != StatusPendingConfirmation {
-			return problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
-		}
-		next, set := StatusProcessing, map[string]any{}
-		reason := s.riskReason(p)
-		if reason == "" {
-			if reason, err = s.velocityReason(ctx, tx, p, now); err != nil {
-				return err
-			}
-		}
-		if reason != "" {
-			next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
-		}
-		ok, err := transition(ctx, tx, p.ID, StatusPendingConfirmation, next, now, set)
-		if err == nil && !ok {
-			err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
-		}
-		p.Status, p.UpdatedAt = next, now
+		p, err = s.confirmTx(ctx, q, p, now, nil)
 		return err
 	})
 	if errors.Is(err, errNotFound) {
@@ -477,6 +506,47 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 	if err != nil {
 		return Payment{}, problem.From(err)
 	}
+	s.alarmIfHeld(p)
+	return p, nil
+}
+
+// confirmTx moves a payment pending confirmation on, in tx: held for review (10.2.3/3)
+// or executed.
+func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time, fresh *checked) (Payment, error) {
+	if p.Status != StatusPendingConfirmation {
+		return p, problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
+	}
+	next, set := StatusProcessing, map[string]any{}
+	reason := s.riskReason(p)
+	if reason == "" { // JR/T 0185-2020 10.2.3/1: the velocity rule, in real time
+		var err error
+		if reason, err = s.velocityReason(ctx, q, p, now); err != nil {
+			return p, err
+		}
+	}
+	if reason != "" {
+		next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
+	}
+	ok, err := transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
+	if err == nil && !ok {
+		err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Status, p.UpdatedAt = next, now
+	if next != StatusProcessing {
+		return p, nil
+	}
+	if fresh != nil {
+		fresh.p = p
+	}
+	return s.settleTx(ctx, q, p.ID, now, fresh)
+}
+
+// alarmIfHeld raises the review alarm for a payment just held for review (10.2.3/3:
+// 及时预警), once its transaction committed.
+func (s *Service) alarmIfHeld(p Payment) {
 	if p.Status == StatusRiskReview {
 		kind := AlarmRiskReview
 		if strings.HasPrefix(p.RiskReason, "velocity:") {
@@ -484,9 +554,7 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 		}
 		s.opts.Alarms.Raise(kind, p.AppID, fmt.Sprintf("payment %s of %s from %s held for review: %s",
 			p.ID, money.Format(p.AmountFen), pii.MaskCard(p.PayerAccount), p.RiskReason))
-		return p, nil
 	}
-	return s.settle(ctx, p.ID)
 }
 
 // riskReason says why a confirmed payment must be reviewed, or "" (10.2.3/3).
@@ -541,25 +609,26 @@ func (s *Service) finish(ctx context.Context, paymentID, appID string, from, to 
 	set["finished_at"] = now.UnixNano()
 	var p Payment
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
 		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+		if p, err = getPayment(ctx, q, paymentID); err != nil {
 			return err
 		}
 		if appID != "" && p.AppID != appID {
 			return errNotFound
 		}
-		ok, err := transition(ctx, tx, paymentID, from, to, now, set)
+		ok, err := transition(ctx, q, paymentID, from, to, now, set)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return problem.StateConflict.WithDetail("the payment is %s, not %s", p.Status, from)
 		}
-		p, err = getPayment(ctx, tx, paymentID)
+		p, err = getPayment(ctx, q, paymentID)
 		if err != nil {
 			return err
 		}
-		return enqueue(ctx, tx, p, now)
+		return enqueue(ctx, q, p, now)
 	})
 	if errors.Is(err, errNotFound) {
 		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
@@ -617,122 +686,172 @@ type failure struct{ e *problem.Error }
 
 func (f failure) Error() string { return f.e.Error() }
 
-// settle executes a payment in processing: the ledger posting, the final status and
-// the notification commit together, or nothing does (JR/T 0185-2020 6.2 A2).
+// settle executes a payment in processing in a transaction of its own (Approve, and
+// ResumeProcessing after a crash).
 func (s *Service) settle(ctx context.Context, paymentID string) (Payment, error) {
 	now := s.clock.Now()
 	var p Payment
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if p, err = getPayment(ctx, tx, paymentID); err != nil {
-			return err
-		}
-		if p.Status != StatusProcessing {
-			return nil // settled by someone else meanwhile
-		}
-		if f := s.magicFailure(p); f != nil {
-			return failure{f}
-		}
-		if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
-			return err
-		}
-		payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
-		}
-		if err := activeErr(payer, "debit"); err != nil {
-			return failure{problem.From(err)}
-		}
-		credit := ledger.ExternalClearingAccount
-		if !p.PayeeExternal {
-			credit = p.PayeeAccount
-			payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
-			if err != nil {
-				return err
-			}
-			if !found || payee.Status != "active" {
-				return failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
-			}
-		}
-		if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
-			return failure{problem.From(err)}
-		}
-		payerName, err := customerName(ctx, tx, p.CustomerID)
-		if err != nil {
-			return err
-		}
-		memo := p.Memo
-		if memo == "" {
-			memo = "payment " + p.ID
-		}
-		postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
-			Entries: []ledger.Entry{
-				{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
-				{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
-			}})
-		if err != nil {
-			var pe *problem.Error
-			if errors.As(err, &pe) {
-				return failure{pe}
-			}
-			return err
-		}
-		ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
-			map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("payment left processing during its own settlement")
-		}
-		p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
-		return enqueue(ctx, tx, p, now)
+	err := s.store.tx(ctx, func(tx *sql.Tx) (err error) {
+		p, err = s.settleTx(ctx, s.store.q(tx), paymentID, now, nil)
+		return err
 	})
-	var f failure
-	if errors.As(err, &f) {
-		return s.fail(ctx, paymentID, f.e, now)
-	}
 	if errors.Is(err, errNotFound) {
 		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
 	}
 	if err != nil {
 		return Payment{}, problem.Internal.Wrap(err)
 	}
-	if p.Status == StatusProcessing {
-		// Unreachable unless settled concurrently; report the current state.
-		return getPaymentOrInternal(ctx, s.store.DB, paymentID)
-	}
 	return p, nil
 }
 
-func (s *Service) fail(ctx context.Context, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
+// settleTx executes a payment in processing, in tx: the ledger posting, the final status
+// and the notification commit together, or nothing does (JR/T 0185-2020 6.2 A2). A
+// business refusal (insufficient funds, a frozen account, a limit) undoes the attempt
+// back to a savepoint and records the payment as failed, with its notification, instead;
+// any other error is returned and the caller's transaction must roll back, leaving the
+// payment in processing for ResumeProcessing.
+func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, now time.Time, fresh *checked) (Payment, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT settle`); err != nil {
+		return Payment{}, err
+	}
+	p, err := s.execute(ctx, tx, paymentID, now, fresh)
+	var f failure
+	if errors.As(err, &f) {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT settle`); err != nil {
+			return Payment{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT settle`); err != nil {
+			return Payment{}, err
+		}
+		return s.failTx(ctx, tx, paymentID, f.e, now)
+	}
+	if err != nil {
+		return Payment{}, err
+	}
+	_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT settle`)
+	return p, err
+}
+
+// checked is a payment that createTx recorded and checked — payer, payee and limits —
+// earlier in the same transaction, with the payer as it loaded it.
+type checked struct {
+	p     Payment
+	payer accountInfo
+}
+
+// execute posts a payment in processing and marks it succeeded; a refusal is a failure.
+// fresh, when set, is the payment as recorded and checked earlier in this transaction:
+// its accounts and limits are not checked again, since nothing can have changed them
+// in between (and the creation-time limits count a superset of the statuses counted
+// here), while ledger.Post still checks the accounts' status and funds.
+func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now time.Time, fresh *checked) (Payment, error) {
 	var p Payment
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
-			"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
-		if err != nil {
-			return err
+	if fresh != nil {
+		p = fresh.p
+	} else {
+		var err error
+		if p, err = getPayment(ctx, tx, paymentID); err != nil {
+			return p, err
 		}
-		if p, err = getPayment(ctx, tx, paymentID); err != nil || !ok {
-			return err
-		}
-		return enqueue(ctx, tx, p, now)
-	})
-	if err != nil {
-		return Payment{}, problem.Internal.Wrap(err)
 	}
-	return p, nil
+	if p.Status != StatusProcessing {
+		return p, nil // settled by someone else meanwhile
+	}
+	if f := s.magicFailure(p); f != nil {
+		return p, failure{f}
+	}
+	if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
+		return p, err
+	}
+	credit := ledger.ExternalClearingAccount
+	if !p.PayeeExternal {
+		credit = p.PayeeAccount
+	}
+	payer := accountInfo{}
+	if fresh != nil {
+		payer = fresh.payer
+	} else {
+		var err error
+		if payer, err = s.recheck(ctx, tx, p); err != nil {
+			return p, err
+		}
+	}
+	payerName := payer.HolderName // the holder of the consenting customer's account
+	if payer.CustomerID != p.CustomerID {
+		var err error
+		if payerName, err = customerName(ctx, tx, p.CustomerID); err != nil {
+			return p, err
+		}
+	}
+	memo := p.Memo
+	if memo == "" {
+		memo = "payment " + p.ID
+	}
+	postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
+		Entries: []ledger.Entry{
+			{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
+			{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
+		}})
+	if err != nil {
+		var pe *problem.Error
+		if errors.As(err, &pe) {
+			return p, failure{pe}
+		}
+		return p, err
+	}
+	ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
+		map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, errors.New("payment left processing during its own settlement")
+	}
+	p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
+	return p, enqueue(ctx, tx, p, now)
 }
 
-func getPaymentOrInternal(ctx context.Context, q querier, id string) (Payment, error) {
-	p, err := getPayment(ctx, q, id)
+// recheck loads and checks, at execution, what creation checked: the payer's account
+// (still there, active), the payee's (for an account of this bank: still there, active)
+// and the limits, counting processing and succeeded payments.
+func (s *Service) recheck(ctx context.Context, tx querier, p Payment) (accountInfo, error) {
+	payer, found, err := loadAccount(ctx, tx, p.PayerAccount)
 	if err != nil {
-		return Payment{}, problem.Internal.Wrap(err)
+		return payer, err
 	}
-	return p, nil
+	if !found {
+		return payer, failure{problem.AccountInactive.WithDetail("the debit account no longer exists")}
+	}
+	if err := activeErr(payer, "debit"); err != nil {
+		return payer, failure{problem.From(err)}
+	}
+	if !p.PayeeExternal {
+		payee, found, err := loadAccount(ctx, tx, p.PayeeAccount)
+		if err != nil {
+			return payer, err
+		}
+		if !found || payee.Status != "active" {
+			return payer, failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
+		}
+	}
+	if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
+		return payer, failure{problem.From(err)}
+	}
+	return payer, nil
+}
+
+// failTx records a payment in processing as failed with e, and its notification.
+func (s *Service) failTx(ctx context.Context, tx querier, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
+	ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
+		"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
+	if err != nil {
+		return Payment{}, err
+	}
+	p, err := getPayment(ctx, tx, paymentID)
+	if err != nil || !ok {
+		return p, err
+	}
+	return p, enqueue(ctx, tx, p, now)
 }
 
 // ValidExternalAccount reports whether s can be a card number at another bank: 13 to

@@ -11,8 +11,13 @@ import (
 )
 
 // SQLStore keeps payments, idempotency reservations and notifications in the business
-// database, with portable SQL ($n placeholders; SQLite and PostgreSQL).
-type SQLStore struct{ DB *sql.DB }
+// database, with portable SQL ($n placeholders; SQLite and PostgreSQL). Reads use DB;
+// every write goes through W (a store.Committer: group commit), or, when W is nil, a
+// transaction of its own on DB.
+type SQLStore struct {
+	DB *sql.DB
+	W  store.Writer
+}
 
 // errNotFound is returned for an unknown payment.
 var errNotFound = errors.New("payment not found")
@@ -25,8 +30,11 @@ type querier interface {
 }
 
 func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return store.InTx(ctx, s.DB, fn)
+	return store.WriterFor(s.W, s.DB).Tx(ctx, fn)
 }
+
+// q is tx with the writer's prepared statements (when W is a store.Committer).
+func (s *SQLStore) q(tx *sql.Tx) querier { return store.On(s.W, tx) }
 
 const paymentCols = `payment_id, app_id, idem_key, consent_id, customer_id, payer_account, payee_account, payee_name,
 	payee_external, amount_fen, currency, memo, status, failure_code, failure_detail, risk_reason, reviewed_by, review_note,
@@ -58,7 +66,7 @@ func paymentByKey(ctx context.Context, q querier, appID, key string) (Payment, e
 	return scanPayment(q.QueryRowContext(ctx, `SELECT `+paymentCols+` FROM payments WHERE app_id = $1 AND idem_key = $2`, appID, key))
 }
 
-func insertPayment(ctx context.Context, tx *sql.Tx, p Payment) error {
+func insertPayment(ctx context.Context, tx querier, p Payment) error {
 	external := 0
 	if p.PayeeExternal {
 		external = 1
@@ -127,7 +135,7 @@ func customerName(ctx context.Context, q querier, customerID string) (string, er
 // lockAccount takes the payer's row lock for the rest of the transaction (a no-op
 // update: portable, unlike SELECT ... FOR UPDATE), so that on PostgreSQL two
 // executions from one account serialize their limit checks.
-func lockAccount(ctx context.Context, tx *sql.Tx, no string) error {
+func lockAccount(ctx context.Context, tx querier, no string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE accounts SET balance_fen = balance_fen WHERE account_no = $1`, no)
 	return err
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -104,25 +105,31 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 	} else if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
 		return 0, nil, problem.PaymentNotConsented.WithDetail("debit account, amount, currency and payee must match the consent %s", g.ConsentID)
 	}
-	res, err := s.d.Payments.Create(ctx, payments.CreateRequest{AppID: adm.App.ID, IdempotencyKey: key, ConsentID: g.ConsentID,
+	req2 := payments.CreateRequest{AppID: adm.App.ID, IdempotencyKey: key, ConsentID: g.ConsentID,
 		CustomerID: g.CustomerID, PayerAccount: debit, PayeeAccount: plain.Account, PayeeName: plain.Name, AmountFen: amount,
-		Currency: req.Currency, Memo: req.Memo, RequestHash: protocol.SM3Hex(in.Body)})
+		Currency: req.Currency, Memo: req.Memo, RequestHash: protocol.SM3Hex(in.Body)}
+	// The user confirmed this payment at the bank when consenting (7.2.1 b2): the
+	// payment, the use of its single-use consent and its execution commit together.
+	res, err := s.d.Payments.CreateConfirmed(ctx, req2, func(tx *sql.Tx) error {
+		return s.d.Consent.UseOnceTx(ctx, tx, g.ConsentID)
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	resuming := false
-	if res.Replayed {
-		if res.Response != nil {
-			return 0, &Reply{Raw: res.Response}, nil
-		}
-		if res.Payment.Status != payments.StatusPendingConfirmation || res.Payment.ConsentID != g.ConsentID {
-			return s.storedReply(adm.App.ID, key, 200, s.view(res.Payment))
-		}
-		// The first attempt stopped (a crash) after recording the payment and before
-		// confirming it: finish that attempt now, under the same consent.
-		resuming = true
+	if !res.Replayed {
+		return s.storedReply(adm.App.ID, key, 201, s.view(res.Payment))
 	}
-	if err := s.d.Consent.UseOnce(ctx, g.ConsentID); err != nil && !(resuming && errors.Is(err, problem.ConsentUsed)) {
+	if res.Response != nil {
+		return 0, &Reply{Raw: res.Response}, nil
+	}
+	if res.Payment.Status != payments.StatusPendingConfirmation || res.Payment.ConsentID != g.ConsentID {
+		return s.storedReply(adm.App.ID, key, 200, s.view(res.Payment))
+	}
+	// A payment recorded pending confirmation by an earlier attempt that stopped (a
+	// crash) before confirming it — possible with data written before payments and
+	// their confirmation shared one transaction: finish that attempt now, under the
+	// same consent.
+	if err := s.d.Consent.UseOnce(ctx, g.ConsentID); err != nil && !errors.Is(err, problem.ConsentUsed) {
 		_, _ = s.d.Payments.Cancel(ctx, adm.App.ID, res.Payment.ID)
 		return 0, nil, err
 	}

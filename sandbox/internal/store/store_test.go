@@ -37,3 +37,47 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The read-only pool sees every committed write, reads while a write transaction is
+// open (WAL), and cannot write.
+func TestReaderSeesCommitsAndCannotWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "bank.db")
+	db, err := OpenSQLite(ctx, file, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := OpenSQLiteReader(ctx, file, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := db.SetMeta(ctx, "k", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	var v string
+	if err := r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'k'`).Scan(&v); err != nil || v != "v1" {
+		t.Fatalf("reader: %q %v", v, err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = 'v2' WHERE key = 'k'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'k'`).Scan(&v); err != nil || v != "v1" {
+		t.Fatalf("reader during an open write: %q %v (want the committed v1)", v, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'k'`).Scan(&v); err != nil || v != "v2" {
+		t.Fatalf("reader after the commit: %q %v", v, err)
+	}
+	if _, err := r.ExecContext(ctx, `UPDATE meta SET value = 'x'`); err == nil {
+		t.Fatal("the reader wrote")
+	}
+}
