@@ -258,12 +258,9 @@ func portalShowsConsent(ctx context.Context, user, want string) error {
 	if err != nil {
 		return err
 	}
-	b, ok := w.Browsers[user]
-	if !ok {
-		if b, err = w.Env.NewBrowser(user); err != nil {
-			return err
-		}
-		w.Browsers[user] = b
+	b, err := browserOf(ctx, user)
+	if err != nil {
+		return err
 	}
 	x, err := b.Do(ctx, "GET", "/portal", nil)
 	if err != nil {
@@ -354,14 +351,12 @@ func auditMissing(ctx context.Context, w *World, a *App) (*Exchange, int, error)
 // authExpectAlarm looks for an alarm of kind for appID in the bank's alarm feed.
 func authExpectAlarm(ctx context.Context, kind, appID string) error {
 	w := W(ctx)
-	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/alarms?app_id="+appID, nil, 200)
+	list, err := appAlarms(ctx, appID)
 	if err != nil {
 		return err
 	}
-	list, _ := out["alarms"].([]any)
 	var kinds []string
-	for _, it := range list {
-		m, _ := it.(map[string]any)
+	for _, m := range list {
 		k, _ := m["kind"].(string)
 		if k == kind {
 			w.Note("alarm %s for %s: %v", kind, appID, m["detail"])

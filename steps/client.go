@@ -39,6 +39,10 @@ type Env struct {
 	// clock: every exchange holds it shared; that step holds it exclusively, so no
 	// concurrent scenario signs, registers or logs in while the bank's clock is away.
 	clock sync.RWMutex
+	// lifecycle is held exclusively by the one scenario that may change an API's
+	// lifecycle state, and shared by scenarios that call every interface
+	// (publish_lifecycle.go).
+	lifecycle sync.RWMutex
 }
 
 type exclusiveKey struct{}

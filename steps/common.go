@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -221,6 +222,22 @@ func registerCommon(sc *godog.ScenarioContext) {
 		_, err = w.Env.adminOK(ctx, "PUT", "/admin/v1/apps/"+a.ID+"/scopes", map[string]any{"scopes": strings.Fields(scopes)}, 200)
 		return err
 	})
+}
+
+// appAlarms reads the alarms the bank raised for an App_ID (test-control API).
+func appAlarms(ctx context.Context, appID string) ([]map[string]any, error) {
+	out, err := W(ctx).Env.adminOK(ctx, "GET", "/admin/v1/alarms?app_id="+url.QueryEscape(appID), nil, 200)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := out["alarms"].([]any)
+	alarms := make([]map[string]any, 0, len(list))
+	for _, it := range list {
+		if m, ok := it.(map[string]any); ok {
+			alarms = append(alarms, m)
+		}
+	}
+	return alarms, nil
 }
 
 func registerRole(ctx context.Context, role, level string, scopes []string) error {

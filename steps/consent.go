@@ -15,8 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/cucumber/godog"
 )
@@ -31,21 +29,13 @@ type consentState struct {
 	typed string                   // a password typed at the login page
 }
 
-var consentStates sync.Map // *World → *consentState
-
 func cst(w *World) *consentState {
-	v, _ := consentStates.LoadOrStore(w, &consentState{auth: map[string]Authorization{}, page: map[string]*Exchange{},
-		code: map[string]string{}})
-	return v.(*consentState)
+	return areaState(w, func() *consentState {
+		return &consentState{auth: map[string]Authorization{}, page: map[string]*Exchange{}, code: map[string]string{}}
+	})
 }
 
 func registerConsent(sc *godog.ScenarioContext) {
-	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		if w, ok := ctx.Value(worldKey{}).(*World); ok {
-			consentStates.Delete(w)
-		}
-		return ctx, err
-	})
 
 	// The authorization request and the consent page.
 	sc.Step(`^"(\w+)" opens the app's authorization page for "([^"]*)" valid for (\d+) days?$`,
@@ -504,13 +494,7 @@ func redeem(ctx context.Context, role, user, fault string) error {
 	}
 	w.record(x)
 	if x.Status == 200 && role == "the app" {
-		tok := &Token{Obtained: time.Now()}
-		tok.Access, _ = x.JSON()["access_token"].(string)
-		tok.Refresh, _ = x.JSON()["refresh_token"].(string)
-		if f, ok := x.JSON()["expires_in"].(float64); ok {
-			tok.ExpiresIn = int(f)
-		}
-		w.Tokens[user] = tok
+		w.Tokens[user] = tokenFrom(x)
 	}
 	return nil
 }

@@ -46,7 +46,9 @@ var moneyFullNumberRE = regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(\d{13,19})(?:[^0
 
 func registerMoney(sc *godog.ScenarioContext) {
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		receivers.stop(W(ctx))
+		if r := receiverOf(W(ctx)).r; r != nil {
+			_ = r.srv.Close()
+		}
 		return ctx, err
 	})
 	sc.Step(`^an A2 app with a notification receiver$`, anAppWithReceiver)
@@ -338,14 +340,12 @@ func alarmNamesPayment(ctx context.Context, kind string) error {
 	if !ok {
 		return errors.New("no payment was created in this scenario")
 	}
-	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/alarms?app_id="+a.ID, nil, 200)
+	list, err := appAlarms(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	list, _ := out["alarms"].([]any)
 	var kinds []string
-	for _, it := range list {
-		m, _ := it.(map[string]any)
+	for _, m := range list {
 		k, _ := m["kind"].(string)
 		d, _ := m["detail"].(string)
 		kinds = append(kinds, k)
@@ -399,27 +399,11 @@ type notification struct {
 	Body   []byte
 }
 
-type receiverSet struct {
-	mu sync.Mutex
-	by map[*World]*receiver
-}
+// receiverSlot holds the scenario's notification receiver, if it started one.
+type receiverSlot struct{ r *receiver }
 
-var receivers = &receiverSet{by: map[*World]*receiver{}}
-
-func (rs *receiverSet) get(w *World) *receiver {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return rs.by[w]
-}
-
-func (rs *receiverSet) stop(w *World) {
-	rs.mu.Lock()
-	r := rs.by[w]
-	delete(rs.by, w)
-	rs.mu.Unlock()
-	if r != nil {
-		_ = r.srv.Close()
-	}
+func receiverOf(w *World) *receiverSlot {
+	return areaState(w, func() *receiverSlot { return &receiverSlot{} })
 }
 
 func startReceiver(ctx context.Context, e *Env) (*receiver, error) {
@@ -477,9 +461,7 @@ func anAppWithReceiver(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	receivers.mu.Lock()
-	receivers.by[w] = r
-	receivers.mu.Unlock()
+	receiverOf(w).r = r
 	a, err := w.Env.RegisterApp(ctx, "Conformance A2 "+randomNonce()[:6], AppSpec{Level: "A2", Scopes: A2Scopes, NotifyURL: r.url})
 	if err != nil {
 		return err
@@ -493,7 +475,7 @@ func anAppWithReceiver(ctx context.Context) error {
 // checks the bank's SM2 signature over timestamp\nnonce\nbody\n with a published key.
 func signedNotification(ctx context.Context, status string) error {
 	w := W(ctx)
-	r := receivers.get(w)
+	r := receiverOf(w).r
 	if r == nil {
 		return errors.New("the app has no notification receiver (use \"an A2 app with a notification receiver\")")
 	}

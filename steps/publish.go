@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -86,12 +85,10 @@ type pubState struct {
 	regName string
 }
 
-var pubStates sync.Map // *World -> *pubState
-
 func pub(ctx context.Context) *pubState {
-	w := W(ctx)
-	v, _ := pubStates.LoadOrStore(w, &pubState{calls: map[string][2]*Exchange{}, noted: map[string]string{}})
-	return v.(*pubState)
+	return areaState(W(ctx), func() *pubState {
+		return &pubState{calls: map[string][2]*Exchange{}, noted: map[string]string{}}
+	})
 }
 
 // fetchJSON GETs a public document with no credentials at all (no Authorization, no
@@ -167,10 +164,6 @@ func forEachUAPIID(ctx context.Context, check func(a pubAPI, u uapiid, c *pubCat
 }
 
 func registerPublish(sc *godog.ScenarioContext) {
-	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		pubStates.Delete(W(ctx))
-		return ctx, nil
-	})
 	sc.Step(`^the published U_API_ID catalogue is fetched without credentials$`, func(ctx context.Context) error {
 		_, err := fetchCatalogue(ctx)
 		return err

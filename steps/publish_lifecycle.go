@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -38,28 +37,24 @@ type changelogDoc struct {
 	} `json:"deprecations"`
 }
 
-var lifecycleLocks sync.Map // *Env -> *sync.RWMutex
-
-func lifecycleLock(e *Env) *sync.RWMutex {
-	v, _ := lifecycleLocks.LoadOrStore(e, &sync.RWMutex{})
-	return v.(*sync.RWMutex)
-}
-
+// lifecycleHold is what a scenario holds of the run's lifecycle lock (Env.lifecycle).
 type lifecycleHold struct {
-	exclusive bool
-	api       string
+	held, exclusive bool
+	api             string
 }
 
-var lifecycleHolds sync.Map // *World -> lifecycleHold
+func holdOf(w *World) *lifecycleHold {
+	return areaState(w, func() *lifecycleHold { return &lifecycleHold{} })
+}
 
 func releaseLifecycle(ctx context.Context) error {
 	w := W(ctx)
-	v, ok := lifecycleHolds.LoadAndDelete(w)
-	if !ok {
+	h := holdOf(w)
+	if !h.held {
 		return nil
 	}
-	h := v.(lifecycleHold)
-	l := lifecycleLock(w.Env)
+	h.held = false
+	l := &w.Env.lifecycle
 	if !h.exclusive {
 		l.RUnlock()
 		return nil
@@ -94,8 +89,8 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 	})
 	sc.Step(`^no interface changes state during this scenario$`, func(ctx context.Context) error {
 		w := W(ctx)
-		lifecycleLock(w.Env).RLock()
-		lifecycleHolds.Store(w, lifecycleHold{})
+		w.Env.lifecycle.RLock()
+		*holdOf(w) = lifecycleHold{held: true}
 		return nil
 	})
 	sc.Step(`^this scenario alone may retire "([^"]+)", which the bank reinstates afterwards$`, func(ctx context.Context, api string) error {
@@ -103,8 +98,8 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 		if !w.Env.T.Sandbox {
 			return fmt.Errorf("retiring %s needs the sandbox test control that reinstates it (target is not a sandbox)", api)
 		}
-		lifecycleLock(w.Env).Lock()
-		lifecycleHolds.Store(w, lifecycleHold{exclusive: true, api: api})
+		w.Env.lifecycle.Lock()
+		*holdOf(w) = lifecycleHold{held: true, exclusive: true, api: api}
 		// Start from the published, active state.
 		_, err := w.Env.adminOK(ctx, "POST", "/admin/v1/apis/"+api+"/reinstate", nil, 200)
 		return err

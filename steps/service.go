@@ -205,13 +205,11 @@ func expectAlarm(ctx context.Context, role, kind string, want bool) error {
 		return err
 	}
 	check := func() error {
-		out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/alarms?app_id="+url.QueryEscape(a.ID), nil, 200)
+		list, err := appAlarms(ctx, a.ID)
 		if err != nil {
 			return err
 		}
-		list, _ := out["alarms"].([]any)
-		for _, al := range list {
-			m, _ := al.(map[string]any)
+		for _, m := range list {
 			if m["kind"] == kind && m["app_id"] == a.ID {
 				if !want {
 					return fmt.Errorf("alarm %q raised for %s: %v", kind, role, m["detail"])

@@ -40,12 +40,9 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 	if err != nil {
 		return err
 	}
-	b, ok := w.Browsers[user]
-	if !ok {
-		if b, err = w.Env.NewBrowser(user); err != nil {
-			return err
-		}
-		w.Browsers[user] = b
+	b, err := browserOf(ctx, user)
+	if err != nil {
+		return err
 	}
 	auth := w.Env.AuthorizationURL(a, r)
 	q, err := b.Consent(ctx, auth, r.Payment, true)
@@ -66,12 +63,7 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 	if x.Status != 200 {
 		return fmt.Errorf("token endpoint: HTTP %d %s", x.Status, clip(string(x.Body), 300))
 	}
-	tok := &Token{Obtained: time.Now()}
-	tok.Access, _ = x.JSON()["access_token"].(string)
-	tok.Refresh, _ = x.JSON()["refresh_token"].(string)
-	if f, ok := x.JSON()["expires_in"].(float64); ok {
-		tok.ExpiresIn = int(f)
-	}
+	tok := tokenFrom(x)
 	if tok.Access == "" {
 		return errors.New("token endpoint answered without access_token")
 	}
@@ -100,6 +92,17 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 		return fmt.Errorf("GET /a2/v1/accounts for %s listed no account: HTTP %d %s", user, x.Status, clip(string(x.Body), 300))
 	}
 	return nil
+}
+
+// tokenFrom reads the token set from a token endpoint answer.
+func tokenFrom(x *Exchange) *Token {
+	tok := &Token{Obtained: time.Now()}
+	tok.Access, _ = x.JSON()["access_token"].(string)
+	tok.Refresh, _ = x.JSON()["refresh_token"].(string)
+	if f, ok := x.JSON()["expires_in"].(float64); ok {
+		tok.ExpiresIn = int(f)
+	}
+	return tok
 }
 
 func contains(list []string, s string) bool {

@@ -21,6 +21,7 @@ type World struct {
 
 	mu       sync.Mutex
 	evidence []string
+	areas    map[any]any // each step area's own state, by its type (areaState)
 }
 
 type worldKey struct{}
@@ -56,6 +57,24 @@ func (w *World) Note(format string, args ...any) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.evidence = append(w.evidence, fmt.Sprintf(format, args...))
+}
+
+// areaState returns this scenario's state of one step area, keyed by its type and made
+// by mk on first use. It lives and dies with the World, so no area needs a
+// package-level map keyed by *World (nor a hook to empty it).
+func areaState[T any](w *World, mk func() *T) *T {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := any((*T)(nil))
+	if v, ok := w.areas[key]; ok {
+		return v.(*T)
+	}
+	if w.areas == nil {
+		w.areas = map[any]any{}
+	}
+	v := mk()
+	w.areas[key] = v
+	return v
 }
 
 // record keeps an exchange as the last one and as evidence.

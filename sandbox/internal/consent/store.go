@@ -326,7 +326,12 @@ func scanConsent(row interface{ Scan(...any) error }) (Consent, error) {
 }
 
 func (s *SQLStore) accounts(ctx context.Context, consentID string) ([]string, error) {
-	rows, err := s.reader().QueryContext(ctx, `SELECT account_no FROM consent_accounts WHERE consent_id = $1 ORDER BY account_no`, consentID)
+	return accountNumbers(ctx, s.reader(), `SELECT account_no FROM consent_accounts WHERE consent_id = $1 ORDER BY account_no`, consentID)
+}
+
+// accountNumbers runs a query of one account_no column.
+func accountNumbers(ctx context.Context, q querier, query string, arg any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -428,18 +433,5 @@ func (s *SQLStore) Sweep(ctx context.Context, now, cutoff time.Time) error {
 
 // AccountsOf implements Accounts from the accounts table.
 func (s *SQLStore) AccountsOf(ctx context.Context, customerID string) ([]string, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT account_no FROM accounts WHERE customer_id = $1 ORDER BY account_no`, customerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return accountNumbers(ctx, s.DB, `SELECT account_no FROM accounts WHERE customer_id = $1 ORDER BY account_no`, customerID)
 }

@@ -134,6 +134,14 @@ func subject(cn, org string) pkix.Name {
 	return n
 }
 
+// serverTemplate is a TLS server certificate of the sandbox TLS CA (hosts added by the
+// caller).
+func serverTemplate(serial *big.Int, sub pkix.Name, nb, na time.Time) *x509.Certificate {
+	return &x509.Certificate{SerialNumber: serial, Subject: sub, NotBefore: nb, NotAfter: na,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true}
+}
+
 func (b *Bank) createTLSCA(now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	key, err := generateP256()
 	if err != nil {
@@ -214,15 +222,7 @@ func (b *Bank) createServerCert(now time.Time) (*x509.Certificate, *ecdsa.Privat
 		return nil, nil, err
 	}
 	nb, na := validityWindow(now, b.opts.ServerValidity, b.TLSCA.NotAfter)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               subject("JR0185 Sandbox Bank API", Organization),
-		NotBefore:             nb,
-		NotAfter:              na,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
+	tmpl := serverTemplate(serial, subject("JR0185 Sandbox Bank API", Organization), nb, na)
 	for _, h := range b.opts.Hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)

@@ -42,17 +42,9 @@ func (b *Bank) IssueTestServerCert(csrPEM []byte) ([]byte, error) {
 	// Wall-clock time, not the sandbox clock: the notifier verifies the certificate
 	// against real time, and the sandbox clock may have been advanced.
 	nb, na := validityWindow(time.Now(), TestServerValidity, b.TLSCA.NotAfter)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               subject("JR0185 sandbox partner test server", ""),
-		NotBefore:             nb,
-		NotAfter:              na,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
+	tmpl := serverTemplate(serial, subject("JR0185 sandbox partner test server", ""), nb, na)
+	tmpl.DNSNames = []string{"localhost"}
+	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, b.TLSCA, pub, b.tlsCAKey)
 	if err != nil {
 		return nil, fmt.Errorf("pki: create test server certificate: %w", err)
