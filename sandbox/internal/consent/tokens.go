@@ -45,6 +45,12 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 	}
 	c, err := s.consent(ctx, ac.ConsentID, now)
 	if err != nil {
+		// Between our read of the code and of its consent, a concurrent exchange may
+		// have redeemed the code and another, seeing it reused, revoked the consent:
+		// then the code's reuse is the answer, as for every other late exchange.
+		if again, gerr := s.Store.GetCode(ctx, ac.Hash); gerr == nil && !again.UsedAt.IsZero() {
+			return TokenSet{}, s.codeReused(ctx, ac, now)
+		}
 		return TokenSet{}, err
 	}
 	set, tokens, err := s.newTokens(c, appID, certFingerprint, now)
