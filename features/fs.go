@@ -3,8 +3,9 @@ package features
 import "embed"
 
 // FS holds the feature files: bank/*.feature (scenarios that play the partner and judge
-// the bank). It is embedded so the `sandbox conform` binary runs the suite without a
+// the bank) and partner/*.feature (scenarios that play the bank and judge a partner's
+// integration through its driver, partner/DRIVER.md). It is embedded so the `sandbox conform` binary runs the suite without a
 // source tree.
 //
-//go:embed bank/*.feature
+//go:embed bank/*.feature partner/*.feature
 var FS embed.FS

@@ -21,6 +21,8 @@ import (
 
 	"github.com/tjfoc/gmsm/sm2"
 	tjx509 "github.com/tjfoc/gmsm/x509"
+
+	"github.com/jr0185/harness/steps/driver"
 )
 
 // Env is what every scenario of a run shares: the target, the trust anchor, the bank's
@@ -43,6 +45,11 @@ type Env struct {
 	// lifecycle state, and shared by scenarios that call every interface
 	// (publish_lifecycle.go).
 	lifecycle sync.RWMutex
+
+	// Partner is the partner integration under test (the partner-side suite), reached
+	// through the driver contract; partner is its onboarding, once per run.
+	Partner driver.Driver
+	partner partnerRun
 }
 
 type exclusiveKey struct{}

@@ -60,8 +60,11 @@ func Run(ctx context.Context, e *Env, o Options) (Result, error) {
 	if len(o.Paths) == 0 {
 		o.Paths = []string{o.Suite}
 	}
-	if o.Concurrency < 1 {
-		o.Concurrency = 1
+	if o.Concurrency < 1 || o.Suite == "partner" {
+		o.Concurrency = 1 // one partner under test: its scenarios take turns
+	}
+	if o.Suite == "partner" && e.Partner == nil {
+		return Result{}, errors.New("the partner suite needs a partner driver (--partner)")
 	}
 	if o.Format == "" {
 		o.Format = "pretty"

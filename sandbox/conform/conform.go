@@ -19,13 +19,18 @@ import (
 	"github.com/jr0185/harness/features"
 	"github.com/jr0185/harness/sandbox/bank"
 	"github.com/jr0185/harness/steps"
+	"github.com/jr0185/harness/steps/driver"
 	"github.com/jr0185/harness/steps/report"
 )
 
 // Options configure a run.
 type Options struct {
-	Suite       string // "bank"
+	Suite       string // "bank" or "partner" (default: "partner" when Partner is set, else "bank")
 	TargetFile  string // empty: the embedded sandbox
+	// Partner is the partner integration under test (partner suite): a driver address
+	// (http://..., exec:<command>) or "reference" / "reference:<mutant>" for the
+	// reference partner built on sandbox/sdk, started in-process.
+	Partner string
 	Mutant      string // embedded sandbox only: start this mutant bank
 	Tags        string
 	Paths       []string // feature paths (file or file:line) inside the embedded features
@@ -52,6 +57,9 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	start := time.Now()
 	if o.Suite == "" {
 		o.Suite = "bank"
+		if o.Partner != "" {
+			o.Suite = "partner"
+		}
 	}
 	if o.Output == nil {
 		o.Output = io.Discard
@@ -77,6 +85,14 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	env, err := steps.NewEnv(target)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if o.Suite == "partner" {
+		d, stop, err := OpenPartner(ctx, o.Partner)
+		if err != nil {
+			return Outcome{}, err
+		}
+		defer stop()
+		env.Partner = d
 	}
 	format := o.Format
 	if format == "" {
@@ -110,6 +126,18 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return out, runErr
+}
+
+// OpenPartner opens the partner under test's driver.
+func OpenPartner(ctx context.Context, spec string) (driver.Driver, func(), error) {
+	if spec == "" {
+		return nil, nil, errors.New("the partner suite needs --partner: a driver address (http://..., exec:<command>) or \"reference\"")
+	}
+	d, err := driver.Open(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, func() { _ = d.Close() }, nil
 }
 
 // DefaultReportKey is where the report-signing key lives unless --report-key says
