@@ -25,12 +25,12 @@ import (
 
 // Options configure a run.
 type Options struct {
-	Suite       string // "bank" or "partner" (default: "partner" when Partner is set, else "bank")
-	TargetFile  string // empty: the embedded sandbox
+	Suite      string // "bank" or "partner" (default: "partner" when Partner is set, else "bank")
+	TargetFile string // empty: the embedded sandbox
 	// Partner is the partner integration under test (partner suite): a driver address
 	// (http://..., exec:<command>) or "reference" / "reference:<mutant>" for the
 	// reference partner built on sandbox/sdk, started in-process.
-	Partner string
+	Partner     string
 	Mutant      string // embedded sandbox only: start this mutant bank
 	Tags        string
 	Paths       []string // feature paths (file or file:line) inside the embedded features
@@ -46,7 +46,8 @@ type Options struct {
 
 // Outcome is a finished run.
 type Outcome struct {
-	Result  steps.Result
+	Result  steps.Result   // every scenario of every suite that ran
+	Results []steps.Result // per suite, in the order they ran
 	Report  *report.Report
 	Target  string
 	Elapsed time.Duration
@@ -86,7 +87,16 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if o.Suite == "partner" {
+	suites := []string{o.Suite}
+	if o.Suite == "both" {
+		suites = []string{"bank", "partner"}
+	}
+	for _, suite := range suites {
+		if suite != "bank" && suite != "partner" {
+			return Outcome{}, fmt.Errorf("suite %q: use bank, partner or both", o.Suite)
+		}
+	}
+	if suites[len(suites)-1] == "partner" {
 		d, stop, err := OpenPartner(ctx, o.Partner)
 		if err != nil {
 			return Outcome{}, err
@@ -94,24 +104,40 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		defer stop()
 		env.Partner = d
 	}
-	format := o.Format
-	if format == "" {
-		format = "pretty"
-	}
 	if o.OutDir != "" {
 		if err := os.MkdirAll(o.OutDir, 0o750); err != nil {
 			return Outcome{}, err
 		}
-		format += ",junit:" + filepath.Join(o.OutDir, "junit.xml") + ",cucumber:" + filepath.Join(o.OutDir, "cucumber.json")
 	}
-	res, runErr := steps.Run(ctx, env, steps.Options{Suite: o.Suite, FS: features.FS, Paths: o.Paths, Tags: o.Tags,
-		Concurrency: o.Concurrency, Randomize: o.Randomize, Format: format, Output: o.Output, NoColors: o.NoColors})
-	out := Outcome{Result: res, Target: target.Name, Elapsed: time.Since(start)}
+	out := Outcome{Target: target.Name}
+	var runs []report.Run
+	var runErr error
+	for _, suite := range suites {
+		paths := o.Paths
+		if o.Suite == "both" && len(paths) > 0 {
+			paths = nil
+			for _, p := range o.Paths {
+				if strings.HasPrefix(p, suite+"/") {
+					paths = append(paths, p)
+				}
+			}
+			if len(paths) == 0 {
+				continue // the selection names only the other suite's features
+			}
+		}
+		res, err := steps.Run(ctx, env, steps.Options{Suite: suite, FS: features.FS, Paths: paths, Tags: o.Tags,
+			Concurrency: o.Concurrency, Randomize: o.Randomize, Format: o.format(suite), Output: o.Output, NoColors: o.NoColors})
+		runs = append(runs, res.Run)
+		out.Results = append(out.Results, res)
+		runErr = errors.Join(runErr, err)
+	}
+	out.Result = combine(o.Suite, out.Results)
+	out.Elapsed = time.Since(start)
 	cat, err := features.Load()
 	if err != nil {
 		return out, err
 	}
-	out.Report = report.Build(cat, res.Run)
+	out.Report = report.Build(cat, runs...)
 	if o.OutDir != "" {
 		keyPath := o.ReportKey
 		if keyPath == "" {
@@ -126,6 +152,39 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		}
 	}
 	return out, runErr
+}
+
+// format is the terminal format plus, with an output folder, JUnit and cucumber JSON
+// files (junit.xml and cucumber.json for the bank suite, junit-partner.xml and
+// cucumber-partner.json for the partner suite).
+func (o Options) format(suite string) string {
+	f := o.Format
+	if f == "" {
+		f = "pretty"
+	}
+	if o.OutDir == "" {
+		return f
+	}
+	suffix := ""
+	if suite != "bank" {
+		suffix = "-" + suite
+	}
+	return f + ",junit:" + filepath.Join(o.OutDir, "junit"+suffix+".xml") + ",cucumber:" + filepath.Join(o.OutDir, "cucumber"+suffix+".json")
+}
+
+// combine merges per-suite results into one.
+func combine(suite string, rs []steps.Result) steps.Result {
+	var c steps.Result
+	c.Run.Suite = suite
+	for i, r := range rs {
+		if i == 0 {
+			c.Run.Target, c.Run.Tags, c.Run.StartedAt = r.Run.Target, r.Run.Tags, r.Run.StartedAt
+		}
+		c.Run.FinishedAt = r.Run.FinishedAt
+		c.Run.Scenarios = append(c.Run.Scenarios, r.Run.Scenarios...)
+		c.Status = max(c.Status, r.Status)
+	}
+	return c
 }
 
 // OpenPartner opens the partner under test's driver.

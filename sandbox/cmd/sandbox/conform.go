@@ -22,11 +22,20 @@ func conformCmd() *cobra.Command {
 	var seed int64
 	cmd := &cobra.Command{
 		Use:   "conform",
-		Short: "Run the JR/T 0185-2020 conformance suite (bank side) and write the signed report",
-		Long: `Run the bank-side conformance suite: Gherkin scenarios (embedded in this binary) that
-play the partner over the wire and judge the bank against every automated requirement of
-JR/T 0185-2020. By default a fresh embedded sandbox is started on 127.0.0.1; with --target
-the suite runs against any bank implementing the same API (see the README).
+		Short: "Run the JR/T 0185-2020 conformance suites (bank side, partner side) and write the signed report",
+		Long: `Run the conformance suites: Gherkin scenarios (embedded in this binary).
+
+The bank suite plays the partner over the wire and judges the bank against every
+automated requirement of JR/T 0185-2020. By default a fresh embedded sandbox is started on
+127.0.0.1; with --target the suite runs against any bank implementing the same API (see
+the README).
+
+The partner suite (--partner) plays the bank — the embedded sandbox, observing every call
+and injecting faults — and judges a partner's integration by what it does, driven through
+the driver contract (features/partner/DRIVER.md): --partner http://127.0.0.1:9000/driver,
+--partner exec:./partner.sh, or --partner reference for the reference partner built on the
+Go SDK (reference:<mutant> for a mutant partner). --suite both runs the bank suite and
+then the partner suite into one signed report.
 
 Strict: an undefined or pending step fails, and so does a selection with no scenario.
 Writes junit.xml, cucumber.json and the signed report (report.json, report.md,
@@ -77,6 +86,8 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 	f.StringVar(&o.TargetFile, "target", "", "target file (YAML) describing another bank; empty: start the embedded sandbox")
 	f.StringVar(&o.Mutant, "mutant", "", "run against an embedded mutant bank with this control broken (see --list-mutants)")
 	f.BoolVar(&listMutants, "list-mutants", false, "list the mutant banks and exit")
+	f.StringVar(&o.Partner, "partner", "", "partner under test (partner suite): http://host:port/path, exec:<command>, reference or reference:<mutant>")
+	f.StringVar(&o.Suite, "suite", "", "bank, partner or both (default: partner with --partner, else bank)")
 	f.StringVar(&o.Tags, "tags", "", "godog tag expression, e.g. '@A2' or '@JR0185-9.2.2/3,@JR0185-B/7' or '~@A1' (not: ~)")
 	f.StringSliceVar(&o.Paths, "paths", nil, "feature paths inside the embedded suite (bank/x.feature or bank/x.feature:LINE)")
 	f.IntVar(&o.Concurrency, "concurrency", 2, "scenarios run at once")
