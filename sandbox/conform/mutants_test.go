@@ -113,63 +113,73 @@ func TestMutantBanksAreCaught(t *testing.T) {
 	}
 }
 
-// TestEveryBankRequirementHasAScenario is the coverage check of the catalogue against
-// the bank features: every automated requirement whose party is the bank (or both) is
-// named by at least one bank scenario, every requirement tag names a catalogued
+// TestEveryRequirementHasAScenario is the coverage check of the catalogue against both
+// suites: every automated requirement whose party is the bank (or both) is named by at
+// least one bank scenario, every automated requirement whose party is the partner (or
+// both) by at least one partner scenario; every requirement tag names a catalogued
 // requirement, every scenario names at least one requirement and a level, and scenario
-// names are unique (the expected-failures table refers to them).
-func TestEveryBankRequirementHasAScenario(t *testing.T) {
+// names are unique within a suite (the expected-failures tables refer to them).
+func TestEveryRequirementHasAScenario(t *testing.T) {
 	cat, err := features.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := steps.Scenarios(features.FS, "bank")
-	if err != nil {
-		t.Fatal(err)
-	}
-	covered := map[string]int{}
-	names := map[string]string{}
-	for _, s := range all {
-		if prev, dup := names[s.Name]; dup {
-			t.Errorf("scenario name %q is used twice (%s and %s)", s.Name, prev, s.Path())
-		}
-		names[s.Name] = s.Path()
-		reqs, level := 0, false
-		for _, tag := range s.Tags {
-			if tag == "@A1" || tag == "@A2" {
-				level = true
-			}
-			if !strings.HasPrefix(tag, "@JR0185-") {
-				continue
-			}
-			id, ok := features.ParseTag(tag)
-			if _, known := cat.ByID(id); !ok || !known {
-				t.Errorf("%s (%s): tag %s names no catalogued requirement", s.Name, s.Path(), tag)
-				continue
-			}
-			reqs++
-			covered[id]++
-		}
-		if reqs == 0 {
-			t.Errorf("%s (%s) names no requirement", s.Name, s.Path())
-		}
-		if !level {
-			t.Errorf("%s (%s) has no @A1 or @A2 tag", s.Name, s.Path())
-		}
-	}
 	c := cat.Counts()
-	bankAuto, bankCovered := 0, 0
-	for _, r := range cat.Requirements {
-		if r.Mode != features.Automated || (r.Party != features.Bank && r.Party != features.Both) {
-			continue
+	t.Logf("catalogue: %d requirements — %d automated, %d manual, %d not applicable", c.Total, c.Automated, c.Manual, c.NotApplicable)
+	for _, side := range []struct {
+		suite string
+		party features.Party
+	}{{"bank", features.Bank}, {"partner", features.Partner}} {
+		all, err := steps.Scenarios(features.FS, side.suite)
+		if err != nil {
+			t.Fatal(err)
 		}
-		bankAuto++
-		if covered[r.ID] > 0 {
-			bankCovered++
-		} else {
-			t.Errorf("automated bank-side requirement %s (%s) has no bank scenario", r.ID, r.Summary)
+		covered := map[string]int{}
+		names := map[string]string{}
+		for _, s := range all {
+			if prev, dup := names[s.Name]; dup {
+				t.Errorf("scenario name %q is used twice (%s and %s)", s.Name, prev, s.Path())
+			}
+			names[s.Name] = s.Path()
+			reqs, level := 0, false
+			for _, tag := range s.Tags {
+				if tag == "@A1" || tag == "@A2" {
+					level = true
+				}
+				if !strings.HasPrefix(tag, "@JR0185-") {
+					continue
+				}
+				id, ok := features.ParseTag(tag)
+				r, known := cat.ByID(id)
+				if !ok || !known {
+					t.Errorf("%s (%s): tag %s names no catalogued requirement", s.Name, s.Path(), tag)
+					continue
+				}
+				if r.Party != side.party && r.Party != features.Both {
+					t.Errorf("%s (%s): tag %s names a requirement of the %s, not of the %s", s.Name, s.Path(), tag, r.Party, side.party)
+				}
+				reqs++
+				covered[id]++
+			}
+			if reqs == 0 {
+				t.Errorf("%s (%s) names no requirement", s.Name, s.Path())
+			}
+			if !level {
+				t.Errorf("%s (%s) has no @A1 or @A2 tag", s.Name, s.Path())
+			}
 		}
+		auto, cov := 0, 0
+		for _, r := range cat.Requirements {
+			if r.Mode != features.Automated || (r.Party != side.party && r.Party != features.Both) {
+				continue
+			}
+			auto++
+			if covered[r.ID] > 0 {
+				cov++
+			} else {
+				t.Errorf("automated %s-side requirement %s (%s) has no %s scenario", side.suite, r.ID, r.Summary, side.suite)
+			}
+		}
+		t.Logf("%s side: %d automated requirements, %d covered by %d scenarios", side.suite, auto, cov, len(all))
 	}
-	t.Logf("catalogue: %d requirements — %d automated, %d manual, %d not applicable; bank side: %d automated, %d covered by %d scenarios",
-		c.Total, c.Automated, c.Manual, c.NotApplicable, bankAuto, bankCovered, len(all))
 }
