@@ -28,9 +28,12 @@ ANSWERED=0
 
 # ---- envelope and log ------------------------------------------------------------------
 
-answer_ok() { # $1: the result object (JSON); {} when empty
+answer_ok() { # $1: the result object (JSON)
 	local r=${1:-}
-	[ -n "$r" ] || r='{}'
+	if [ -z "$r" ] || ! jq -e 'type == "object"' >/dev/null 2>&1 <<<"$r"; then
+		log "could not build the result of $ACTION"
+		answer_fail internal "could not build the result of $ACTION (see the log)"
+	fi
 	jq -cn --argjson r "$r" '{ok: true, result: $r}'
 	ANSWERED=1
 	exit 0
@@ -45,6 +48,7 @@ answer_fail() { # $1: error code, $2: message
 log() { printf '%s sh-partner: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
 on_error() {
+	[ "$BASH_SUBSHELL" = 0 ] || exit 1 # inside $(...): let the caller fail
 	[ "$ANSWERED" = 1 ] && return
 	log "internal error at line $1"
 	answer_fail internal "partner.sh failed at line $1 (see its log)"
@@ -107,18 +111,17 @@ hmac_sm3() { # $1 key file (raw bytes), $2 message file; prints base64(HMAC-SM3)
 # ---- the bank's signing certificates ---------------------------------------------------
 
 load_bank_certs() { # $1 PEM bundle file: one <serial>.pub per certificate in $STATE/bank-sign
-	local dir=$STATE/bank-sign f serial
-	rm -rf "$dir.new"
-	mkdir -p "$dir.new"
-	awk -v d="$dir.new" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/cert" n ".pem")}' "$1"
-	for f in "$dir.new"/cert*.pem; do
+	local dir=$STATE/bank-sign new f serial
+	new=$(mktemp -d "$TMP/bank-sign.XXXXXX")
+	awk -v d="$new" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/cert" n ".pem")}' "$1"
+	for f in "$new"/cert*.pem; do
 		[ -e "$f" ] || continue
 		serial=$(openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
-		openssl x509 -in "$f" -noout -pubkey >"$dir.new/$serial.pub"
+		openssl x509 -in "$f" -noout -pubkey >"$new/$serial.pub"
 		rm -f "$f"
 	done
 	rm -rf "$dir"
-	mv "$dir.new" "$dir"
+	mv -T "$new" "$dir" 2>/dev/null || rm -rf "$new"
 }
 
 refresh_bank_certs() { # fetch the published certificates (after a bank key rotation)
@@ -246,7 +249,10 @@ token_call() { # $1 the form body; answers for failures, leaves the verified 200
 	call POST /a2/v1/oauth/token "$TMP/token.form" a2 application/x-www-form-urlencoded
 }
 
-save_token() { jq '{access_token, refresh_token, scope, consent_id}' "$BODY" >"$STATE/token.json"; }
+save_token() { # written whole, then renamed: a reader never sees half a token set
+	jq '{access_token, refresh_token, scope, consent_id}' "$BODY" >"$TMP/token.json"
+	mv -f "$TMP/token.json" "$STATE/token.json"
+}
 
 relink() { # the grant is gone: forget it
 	rm -f "$STATE/token.json"
@@ -292,20 +298,24 @@ user_call() {
 
 do_hello() {
 	if [ ! -s "$KEYS/client.crt" ]; then
-		rm -rf "$KEYS.new"
-		mkdir -p "$KEYS.new"
+		local new k
+		new=$(mktemp -d "$TMP/keys.XXXXXX")
 		# Mutual TLS client certificate (ECDSA P-256), registered with the bank by fingerprint.
-		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS.new/client.key" 2>/dev/null
-		openssl req -new -x509 -key "$KEYS.new/client.key" -sha256 -days 365 -subj "/O=JR0185 shell test partner/CN=sh-partner" \
-			-addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=clientAuth" -out "$KEYS.new/client.crt" 2>/dev/null
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$new/client.key" 2>/dev/null
+		openssl req -new -x509 -key "$new/client.key" -sha256 -days 365 -subj "/O=JR0185 shell test partner/CN=sh-partner" \
+			-addext "keyUsage=critical,digitalSignature" -addext "extendedKeyUsage=clientAuth" -out "$new/client.crt" 2>/dev/null
 		# SM2 signing key and a separate SM2 encryption key (JR/T 0185-2020 7.3.4/1).
 		for k in sign enc; do
-			openssl genpkey -algorithm SM2 -out "$KEYS.new/$k.key" 2>/dev/null
-			openssl pkey -in "$KEYS.new/$k.key" -pubout -out "$KEYS.new/$k.pub"
+			openssl genpkey -algorithm SM2 -out "$new/$k.key" 2>/dev/null
+			openssl pkey -in "$new/$k.key" -pubout -out "$new/$k.pub"
 		done
-		chmod 600 "$KEYS.new"/*.key
-		mv "$KEYS.new" "$KEYS"
-		log "generated the client certificate and the SM2 signing and encryption keys"
+		chmod 600 "$new"/*.key
+		# Atomic: a concurrent hello that lost the race keeps the winner's keys.
+		if mv -T "$new" "$KEYS" 2>/dev/null; then
+			log "generated the client certificate and the SM2 signing and encryption keys"
+		else
+			rm -rf "$new"
+		fi
 	fi
 	answer_ok "$(jq -n --arg n "$NAME" --arg r "$REDIRECT_URI" --rawfile c "$KEYS/client.crt" \
 		--rawfile s "$KEYS/sign.pub" --rawfile e "$KEYS/enc.pub" \
