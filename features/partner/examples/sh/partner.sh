@@ -284,6 +284,7 @@ user_call() {
 			if [ $try = 1 ]; then
 				refresh_token
 				[ "$REFRESHED" = 0 ] || continue
+				[ "${STATUS:0:1}" != 5 ] || bank_error # the bank is down: the grant may well live
 			fi
 			relink
 			;;
