@@ -9,9 +9,9 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/faults"
-	"github.com/jr0185/harness/sandbox/internal/observe"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/observe"
 	"github.com/jr0185/harness/sandbox/internal/risk"
 	"github.com/jr0185/harness/sandbox/internal/server"
 )
