@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func (tb *testBank) observations(appID string, after int64) ([]observation, int6
 	return out.Observations, out.Last
 }
 
-// lastObservation is the newest observation of appID whose request id is rid.
+// observationOf is the newest observation of appID whose request id is rid.
 func (tb *testBank) observationOf(appID, rid string) observation {
 	tb.t.Helper()
 	list, _ := tb.observations(appID, 0)
@@ -82,7 +83,7 @@ func (tb *testBank) observationOf(appID, rid string) observation {
 	return observation{}
 }
 
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func (o observation) check(step string) string {
 	for _, c := range o.Checks {

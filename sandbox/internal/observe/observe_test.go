@@ -32,8 +32,8 @@ func TestObservationsComeBackInOrderAfterTheGivenSeq(t *testing.T) {
 	if len(got) != 0 || last != 9 {
 		t.Fatalf("after 9: %+v last %d", got, last)
 	}
-	if got[0:0] == nil {
-		t.Fatal("empty result must be a non-nil slice")
+	if got == nil {
+		t.Fatal("an empty result must be a non-nil slice (JSON [])")
 	}
 	if o, _ := s.List("B", 0, 1); o[0].Time.IsZero() || o[0].Time.Location().String() != "UTC" {
 		t.Fatalf("time not set in UTC: %v", o[0].Time)
