@@ -220,6 +220,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bank signing certificates: %w", err)
 	}
+	sd := serviceDeps(cfg, clk, alarms, auditLog)
+	var notifier *notify.Notifier // built below: it renders payments through the server
+	if sd.Observe != nil {
+		sd.ProbeNotification = func(ctx context.Context, appID, kind, paymentID string, st payments.Status) (notify.Attempt, error) {
+			return notifier.Probe(ctx, appID, kind, paymentID, st)
+		}
+	}
 	b.srv = server.New(server.Deps{
 		Clock: clk, ClockCtl: clk, Log: log, Catalogue: cat, Lifecycle: life, Gateway: gw, Apps: appSvc,
 		Products: products.NewService(&products.SQLStore{DB: db.DB}), Audit: auditAdapter{auditLog, log},
@@ -230,7 +237,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		EncCertPEM: encCertPEM,
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
 		IssueTestServerCert:      pk.IssueTestServerCert,
-		ServiceDeps:              serviceDeps(cfg, clk, alarms, auditLog),
+		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
 		Partners:                 &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants()},
 		Ready:                    func() error { return db.PingContext(context.Background()) },
@@ -244,6 +251,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if cfg.Mutants().Is(mutant.AcceptTLS11) {
 		tlsCfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- the accept-tls11 mutant bank, sandbox mode only
 		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
+	}
+	if sd.Observe != nil {
+		server.WatchHandshakes(tlsCfg, sd.Observe) // sandbox: refused handshakes are observed
 	}
 	b.ln = tls.NewListener(raw, tlsCfg)
 	if cfg.Mutants().Is(mutant.PlainHTTP) {
@@ -260,8 +270,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	bg, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go purgeNonces(bg, nonces, clk, log)
-	notifier := &notify.Notifier{Outbox: paySvc, Apps: appSvc, Signer: signer, Clock: clk, Log: log,
+	notifier = &notify.Notifier{Outbox: paySvc, Apps: appSvc, Signer: signer, Clock: clk, Log: log,
 		Render: b.srv.PaymentJSON, HTTP: notify.NewHTTPClient([]*x509.Certificate{pk.TLSCA}, 5*time.Second)}
+	if sd.Observe != nil {
+		notifier.Observe = b.srv.ObserveNotification
+	}
 	go notifier.Run(bg)
 	b.done = make(chan error, 1)
 	go func() { b.done <- b.srv.Serve(b.ln) }()

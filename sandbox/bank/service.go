@@ -11,6 +11,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/observe"
 	"github.com/jr0185/harness/sandbox/internal/risk"
 	"github.com/jr0185/harness/sandbox/internal/server"
 )
@@ -41,6 +42,7 @@ func serviceDeps(cfg Config, clk clock.Clock, alarms *monitor.Alarms, log *audit
 	}
 	if cfg.Sandbox() {
 		d.Faults = faults.New(clk.Now)
+		d.Observe = observe.New(observe.Options{}) // what each App_ID sent (partner-side suite)
 		// The faults-take-down-all-apis mutant: no fault isolation (10.1.2/1).
 		d.Faults.IgnoreAPIScope = cfg.Mutants().Is(mutant.FaultsTakeDownAll)
 		d.AuditDrill = func(ctx context.Context, seq int64, kind string) (audit.Report, error) {

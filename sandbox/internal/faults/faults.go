@@ -32,15 +32,37 @@ const (
 	ErrorRate Kind = "error-rate"
 	// Slow: every matching call is delayed by DelayMS before the business layer answers.
 	Slow Kind = "slow"
+
+	// Partner-side suite kinds (scoped with app_id): what a partner must survive.
+
+	// TamperBody: after the answer is signed, one digit of its body changes (the JSON
+	// stays valid; the signature no longer matches).
+	TamperBody Kind = "tamper-body"
+	// TamperSignature: after signing, one bit of the decoded signature flips.
+	TamperSignature Kind = "tamper-signature"
+	// StripSignature: after signing, the signature and key-serial headers are removed.
+	StripSignature Kind = "strip-signature"
+	// RateLimit: the business layer is not called; the answer is a signed 429
+	// RATE_LIMITED with Retry-After: RetryAfter.
+	RateLimit Kind = "rate-limit"
+	// LoseResponse: the business layer runs (a payment is created and its idempotent
+	// answer stored), then the partner gets a signed 503 with Retry-After: 1 instead.
+	LoseResponse Kind = "lose-response"
 )
 
-var kinds = map[Kind]bool{BackendDown: true, ErrorRate: true, Slow: true}
+var kinds = map[Kind]bool{BackendDown: true, ErrorRate: true, Slow: true,
+	TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true}
+
+// partnerKinds must be scoped with app_id: they judge one partner.
+var partnerKinds = map[Kind]bool{TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true}
 
 // Limits of a fault's parameters.
 const (
 	MaxDuration = time.Hour
 	MaxDelay    = 10 * time.Second
 	MaxActive   = 256
+	// MaxRetryAfter bounds a rate-limit fault's Retry-After (seconds).
+	MaxRetryAfter = 60
 )
 
 // Spec is an injection request.
@@ -52,6 +74,8 @@ type Spec struct {
 	DelayMS  int     `json:"delay_ms,omitempty"` // Slow: 1 to 10000
 	Count    int     `json:"count,omitempty"`    // matching calls affected, then the fault ends (0: no limit)
 	Duration int     `json:"duration_seconds,omitempty"`
+	// RetryAfter (RateLimit only): the Retry-After seconds of the 429, 1 to 60 (default 1).
+	RetryAfter int `json:"retry_after_seconds,omitempty"`
 }
 
 // Fault is an active injection.
@@ -70,6 +94,14 @@ type Effect struct {
 	Fail     bool          // answer 503 SERVICE_UNAVAILABLE
 	Delay    time.Duration // wait before the business layer answers
 	FirstHit bool          // this is the fault's first affected call (raise the alarm once)
+	// Throttle: answer 429 RATE_LIMITED with Retry-After: RetryAfter; the business layer
+	// is not called.
+	Throttle   bool
+	RetryAfter int
+	// LoseResponse: the business layer runs, then its answer is replaced by a 503.
+	LoseResponse bool
+	// Mangle (TamperBody, TamperSignature or StripSignature) is done to the signed answer.
+	Mangle Kind
 }
 
 // Errors of Inject, worded for the operator.
@@ -102,6 +134,12 @@ func (r *Registry) Inject(s Spec) (Fault, error) {
 	if s.AppID == "" && s.APIID == "" {
 		return Fault{}, fmt.Errorf("%w: scope it with app_id, api or both", ErrInvalid)
 	}
+	if partnerKinds[s.Kind] && s.AppID == "" {
+		return Fault{}, fmt.Errorf("%w: %s must be scoped with app_id", ErrInvalid, s.Kind)
+	}
+	if s.RetryAfter != 0 && s.Kind != RateLimit {
+		return Fault{}, fmt.Errorf("%w: retry_after_seconds applies to rate-limit only", ErrInvalid)
+	}
 	switch s.Kind {
 	case ErrorRate:
 		if !(s.Rate > 0 && s.Rate <= 1) {
@@ -110,6 +148,13 @@ func (r *Registry) Inject(s Spec) (Fault, error) {
 	case Slow:
 		if s.DelayMS < 1 || time.Duration(s.DelayMS)*time.Millisecond > MaxDelay {
 			return Fault{}, fmt.Errorf("%w: delay_ms must be from 1 to %d", ErrInvalid, MaxDelay.Milliseconds())
+		}
+	case RateLimit:
+		if s.RetryAfter == 0 {
+			s.RetryAfter = 1
+		}
+		if s.RetryAfter < 1 || s.RetryAfter > MaxRetryAfter {
+			return Fault{}, fmt.Errorf("%w: retry_after_seconds must be from 1 to %d", ErrInvalid, MaxRetryAfter)
 		}
 	}
 	if s.Count < 0 || s.Duration < 0 || time.Duration(s.Duration)*time.Second > MaxDuration {
@@ -176,7 +221,7 @@ func (r *Registry) List() []Fault {
 func (r *Registry) Degraded() map[string][]string {
 	out := map[string][]string{}
 	for _, f := range r.List() {
-		if f.Kind == Slow {
+		if f.Kind != BackendDown && f.Kind != ErrorRate {
 			continue
 		}
 		api := f.APIID
@@ -222,8 +267,14 @@ func (r *Registry) Apply(appID, apiID string) Effect {
 		e.Fail = int(n*match.Rate) > int((n-1)*match.Rate)
 	case Slow:
 		e.Delay = time.Duration(match.DelayMS) * time.Millisecond
+	case RateLimit:
+		e.Throttle, e.RetryAfter = true, match.RetryAfter
+	case LoseResponse:
+		e.LoseResponse = true
+	case TamperBody, TamperSignature, StripSignature:
+		e.Mangle = match.Kind
 	}
-	if !e.Fail && e.Delay == 0 {
+	if !e.Fail && e.Delay == 0 && !e.Throttle && !e.LoseResponse && e.Mangle == "" {
 		return e
 	}
 	match.Hits++

@@ -107,3 +107,66 @@ func TestFaultsEnd(t *testing.T) {
 		t.Errorf("ClearScope cleared %d, %d left", n, len(r.List()))
 	}
 }
+
+func TestPartnerKinds(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		spec      Spec
+		wantErr   bool
+		wantRetry int
+	}{
+		{"accepted/rate-limit defaults to Retry-After 1", Spec{Kind: RateLimit, AppID: "A"}, false, 1},
+		{"accepted/rate-limit with Retry-After 60", Spec{Kind: RateLimit, AppID: "A", RetryAfter: 60}, false, 60},
+		{"refused/rate-limit Retry-After above 60", Spec{Kind: RateLimit, AppID: "A", RetryAfter: 61}, true, 0},
+		{"refused/rate-limit negative Retry-After", Spec{Kind: RateLimit, AppID: "A", RetryAfter: -1}, true, 0},
+		{"refused/retry_after_seconds on another kind", Spec{Kind: TamperBody, AppID: "A", RetryAfter: 5}, true, 0},
+		{"refused/tamper-body scoped by API only", Spec{Kind: TamperBody, APIID: "x"}, true, 0},
+		{"refused/lose-response without app_id", Spec{Kind: LoseResponse, APIID: "x"}, true, 0},
+		{"accepted/strip-signature of one app", Spec{Kind: StripSignature, AppID: "A", Count: 1}, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := New(time.Now).Inject(c.spec)
+			if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
+				t.Fatalf("Inject(%+v) = %v", c.spec, err)
+			}
+			if err == nil && f.RetryAfter != c.wantRetry {
+				t.Fatalf("retry_after_seconds %d, want %d", f.RetryAfter, c.wantRetry)
+			}
+		})
+	}
+}
+
+func TestPartnerKindEffectsHonourCount(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		kind  Kind
+		check func(Effect) bool
+	}{
+		{TamperBody, func(e Effect) bool { return e.Mangle == TamperBody }},
+		{TamperSignature, func(e Effect) bool { return e.Mangle == TamperSignature }},
+		{StripSignature, func(e Effect) bool { return e.Mangle == StripSignature }},
+		{RateLimit, func(e Effect) bool { return e.Throttle && e.RetryAfter == 1 && !e.Fail }},
+		{LoseResponse, func(e Effect) bool { return e.LoseResponse && !e.Fail }},
+	}
+	for _, c := range cases {
+		t.Run(string(c.kind)+" changes count answers then ends", func(t *testing.T) {
+			r := New(time.Now)
+			if _, err := r.Inject(Spec{Kind: c.kind, AppID: "A", Count: 2}); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 2; i++ {
+				if e := r.Apply("A", "x"); !c.check(e) || e.Fault == nil {
+					t.Fatalf("call %d: %+v", i, e)
+				}
+			}
+			if e := r.Apply("A", "x"); e.Fault != nil || c.check(e) {
+				t.Fatalf("third call still affected: %+v", e)
+			}
+			if len(r.Degraded()) != 0 {
+				t.Fatal("a partner-suite fault marked the API degraded")
+			}
+		})
+	}
+}

@@ -138,28 +138,37 @@ func (a *Admission) Release() {
 // claimed is the App_ID the Authorization header names, authenticated or not (for the
 // audit record of a refused call); empty when the header is missing or malformed.
 func (g *Gateway) Admit(ctx context.Context, api *apis.API, r Request) (adm *Admission, claimed string, perr *problem.Error) {
-	adm, perr = g.admit(ctx, api, r, &claimed)
+	return g.AdmitTraced(ctx, api, r, nil)
+}
+
+// AdmitTraced is Admit that also records in tr (when not nil) each step it ran and what
+// it found (sandbox observation).
+func (g *Gateway) AdmitTraced(ctx context.Context, api *apis.API, r Request, tr *Trace) (adm *Admission, claimed string, perr *problem.Error) {
+	adm, perr = g.admit(ctx, api, r, &claimed, tr)
 	return adm, claimed, perr
 }
 
-func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *string) (*Admission, *problem.Error) {
+func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *string, tr *Trace) (*Admission, *problem.Error) {
 	now := g.clock.Now()
 
 	// JR/T 0185-2020 11/3: a terminated API answers with a baffle, not silence.
 	st := g.life.Get(api.ID)
 	// JR/T 0185-2020 11/3, 11/4: an API taken offline is no longer served.
 	if st.State == apis.Offline {
-		return nil, problem.RouteNotFound.WithDetail("%s (%s) was taken offline; see /docs/changelog", api.ID, api.UAPIID)
+		return nil, tr.step(StepLifecycle, problem.RouteNotFound.WithDetail("%s (%s) was taken offline; see /docs/changelog", api.ID, api.UAPIID))
 	}
 	if st.State == apis.Terminated && g.opts.Mutant.Is(mutant.TerminatedAnswers404) {
-		return nil, problem.RouteNotFound.WithDetail("no API at this path")
+		return nil, tr.step(StepLifecycle, problem.RouteNotFound.WithDetail("no API at this path"))
 	}
 	if st.State == apis.Terminated {
 		e := problem.ServiceTerminated.WithDetail("%s (%s) has been terminated", api.ID, api.UAPIID)
 		if st.Notice != "" {
 			e = e.WithDetail("%s (%s) has been terminated: %s", api.ID, api.UAPIID, st.Notice)
 		}
-		return nil, e
+		return nil, tr.step(StepLifecycle, e)
+	}
+	if r.TLS != nil {
+		tr.step(StepTLS, nil)
 	}
 
 	// JR/T 0185-2020 9.2.1 b) 1): authenticate the partner on every request.
@@ -171,17 +180,19 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		return &Admission{App: apps.App{ID: "ANONYMOUS", Level: apps.LevelA2, Status: apps.StatusActive, Scopes: []string{api.Scope}}, API: api}, nil
 	}
 	if h == "" {
-		return nil, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api))
+		return nil, tr.step(StepAuthorization, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api)))
 	}
 	cred, err := protocol.ParseAuthorization(h)
 	if err != nil {
-		return nil, problem.AuthMalformed.WithDetail("%s", err.Error())
+		return nil, tr.step(StepAuthorization, problem.AuthMalformed.WithDetail("%s", err.Error()))
 	}
 	*claimed = cred.AppID
+	tr.credentials(cred, now)
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 needs certificate or key-pair authentication.
 	if api.Level == apis.A2 && cred.Scheme != protocol.SchemeSM2 && !g.opts.Mutant.Is(mutant.AcceptMACOnA2) {
-		return nil, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2)
+		return nil, tr.step(StepAuthorization, problem.AuthSchemeNotAllowed.WithDetail("%s is an A2 API: use %s", api.ID, protocol.SchemeSM2))
 	}
+	tr.step(StepAuthorization, nil)
 
 	app, creds, found, lerr := g.apps.Authn(ctx, cred.AppID)
 	if lerr != nil {
@@ -192,17 +203,19 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		if !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
 			g.alarms.Raise("unknown-app", cred.AppID, "request for "+api.ID+" with an unknown App_ID")
 		}
-		return nil, problem.AppUnknown.WithDetail("App_ID %q is not registered", cred.AppID)
+		return nil, tr.step(StepApp, problem.AppUnknown.WithDetail("App_ID %q is not registered", cred.AppID))
 	}
+	tr.app(app.ID)
 	if app.Status == apps.StatusExited {
-		return nil, problem.AppExited.WithDetail("App_ID %s has exited; its credentials were voided (JR/T 0185-2020 9.4)", app.ID)
+		return nil, tr.step(StepApp, problem.AppExited.WithDetail("App_ID %s has exited; its credentials were voided (JR/T 0185-2020 9.4)", app.ID))
 	}
 	// 10.1.2/1a, 1b: an App_ID with repeated authentication failures is paused.
 	if until, locked := g.fails.locked(app.ID, now); locked && !g.opts.Mutant.Is(mutant.NoAuthLockout) {
 		secs := int(until.Sub(now).Seconds()) + 1
-		return nil, problem.AppAuthLocked.WithRetryAfter(secs).
-			WithDetail("App_ID %s is paused for %ds after repeated authentication failures", app.ID, secs)
+		return nil, tr.step(StepApp, problem.AppAuthLocked.WithRetryAfter(secs).
+			WithDetail("App_ID %s is paused for %ds after repeated authentication failures", app.ID, secs))
 	}
+	tr.step(StepApp, nil)
 
 	adm := &Admission{App: app, API: api, Scheme: cred.Scheme}
 	// 7.2.1 a) 2), 9.2.1 b) 2): A2 is mutual authentication: a certificate bound to
@@ -213,11 +226,13 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 			if perr.Code == problem.ClientCertAppMismatch.Code && !g.opts.Mutant.Is(mutant.NoImpersonationAlarm) {
 				g.alarms.Raise("cert-app-mismatch", app.ID, "certificate of another App_ID presented for "+api.ID)
 			}
-			return nil, perr
+			return nil, tr.step(StepCertificate, perr)
 		}
+		tr.step(StepCertificate, nil)
+		tr.certBound(true)
 		adm.CertFingerprint = fp
 	}
-	if perr := g.verify(app, creds, cred, r, now, adm); perr != nil {
+	if perr := g.verify(app, creds, cred, r, now, adm, tr); perr != nil {
 		if g.fails.fail(app.ID, now, g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor) {
 			g.alarms.Raise("auth-failures", app.ID, fmt.Sprintf("%d authentication failures within %s: App_ID paused for %s",
 				g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor))
@@ -235,30 +250,33 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		if g.opts.Mutant.Is(mutant.PendingAppAdmitted) {
 			break
 		}
-		return nil, problem.AppPending.WithDetail("App_ID %s is awaiting approval", app.ID)
+		return nil, tr.step(StepStatus, problem.AppPending.WithDetail("App_ID %s is awaiting approval", app.ID))
 	case apps.StatusSuspended:
-		return nil, problem.AppSuspended.WithDetail("App_ID %s is suspended", app.ID)
+		return nil, tr.step(StepStatus, problem.AppSuspended.WithDetail("App_ID %s is suspended", app.ID))
 	case apps.StatusBlacklisted:
 		g.alarms.Raise("blacklisted-call", app.ID, "blacklisted app called "+api.ID)
-		return nil, problem.AppBlacklisted.WithDetail("App_ID %s is blacklisted", app.ID)
+		return nil, tr.step(StepStatus, problem.AppBlacklisted.WithDetail("App_ID %s is blacklisted", app.ID))
 	}
+	tr.step(StepStatus, nil)
 	if apps.Level(api.Level) == apps.LevelA2 && app.Level != apps.LevelA2 {
-		return nil, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID)
+		return nil, tr.step(StepScope, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID))
 	}
 	// 7.3.1, 9.3.2/1a: least privilege per App_ID and API.
 	if !app.HasScope(api.Scope) && !g.opts.Mutant.Is(mutant.IgnoreScopes) {
-		return nil, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID)
+		return nil, tr.step(StepScope, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID))
 	}
+	tr.step(StepScope, nil)
 	// 7.2.2/1: parameters must match the published design.
 	if perr := checkParams(api, r); perr != nil && !g.opts.Mutant.Is(mutant.UnvalidatedParams) {
-		return nil, perr
+		return nil, tr.step(StepParams, perr)
 	}
+	tr.step(StepParams, nil)
 	// 9.3.2/1b: an A2 call for a user needs the user's consent, through a token bound
 	// to this app and this certificate (9.2.1 b3).
 	if api.UserToken && !g.opts.Mutant.Is(mutant.UserTokenOptional) {
 		tok := r.Header(HeaderAccessToken)
 		if tok == "" {
-			return nil, problem.TokenInvalid.WithDetail("send the user's access token in %s", HeaderAccessToken)
+			return nil, tr.step(StepToken, problem.TokenInvalid.WithDetail("send the user's access token in %s", HeaderAccessToken))
 		}
 		authz := func() (consent.Grant, error) {
 			return g.tokens.Authorize(ctx, tok, app.ID, adm.CertFingerprint, api.Scope, "")
@@ -270,8 +288,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		}
 		g2, err := authz()
 		if err != nil {
-			return nil, problem.From(err)
+			return nil, tr.step(StepToken, problem.From(err))
 		}
+		tr.step(StepToken, nil)
 		adm.Grant = &g2
 	}
 	// 10.1.2/1a: flow control — requests per unit time and concurrent calls.
@@ -281,21 +300,26 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	if perr != nil {
 		g.alarms.Raise("flow-control", app.ID, perr.Code+" on "+api.ID)
-		return nil, perr
+		return nil, tr.step(StepRateLimit, perr)
 	}
+	tr.step(StepRateLimit, nil)
 	// 7.2.2/2: a nonce is single-use per App_ID within the window. Last, because it writes.
 	fresh, nerr := g.nonces.Use(ctx, app.ID, cred.Nonce, now.Add(2*g.opts.TimestampWindow))
+	if nerr == nil {
+		tr.nonceReused(!fresh)
+	}
 	fresh = fresh || g.opts.Mutant.Is(mutant.SkipNonceCheck)
 	if nerr != nil {
 		release()
-		return nil, problem.Internal.Wrap(nerr)
+		return nil, tr.step(StepNonce, problem.Internal.Wrap(nerr))
 	}
 	if !fresh {
 		release()
 		g.fails.fail(app.ID, now, g.opts.AuthFailLimit, g.opts.AuthFailWindow, g.opts.AuthLockFor)
 		g.alarms.Raise("replay", app.ID, "nonce reused on "+api.ID)
-		return nil, problem.NonceReplayed.WithDetail("nonce %q was already used by App_ID %s; use a fresh nonce for every request", cred.Nonce, app.ID)
+		return nil, tr.step(StepNonce, problem.NonceReplayed.WithDetail("nonce %q was already used by App_ID %s; use a fresh nonce for every request", cred.Nonce, app.ID))
 	}
+	tr.step(StepNonce, nil)
 	adm.release = release
 	return adm, nil
 }
@@ -355,7 +379,7 @@ func certReason(err error) string {
 }
 
 // verify checks key serial, key validity, MAC or signature, then the timestamp window.
-func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Credentials, r Request, now time.Time, adm *Admission) *problem.Error {
+func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Credentials, r Request, now time.Time, adm *Admission, tr *Trace) *problem.Error {
 	wantKind := apps.KindSecret
 	if c.Scheme == protocol.SchemeSM2 {
 		wantKind = apps.KindSM2Sign
@@ -383,11 +407,11 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if g.opts.Debug {
 			e = e.WithDebug("active_serials", activeSerials(creds, wantKind, now))
 		}
-		return e
+		return tr.step(StepSignature, e)
 	}
 	if !key.ValidAt(now) && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) {
-		return problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
-			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339))
+		return tr.step(StepSignature, problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
+			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339)))
 	}
 
 	sts := protocol.StringToSign(r.Method, r.URI, c.Timestamp, c.Nonce, r.Body)
@@ -397,8 +421,10 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if err != nil {
 			return problem.Internal.Wrap(err)
 		}
-		if !protocol.VerifyMAC(mk, sts, c.Signature) && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return g.explain(problem.MACInvalid, c, sts)
+		ok := protocol.VerifyMAC(mk, sts, c.Signature)
+		tr.signature(ok)
+		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
+			return tr.step(StepSignature, g.explain(problem.MACInvalid, c, sts))
 		}
 		adm.MACKey = mk
 	case protocol.SchemeSM2:
@@ -406,15 +432,18 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if err != nil {
 			return problem.Internal.Wrap(err)
 		}
-		if !protocol.VerifySM2(pub, sts, c.Signature) && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return g.explain(problem.SignatureInvalid, c, sts)
+		ok := protocol.VerifySM2(pub, sts, c.Signature)
+		tr.signature(ok)
+		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
+			return tr.step(StepSignature, g.explain(problem.SignatureInvalid, c, sts))
 		}
 	}
+	tr.step(StepSignature, nil)
 
 	// 7.2.2/2: the (now authenticated) timestamp must be within the window.
 	ts, err := strconv.ParseInt(c.Timestamp, 10, 64)
 	if err != nil {
-		return problem.AuthMalformed.WithDetail("timestamp must be unix seconds")
+		return tr.step(StepTimestamp, problem.AuthMalformed.WithDetail("timestamp must be unix seconds"))
 	}
 	skew := now.Sub(time.Unix(ts, 0))
 	if (skew > g.opts.TimestampWindow || -skew > g.opts.TimestampWindow) && !g.opts.Mutant.Is(mutant.SkipTimestampCheck) {
@@ -423,8 +452,9 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if g.opts.Debug {
 			e = e.WithDebug("server_time", protocol.Timestamp(now))
 		}
-		return e
+		return tr.step(StepTimestamp, e)
 	}
+	tr.step(StepTimestamp, nil)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/clock"
+	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/signing"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -50,6 +51,8 @@ type Notifier struct {
 	HTTP    *http.Client
 	Every   time.Duration
 	Timeout time.Duration
+	// Observe, when set, sees every attempt, real or probe (sandbox observation).
+	Observe func(Attempt)
 }
 
 // NewHTTPClient trusts the system roots plus extra CAs (the sandbox TLS CA, which
@@ -121,15 +124,48 @@ func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string 
 	if err != nil {
 		return "payment not found"
 	}
-	body, err := json.Marshal(map[string]any{"event": "payment.status", "notification_id": d.ID, "payment": n.Render(p)})
+	a, reason := n.send(ctx, app, d.ID, p, "")
+	if reason == "" && (a.AnswerStatus < 200 || a.AnswerStatus > 299) {
+		reason = fmt.Sprintf("partner answered HTTP %d", a.AnswerStatus)
+	}
+	return reason
+}
+
+// Attempt is one POST of a notification to a partner, as the bank made it.
+type Attempt struct {
+	AppID, URL, NotificationID, PaymentID string
+	Probe                                 string // "" for a real delivery
+	Start                                 time.Time
+	Duration                              time.Duration
+	TLSVersion                            string // of the connection to the partner; "" if none
+	AnswerStatus                          int    // the partner's HTTP status; 0 if it never answered
+	Error                                 string // transport error text; "" if the partner answered
+}
+
+// send makes one signed POST of p's notification (body and headers exactly as every
+// delivery), with the signature spoiled for a probe: ProbeBadSignature, ProbeUnsigned
+// or ProbeValid; "" is a real delivery. It reports the attempt to n.Observe. reason is
+// "" when the partner answered (whatever its status), else why not.
+func (n *Notifier) send(ctx context.Context, app apps.App, notificationID string, p payments.Payment, probe string) (a Attempt, reason string) {
+	a = Attempt{AppID: app.ID, URL: app.NotifyURL, NotificationID: notificationID, PaymentID: p.ID, Probe: probe, Start: time.Now()}
+	defer func() {
+		a.Duration = time.Since(a.Start)
+		if n.Observe != nil {
+			n.Observe(a)
+		}
+	}()
+	body, err := json.Marshal(map[string]any{"event": "payment.status", "notification_id": notificationID, "payment": n.Render(p)})
 	if err != nil {
-		return "rendering failed"
+		return a, "rendering failed"
 	}
 	ts, nonce := protocol.Timestamp(n.Clock.Now()), protocol.NewNonce()
 	key := n.Signer.Get()
 	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
 	if err != nil {
-		return "signing failed"
+		return a, "signing failed"
+	}
+	if probe == ProbeBadSignature {
+		sig = faults.FlipSignatureBit(sig) // the same spoiling as the tamper-signature fault
 	}
 	timeout := n.Timeout
 	if timeout <= 0 {
@@ -139,22 +175,34 @@ func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string 
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, app.NotifyURL, bytes.NewReader(body))
 	if err != nil {
-		return "bad notification URL"
+		a.Error = "bad notification URL"
+		return a, "bad notification URL"
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(protocol.HeaderTimestamp, ts)
 	req.Header.Set(protocol.HeaderNonce, nonce)
-	req.Header.Set(protocol.HeaderSignature, sig)
-	req.Header.Set(protocol.HeaderSerial, key.Serial)
-	req.Header.Set(HeaderNotificationID, d.ID)
+	if probe != ProbeUnsigned {
+		req.Header.Set(protocol.HeaderSignature, sig)
+		req.Header.Set(protocol.HeaderSerial, key.Serial)
+	}
+	req.Header.Set(HeaderNotificationID, notificationID)
 	resp, err := n.HTTP.Do(req)
 	if err != nil {
-		return "partner endpoint unreachable"
+		a.Error = clip(err.Error(), 300)
+		return a, "partner endpoint unreachable"
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Sprintf("partner answered HTTP %d", resp.StatusCode)
+	a.AnswerStatus = resp.StatusCode
+	if resp.TLS != nil {
+		a.TLSVersion = tls.VersionName(resp.TLS.Version)
 	}
-	return ""
+	return a, ""
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

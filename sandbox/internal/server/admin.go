@@ -52,6 +52,7 @@ func (s *Server) adminRoutes() {
 	}
 	s.adminMoneyRoutes(g)
 	s.serviceAdminRoutes(g)
+	s.observeAdminRoutes(g) // admin_observe.go (sandbox mode only)
 	s.publishAdminRoutes(g)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }

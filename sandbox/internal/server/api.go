@@ -11,6 +11,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/apis"
 	"github.com/jr0185/harness/sandbox/internal/audit"
+	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
@@ -65,16 +66,23 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		defer s.d.Metrics.InFlight(-1)
 
 		req := adapt(c, api)
-		adm, appID, perr := s.d.Gateway.Admit(c.UserContext(), api, req)
+		var ob *observed
+		if s.d.Observe != nil { // sandbox mode: keep what the app sent (observe.go)
+			ob = &observed{}
+		}
+		adm, appID, perr := s.d.Gateway.AdmitTraced(c.UserContext(), api, req, ob.traceOf())
 		if adm != nil {
 			defer adm.Release()
 		}
 		var reply *Reply
+		var eff faults.Effect
 		if perr == nil {
-			perr = s.serviceControls(c, api, adm)
+			eff, perr = s.serviceControls(c, api, adm)
+			ob.service(eff, perr)
 		}
 		if perr == nil {
 			reply, perr = s.callHandler(c, h, Input{Admission: adm, Query: queryMap(req.Query), PathParams: req.PathParams, Body: req.Body, Header: req.Header})
+			ob.business(perr)
 		}
 		if perr != nil {
 			reply = nil
@@ -93,7 +101,13 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 			}
 			reply.After(c.Response().StatusCode(), headers, append([]byte(nil), c.Response().Body()...))
 		}
-		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start)
+		// Sandbox faults of the partner-side suite act on the signed (and stored) answer.
+		if eff.LoseResponse {
+			perr = problem.Unavailable.WithRetryAfter(1).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
+			s.replaceAnswer(c, perr, adm)
+		}
+		s.mangle(c, eff.Mangle)
+		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start, ob)
 		s.watch(api, adm, appID, c.Response().StatusCode(), perr)
 		return nil
 	}
@@ -147,12 +161,12 @@ func (s *Server) apiFallback(c *fiber.Ctx) error {
 	}
 	_ = s.renderProblem(c, perr)
 	s.signResponse(c, nil)
-	s.finish(c, "", "", "", adapt(c, nil), perr, start)
+	s.finish(c, "", "", "", adapt(c, nil), perr, start, nil)
 	return nil
 }
 
 // finish writes the audit record and the metrics for one API call.
-func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.Request, perr *problem.Error, start time.Time) {
+func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.Request, perr *problem.Error, start time.Time, ob *observed) {
 	d := time.Since(start)
 	status := c.Response().StatusCode()
 	code, result := "", "success"
@@ -166,6 +180,9 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	if !s.d.Mutant.Is(mutant.NoMetrics) {
 		s.d.Metrics.Observe(orUnknown(apiID), uapiID, status, code, d)
 		s.d.Metrics.ObserveApp(metricsAppID(appID, perr), uapiID, status, code)
+	}
+	if s.d.Observe != nil {
+		s.observeCall(c, apiID, uapiID, req, code, start, d, ob)
 	}
 	// JR/T 0185-2020 7.3.3/1, 12.3/1: every call, accepted or refused, is logged.
 	if perr != nil && s.d.Mutant.Is(mutant.NoAuditRecord) {

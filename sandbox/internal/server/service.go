@@ -14,6 +14,9 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/notify"
+	"github.com/jr0185/harness/sandbox/internal/observe"
+	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/risk"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -22,22 +25,27 @@ import (
 // serviceControls are the API service layer's controls after the gateway admitted a
 // call and before the business layer sees it: business throttling of an App_ID with an
 // abnormal pattern (JR/T 0185-2020 10.2.1/2) and injected faults (sandbox test control:
-// 10.1.1/2a, 10.1.2/1, 10.1.2/1c).
-func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admission) *problem.Error {
+// 10.1.1/2a, 10.1.2/1, 10.1.2/1c). The effect says what the caller still has to do to
+// the answer (the partner-side suite's faults: lose it, tamper with it after signing).
+func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admission) (faults.Effect, *problem.Error) {
 	now := s.d.Clock.Now()
 	if s.d.Risk != nil && !s.d.Mutant.Is(mutant.NoBusinessThrottle) {
 		if until, ok := s.d.Risk.Throttled(adm.App.ID, now); ok {
 			secs := int(until.Sub(now).Seconds()) + 1
-			return problem.AppThrottled.WithRetryAfter(secs).
+			return faults.Effect{}, problem.AppThrottled.WithRetryAfter(secs).
 				WithDetail("App_ID %s is throttled for %ds after an abnormal pattern of failed business calls; see the event notice", adm.App.ID, secs)
 		}
 	}
 	if s.d.Faults == nil {
-		return nil
+		return faults.Effect{}, nil
 	}
 	e := s.d.Faults.Apply(adm.App.ID, api.ID)
 	if e.Fault == nil {
-		return nil
+		return e, nil
+	}
+	if e.Throttle {
+		return e, problem.RateLimited.WithRetryAfter(e.RetryAfter).
+			WithDetail("App_ID %s is over its rate limit (injected fault %s); retry after %ds", adm.App.ID, e.Fault.ID, e.RetryAfter)
 	}
 	if e.Delay > 0 {
 		t := time.NewTimer(e.Delay)
@@ -48,14 +56,14 @@ func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admis
 		}
 	}
 	if !e.Fail {
-		return nil
+		return e, nil
 	}
 	if e.FirstHit {
 		// 10.1.1/2a: the server behind the interface stopped answering.
 		s.d.Alarms.Raise("backend-unavailable", adm.App.ID, api.ID+" ("+api.UAPIID+"): the business service behind the interface is not answering")
 	}
 	s.d.Metrics.FaultsActive(len(s.d.Faults.List()))
-	return problem.Unavailable.WithRetryAfter(5).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
+	return e, problem.Unavailable.WithRetryAfter(5).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
 }
 
 // watch feeds the monitoring rules with one finished API call: the error-rate surge
@@ -117,8 +125,12 @@ func leakyBody(body []byte) []byte {
 // ServiceDeps are the service layer's monitoring and test controls (embedded in Deps).
 type ServiceDeps struct {
 	Faults *faults.Registry // sandbox fault injection; nil outside sandbox mode
-	Risk   *risk.Watcher    // abnormal-pattern rule (10.2.1/2)
-	Surge  *monitor.Surge   // error-rate surge alarm (10.1.1/2b)
+	// Observe keeps what each App_ID sent (sandbox mode only; nil: nothing is recorded).
+	Observe *observe.Store
+	// ProbeNotification makes one notification attempt to an app (sandbox mode only).
+	ProbeNotification func(ctx context.Context, appID, kind, paymentID string, status payments.Status) (notify.Attempt, error)
+	Risk              *risk.Watcher  // abnormal-pattern rule (10.2.1/2)
+	Surge             *monitor.Surge // error-rate surge alarm (10.1.1/2b)
 	// AuditVerify verifies the live audit log; AuditDrill tampers with a copy and
 	// verifies that (sandbox mode only). Both use the bank's published signing keys.
 	AuditVerify func(ctx context.Context) (audit.Report, error)

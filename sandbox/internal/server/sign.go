@@ -5,8 +5,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
+	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -33,5 +35,38 @@ func (s *Server) signResponse(c *fiber.Ctx, adm *gateway.Admission) {
 	c.Set(protocol.HeaderSerial, key.Serial)
 	if adm != nil && adm.MACKey != nil {
 		c.Set(protocol.HeaderMAC, protocol.MACBase64(adm.MACKey, msg))
+	}
+}
+
+// replaceAnswer discards the answer written so far (already signed and, for an
+// idempotent call, stored) and writes a signed problem instead: the lose-response fault,
+// a sandbox test control of the partner-side suite (the partner must retry with the
+// same Idempotency-Key and get the stored answer).
+func (s *Server) replaceAnswer(c *fiber.Ctx, perr *problem.Error, adm *gateway.Admission) {
+	h := &c.Response().Header
+	for _, k := range append(signedHeaders, protocol.HeaderMAC, "Idempotent-Replayed", "Location") {
+		h.Del(k)
+	}
+	c.Response().ResetBody()
+	_ = s.renderProblem(c, perr)
+	s.signResponse(c, adm)
+}
+
+// mangle spoils a signed answer the way an on-path attacker or a broken proxy would
+// (sandbox faults tamper-body, tamper-signature, strip-signature): the partner must not
+// act on it.
+func (s *Server) mangle(c *fiber.Ctx, k faults.Kind) {
+	switch k {
+	case faults.TamperBody:
+		if b, ok := faults.MangleBody(c.Response().Body()); ok {
+			c.Response().SetBody(b)
+		}
+	case faults.TamperSignature:
+		sig := string(c.Response().Header.Peek(protocol.HeaderSignature))
+		c.Set(protocol.HeaderSignature, faults.FlipSignatureBit(sig))
+	case faults.StripSignature:
+		c.Response().Header.Del(protocol.HeaderSignature)
+		c.Response().Header.Del(protocol.HeaderSerial)
+		c.Response().Header.Del(protocol.HeaderMAC)
 	}
 }
