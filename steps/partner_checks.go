@@ -104,16 +104,24 @@ func partnerProductsMatch(ctx context.Context) error {
 		}
 	}
 	other, _ := w.App("the other app")
-	x, err := w.Env.Do(ctx, Call{App: other, Method: "GET", URI: "/a1/v1/products?page_size=100"}, nil)
-	if err != nil {
-		return err
-	}
 	names := map[string]string{}
-	list, _ := x.JSON()["products"].([]any)
-	for _, it := range list {
-		m, _ := it.(map[string]any)
-		code, _ := m["code"].(string)
-		names[code], _ = m["name"].(string)
+	for page := 1; page <= 50; page++ {
+		x, err := w.Env.Do(ctx, Call{App: other, Method: "GET", URI: fmt.Sprintf("/a1/v1/products?page=%d&page_size=50", page)}, nil)
+		if err != nil {
+			return err
+		}
+		if x.Status != 200 {
+			return fmt.Errorf("the harness's own product query: HTTP %d %s", x.Status, clip(string(x.Body), 200))
+		}
+		list, _ := x.JSON()["items"].([]any)
+		for _, it := range list {
+			m, _ := it.(map[string]any)
+			code, _ := m["code"].(string)
+			names[code], _ = m["name"].(string)
+		}
+		if total, _ := x.JSON()["total"].(float64); len(list) == 0 || len(names) >= int(total) {
+			break
+		}
 	}
 	for _, p := range got {
 		name, ok := names[p.ProductID]

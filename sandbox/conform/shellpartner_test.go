@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jr0185/harness/features"
 	"github.com/jr0185/harness/sandbox/conform"
 	"github.com/jr0185/harness/sandbox/sdk"
 	"github.com/jr0185/harness/steps"
@@ -519,4 +520,43 @@ func tamperingProxy(t *testing.T, bankURL, caFile, what string) *httptest.Server
 		return nil
 	}
 	return httptest.NewTLSServer(p)
+}
+
+// TestShellPartnerPassesTheProductAndBalanceScenarios runs the shell partner (curl +
+// openssl, following features/partner/DRIVER.md) through the partner suite's product and
+// balance features, as `sandbox conform --partner exec:...` does.
+func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
+	requireShellTools(t)
+	abs, err := filepath.Abs(shellPartner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	o, err := conform.Run(context.Background(), conform.Options{Partner: "exec:" + abs,
+		Paths: []string{"partner/products.feature", "partner/balance.feature"}, Format: "progress", Output: &out, NoColors: true})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	passed := 0
+	for _, s := range o.Result.Run.Scenarios {
+		if s.Status == "passed" {
+			passed++
+		} else {
+			t.Errorf("%s (%s): %s %s", s.Name, s.URI, s.Status, s.Error)
+		}
+	}
+	want, err := steps.Scenarios(features.FS, "partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range want {
+		if strings.HasPrefix(s.Path(), "partner/products.feature") || strings.HasPrefix(s.Path(), "partner/balance.feature") {
+			n++
+		}
+	}
+	if passed != n || n < 6 {
+		t.Fatalf("the shell partner passed %d of the %d product and balance scenarios\n%s", passed, n, out.String())
+	}
+	t.Logf("shell partner (curl + openssl): %d/%d product and balance scenarios passed", passed, n)
 }
