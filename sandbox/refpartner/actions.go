@@ -239,7 +239,11 @@ func (p *Partner) startPayment(_ context.Context, params json.RawMessage) (any, 
 	// One Idempotency-Key per payment, chosen now and reused on every retry.
 	p.payments[a.State] = &pendingPayment{verifier: a.Verifier, state: a.State, params: pp, idemKey: newIdempotencyKey()}
 	p.mu.Unlock()
-	p.logger.Info("payment consent started", "amount", pp.Amount, "payee", mask(pp.PayeeAccount), "debit_account_id", pp.AccountID)
+	payee := mask(pp.PayeeAccount)
+	if p.is(LogsFullNumbers) {
+		payee = pp.PayeeAccount
+	}
+	p.logger.Info("payment consent started", "amount", pp.Amount, "payee", payee, "debit_account_id", pp.AccountID)
 	return driver.AuthorizationResult{AuthorizationURL: a.URL}, nil
 }
 

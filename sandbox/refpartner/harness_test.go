@@ -35,6 +35,7 @@ type world struct {
 	drv   driver.Driver
 	appID string
 	hello driver.HelloResult
+	via   *tproxy // the proxy the partner reaches the bank through, if any
 }
 
 var appScopes = []string{"products:read", "oauth:token", "accounts:read", "balances:read", "holdings:read", "payments:write", "payments:read"}
@@ -70,21 +71,45 @@ func newWorld(t *testing.T, mutant string) *world {
 	return w
 }
 
-func (w *world) startPartner(mutant string) {
+// another starts another partner (its own app) on the same bank.
+func (w *world) another(o refpartner.Options) *world {
+	w.t.Helper()
+	n := &world{t: w.t, b: w.b, cfg: w.cfg, https: w.https}
+	n.start(o, "")
+	return n
+}
+
+func (w *world) startPartner(mutant string) { w.start(refpartner.Options{Mutant: mutant}, "") }
+
+// helloOnly starts a partner and asks for its public material only.
+func (w *world) helloOnly(o refpartner.Options) {
+	w.t.Helper()
+	u, stop, err := refpartner.Serve(context.Background(), o, "127.0.0.1:0")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(stop)
+	w.drv = driver.NewHTTP(u, nil)
+	w.must(driver.Hello, nil, &w.hello)
+}
+
+// start starts a partner and onboards it; bankURL overrides the bank address the
+// partner is given (a tampering proxy).
+func (w *world) start(o refpartner.Options, bankURL string) {
 	t := w.t
 	t.Helper()
-	u, stop, err := refpartner.Serve(context.Background(), refpartner.Options{Mutant: mutant}, "127.0.0.1:0")
+	u, stop, err := refpartner.Serve(context.Background(), o, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
 	w.drv = driver.NewHTTP(u, nil)
 	w.must(driver.Hello, nil, &w.hello)
-	w.onboard()
+	w.onboard(bankURL)
 }
 
 // onboard registers the partner's public material as an A2 app and configures it.
-func (w *world) onboard() {
+func (w *world) onboard(bankURL string) {
 	t := w.t
 	t.Helper()
 	h := w.hello
@@ -107,7 +132,10 @@ func (w *world) onboard() {
 	secret, _ := creds["app_secret"].(string)
 	secretSerial, _ := creds["serial"].(string)
 	certPEM, _ := cert["certificate"].(string)
-	w.must(driver.Configure, driver.ConfigureParams{BankURL: w.b.URL, AppID: w.appID, AppSecret: secret, AppSecretSerial: secretSerial,
+	if bankURL == "" {
+		bankURL = w.b.URL
+	}
+	w.must(driver.Configure, driver.ConfigureParams{BankURL: bankURL, AppID: w.appID, AppSecret: secret, AppSecretSerial: secretSerial,
 		SignSerial: signSerial, EncSerial: encSerial, CAPEM: string(ca), BankSignCertsPEM: w.public("/pki/bank-sign-certs.pem"),
 		BankEncCertPEM: w.public("/pki/bank-enc.crt"), Scopes: appScopes, NotifyCertPEM: certPEM}, nil)
 }
@@ -178,16 +206,22 @@ func (w *world) customer(name string) *fakedata.Customer {
 // link links zhangsan's accounts for scopes and returns the accounts.
 func (w *world) link(scopes ...string) []driver.Account {
 	w.t.Helper()
+	accts, _ := w.linkWith(newBrowser(w), scopes...)
+	return accts
+}
+
+func (w *world) linkWith(b *browser, scopes ...string) ([]driver.Account, *browser) {
+	w.t.Helper()
 	var a driver.AuthorizationResult
 	w.must(driver.StartLink, driver.LinkParams{Scopes: scopes, ValidDays: 30}, &a)
 	var l driver.LinkResult
-	w.must(driver.FinishLink, driver.RedirectParams{RedirectURL: newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false)}, &l)
+	w.must(driver.FinishLink, driver.RedirectParams{RedirectURL: b.consent(a.AuthorizationURL, "zhangsan", false)}, &l)
 	var accts driver.AccountsResult
 	w.must(driver.Accounts, nil, &accts)
 	if len(accts.Accounts) == 0 {
 		w.t.Fatal("no accounts after linking")
 	}
-	return accts.Accounts
+	return accts.Accounts, b
 }
 
 // browser is the test user at the bank's pages (no JavaScript: a cookie jar, redirects
@@ -250,6 +284,9 @@ func (b *browser) phoneCode(user string) string {
 func (b *browser) consent(authURL, user string, payment bool) string {
 	t := b.w.t
 	t.Helper()
+	if b.w.via != nil { // the user's browser goes to the bank itself, not through the partner's proxy
+		authURL = b.w.b.URL + strings.TrimPrefix(authURL, b.w.via.url)
+	}
 	_, loc := b.do("GET", authURL, nil)
 	if !strings.HasPrefix(loc, "/login?") {
 		t.Fatalf("authorization URL did not lead to the login page: %q", loc)
