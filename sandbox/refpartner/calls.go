@@ -70,6 +70,9 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 			return r, nil
 		}
 		wait := retryAfter(r, attempt)
+		if client.CircuitOpen() { // this failure opened the circuit: no point waiting to be refused
+			return nil, fail(driver.CodeCircuitOpen, "circuit open after repeated failures (last answer HTTP %d %s): not calling the bank", r.Status, code)
+		}
 		if !retryable || attempt >= p.opts.Attempts || wait > p.opts.MaxRetryAfter {
 			if r.Status == http.StatusTooManyRequests {
 				return r, fail(driver.CodeRateLimited, "the bank answered 429 %s (Retry-After %s); giving up after %d attempts", code, r.Header.Get("Retry-After"), attempt)

@@ -164,8 +164,8 @@ var scenarios = []scenario{
 			}
 			var st driver.StatusResult
 			w.must(driver.Status, nil, &st)
-			return strings.Join(codes, ",") + " " + st.Circuit + fmt.Sprintf(" alarms %v", len(st.Alarms) > 0)
-		}, ref: "bank_error,bank_error,bank_error,bank_error,bank_error,circuit_open,circuit_open open alarms true",
+			return strings.Join(codes, ",") + " " + st.Circuit + fmt.Sprintf(" alarms %v, %d calls", len(st.Alarms) > 0, strings.Count(logLines(w), "path=/a1/v1/products"))
+		}, ref: "bank_error,bank_error,bank_error,bank_error,circuit_open,circuit_open,circuit_open open alarms true, 5 calls",
 		caught: []string{refpartner.NoCircuitBreaker, refpartner.NoAlarms}, same: []string{refpartner.IgnoresRetryAfter}},
 
 	{name: "Retry-After is honoured", run: func(w *world) string {
