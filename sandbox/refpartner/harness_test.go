@@ -71,14 +71,6 @@ func newWorld(t *testing.T, mutant string) *world {
 	return w
 }
 
-// another starts another partner (its own app) on the same bank.
-func (w *world) another(o refpartner.Options) *world {
-	w.t.Helper()
-	n := &world{t: w.t, b: w.b, cfg: w.cfg, https: w.https}
-	n.start(o, "")
-	return n
-}
-
 func (w *world) startPartner(mutant string) { w.start(refpartner.Options{Mutant: mutant}, "") }
 
 // helloOnly starts a partner and asks for its public material only.

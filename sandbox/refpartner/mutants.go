@@ -41,7 +41,7 @@ const (
 	mutantNonce    = "refpartner0nce0001" // the one nonce reuses-nonces sends
 )
 
-var mutants = map[string]string{
+var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions, not credentials
 	IgnoreSignatures:         "acts on bank answers whose signature does not verify (tampered body or signature, unknown serial)",
 	AcceptUnsigned:           "acts on bank answers that carry no signature at all (still refuses badly signed ones)",
 	AcceptProbeNotifications: "accepts (204) and records notifications whatever their signature, raising no alarm",
