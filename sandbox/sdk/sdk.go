@@ -42,10 +42,40 @@ type Config struct {
 	// valid during a key rotation.
 	BankKeys map[string]*ecdsa.PublicKey
 
+	// RefreshBankKeys: when a response (or notification) names a bank key serial not in
+	// BankKeys — the bank rotated its signing key — fetch the bank's published signing
+	// certificates (GET /pki/bank-sign-certs.pem, over the same verified TLS connection)
+	// once for that serial and verify again. A serial still unknown is an integrity
+	// failure.
+	RefreshBankKeys bool
+
+	// Nonce makes the nonce of each request (default protocol.NewNonce: 128 random
+	// bits). It must never repeat (JR/T 0185-2020 9.2.2/2).
+	Nonce func() string
+	// Authorize, when set, builds the Authorization header instead of the SDK — for a
+	// signing key held in an HSM or a signing service. It gets the method, the path with
+	// query, the body, the timestamp and the nonce the request carries.
+	Authorize func(method, pathWithQuery string, body []byte, timestamp, nonce string) (string, error)
+	// Observe, when set, is told about every attempt the client sends (and the
+	// key fetches of RefreshBankKeys) — for an access log. It must not block.
+	Observe func(Call)
+
 	Timeout    time.Duration
 	HTTPClient *http.Client // optional; built from the TLS settings when nil
 	Now        func() time.Time
 	Resilience Resilience // retries of idempotent requests and the circuit breaker
+}
+
+// Call describes one attempt sent to the bank, for Config.Observe. Response is nil
+// when the attempt failed at the transport; Err is the attempt's error (ErrIntegrity
+// included).
+type Call struct {
+	Time          time.Time
+	Method        string
+	PathWithQuery string
+	Response      *Response
+	Err           error
+	Duration      time.Duration
 }
 
 // Client calls the bank.
@@ -54,6 +84,7 @@ type Client struct {
 	macKey []byte
 	http   *http.Client
 	brk    *breaker
+	keys   *bankKeys
 }
 
 // New checks the configuration and builds a client.
@@ -73,8 +104,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Second
 	}
+	if cfg.Nonce == nil {
+		cfg.Nonce = protocol.NewNonce
+	}
 	cfg.Resilience = cfg.Resilience.withDefaults()
-	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breaker{}}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breaker{}, keys: newBankKeys(cfg.BankKeys)}
 	if cfg.AppSecret != "" {
 		c.macKey = protocol.DeriveMACKey(cfg.AppSecret, cfg.AppID)
 	}
@@ -125,7 +159,10 @@ func (c *Client) Scheme(path string) string {
 // Authorization builds the Authorization header for a request.
 func (c *Client) Authorization(method, pathWithQuery string, body []byte) (string, error) {
 	ts := protocol.Timestamp(c.cfg.Now())
-	nonce := protocol.NewNonce()
+	nonce := c.cfg.Nonce()
+	if c.cfg.Authorize != nil {
+		return c.cfg.Authorize(method, pathWithQuery, body, ts, nonce)
+	}
 	sts := protocol.StringToSign(method, pathWithQuery, ts, nonce, body)
 	cr := protocol.Credentials{AppID: c.cfg.AppID, Timestamp: ts, Nonce: nonce}
 	if c.Scheme(pathWithQuery) == protocol.SchemeHMAC {
@@ -159,7 +196,11 @@ func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []by
 		if !c.brk.allow(c.cfg.Now()) {
 			return nil, ErrCircuitOpen
 		}
+		start := c.cfg.Now()
 		r, err = c.once(ctx, method, pathWithQuery, body, header)
+		if c.cfg.Observe != nil {
+			c.cfg.Observe(Call{Time: start, Method: method, PathWithQuery: pathWithQuery, Response: r, Err: err, Duration: c.cfg.Now().Sub(start)})
+		}
 		c.brk.record(!failed(r, err), c.cfg.Now(), c.cfg.Resilience)
 		if n >= attempts || !retryable(r, err) {
 			return r, err
@@ -200,14 +241,14 @@ func (c *Client) once(ctx context.Context, method, pathWithQuery string, body []
 	}
 	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
 		RequestID: resp.Header.Get(protocol.HeaderRequestID), UAPIID: resp.Header.Get(protocol.HeaderUAPIID)}
-	if err := c.verify(out); err != nil {
+	if err := c.verify(ctx, out); err != nil {
 		return out, err
 	}
 	return out, nil
 }
 
 // verify checks the bank's SM2 signature (and the A1 MAC when present).
-func (c *Client) verify(r *Response) error {
+func (c *Client) verify(ctx context.Context, r *Response) error {
 	ts, nonce := r.Header.Get(protocol.HeaderTimestamp), r.Header.Get(protocol.HeaderNonce)
 	sig, serial := r.Header.Get(protocol.HeaderSignature), r.Header.Get(protocol.HeaderSerial)
 	r.Integrity.Serial = serial
@@ -216,8 +257,8 @@ func (c *Client) verify(r *Response) error {
 	}
 	msg := protocol.ResponseStringToSign(ts, nonce, r.Body)
 	r.Integrity.StringToVerify = string(msg)
-	pub, ok := c.cfg.BankKeys[serial]
-	if !ok {
+	pub := c.bankKey(ctx, serial)
+	if pub == nil {
 		return fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
 	}
 	if !protocol.VerifySM2(pub, msg, sig) {

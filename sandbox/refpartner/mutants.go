@@ -1,0 +1,98 @@
+package refpartner
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Mutant partners: the reference partner with exactly ONE behaviour broken, checked
+// with a small `if` where that behaviour lives in this package (the SDK has no broken
+// modes; mutants configure it, or bypass a part of it, as a careless integration
+// would). The partner-side suite must catch every one of them.
+const (
+	IgnoreSignatures         = "ignore-signatures"
+	AcceptUnsigned           = "accept-unsigned"
+	AcceptProbeNotifications = "accept-probe-notifications"
+	LogsFullNumbers          = "logs-full-numbers"
+	LogsHoldings             = "logs-holdings"
+	NoCircuitBreaker         = "no-circuit-breaker"
+	IgnoresRetryAfter        = "ignores-retry-after"
+	ReusesNonces             = "reuses-nonces"
+	RawSignature             = "raw-signature"
+	MACOnA2                  = "mac-on-a2"
+	NoClientCert             = "no-client-cert"
+	TLS11                    = "tls-1-1"
+	NewIdempotencyKeyOnRetry = "new-idempotency-key-on-retry"
+	ScopeCreep               = "scope-creep"
+	CallsBeforeConsent       = "calls-before-consent"
+	HammersAfterRevocation   = "hammers-after-revocation"
+	NoTokenRefresh           = "no-token-refresh"
+	PlaintextPayee           = "plaintext-payee"
+	SameKeySignEnc           = "same-key-sign-enc"
+	NoPKCE                   = "no-pkce"
+	NoKeyRefresh             = "no-key-refresh"
+	NoAlarms                 = "no-alarms"
+	NoHistory                = "no-history"
+	NoAccessLog              = "no-access-log"
+)
+
+const (
+	hammerAttempts = 6                    // how often hammers-after-revocation repeats a refused call
+	mutantNonce    = "refpartner0nce0001" // the one nonce reuses-nonces sends
+)
+
+var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions, not credentials
+	IgnoreSignatures:         "acts on bank answers whose signature does not verify (tampered body or signature, unknown serial)",
+	AcceptUnsigned:           "acts on bank answers that carry no signature at all (still refuses badly signed ones)",
+	AcceptProbeNotifications: "accepts (204) and records notifications whatever their signature, raising no alarm",
+	LogsFullNumbers:          "writes the payee's full account number (and any full number it is given) to its log",
+	LogsHoldings:             "writes the decrypted holdings to its log",
+	NoCircuitBreaker:         "never opens its circuit: keeps calling a failing bank",
+	IgnoresRetryAfter:        "retries 429 and 503 answers at once instead of waiting Retry-After",
+	ReusesNonces:             "sends the same nonce with every request",
+	RawSignature:             "signs A2 requests with a raw r||s SM2 signature instead of DER",
+	MACOnA2:                  "authenticates A2 requests with the A1 HMAC-SM3 scheme instead of an SM2 signature",
+	NoClientCert:             "presents no client certificate (no mutual TLS)",
+	TLS11:                    "offers at most TLS 1.1",
+	NewIdempotencyKeyOnRetry: "retries a payment with a new Idempotency-Key each time (may pay twice)",
+	ScopeCreep:               "balance also fetches the account's transactions, which the user did not consent to",
+	CallsBeforeConsent:       "calls account APIs without a linked user instead of answering not_linked",
+	HammersAfterRevocation:   "after the consent is revoked keeps retrying and keeps calling on later actions",
+	NoTokenRefresh:           "answers relink_required on an expired access token instead of refreshing it",
+	PlaintextPayee:           "sends the payee in the clear instead of sealed to the bank's encryption certificate",
+	SameKeySignEnc:           "uses one SM2 key for signing and for encryption",
+	NoPKCE:                   "starts authorizations without a PKCE code challenge (and exchanges codes without a verifier)",
+	NoKeyRefresh:             "never fetches the bank's published signing certificates: fails after a bank key rotation",
+	NoAlarms:                 "raises no alarms (circuit opened, integrity failures, bad notifications, token problems)",
+	NoHistory:                "keeps no record of its user's operations (history is empty)",
+	NoAccessLog:              "logs nothing about its calls to the bank",
+}
+
+// Mutant is a registered mutant: its name and what it breaks.
+type Mutant struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Mutants lists the registered mutants by name.
+func Mutants() []Mutant {
+	out := make([]Mutant, 0, len(mutants))
+	for n, d := range mutants {
+		out = append(out, Mutant{Name: n, Description: d})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func checkMutant(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, ok := mutants[name]; !ok {
+		return fmt.Errorf("refpartner: unknown mutant %q (see Mutants())", name)
+	}
+	return nil
+}
+
+// is reports whether the partner is the named mutant.
+func (p *Partner) is(name string) bool { return p.opts.Mutant == name }

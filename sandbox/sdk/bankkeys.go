@@ -1,0 +1,130 @@
+package sdk
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/jr0185/harness/sandbox/protocol"
+)
+
+// BankSignCertsPath is where the bank publishes every signing certificate it still
+// signs with or that still verifies (current first).
+const BankSignCertsPath = "/pki/bank-sign-certs.pem"
+
+// bankKeys are the bank's response-signing keys by serial, and the serials a refresh
+// was already tried for (each unknown serial triggers at most one fetch: a flood of
+// forged serials cannot make the client hammer the bank).
+type bankKeys struct {
+	mu    sync.Mutex
+	keys  map[string]*ecdsa.PublicKey
+	tried map[string]bool
+}
+
+func newBankKeys(m map[string]*ecdsa.PublicKey) *bankKeys {
+	k := &bankKeys{keys: map[string]*ecdsa.PublicKey{}, tried: map[string]bool{}}
+	for s, p := range m {
+		k.keys[s] = p
+	}
+	return k
+}
+
+// bankKey returns the key for serial, refreshing the published keys once for a serial
+// not seen before when Config.RefreshBankKeys is set; nil when it stays unknown.
+func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
+	c.keys.mu.Lock()
+	pub, tried := c.keys.keys[serial], c.keys.tried[serial]
+	if pub == nil && !tried {
+		c.keys.tried[serial] = true
+	}
+	c.keys.mu.Unlock()
+	if pub != nil || tried || !c.cfg.RefreshBankKeys {
+		return pub
+	}
+	fetched, err := c.fetchBankKeys(ctx)
+	if err != nil {
+		return nil
+	}
+	c.keys.mu.Lock()
+	defer c.keys.mu.Unlock()
+	for s, p := range fetched {
+		c.keys.keys[s] = p
+	}
+	return c.keys.keys[serial]
+}
+
+// BankKeySerials lists the serials of the bank keys the client accepts now.
+func (c *Client) BankKeySerials() []string {
+	c.keys.mu.Lock()
+	defer c.keys.mu.Unlock()
+	out := make([]string, 0, len(c.keys.keys))
+	for s := range c.keys.keys {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fetchBankKeys reads the bank's published signing certificates over the client's TLS
+// connection (the bank's TLS certificate is verified against RootCAs: that is what
+// makes the fetched keys trustworthy).
+func (c *Client) fetchBankKeys(ctx context.Context) (map[string]*ecdsa.PublicKey, error) {
+	start := c.cfg.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.cfg.BaseURL, "/")+BankSignCertsPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	var out *Response
+	if err == nil {
+		defer resp.Body.Close()
+		var b []byte
+		b, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		out = &Response{Status: resp.StatusCode, Header: resp.Header, Body: b, RequestID: resp.Header.Get(protocol.HeaderRequestID)}
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("sdk: %s answered HTTP %d", BankSignCertsPath, resp.StatusCode)
+		}
+	}
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(Call{Time: start, Method: http.MethodGet, PathWithQuery: BankSignCertsPath, Response: out, Err: err, Duration: c.cfg.Now().Sub(start)})
+	}
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]*ecdsa.PublicKey{}
+	for block, rest := pem.Decode(out.Body); block != nil; block, rest = pem.Decode(rest) {
+		if s, k, err := ParseSM2CertPEM(pem.EncodeToMemory(block)); err == nil {
+			keys[s] = k
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("sdk: %s holds no SM2 certificate", BankSignCertsPath)
+	}
+	return keys, nil
+}
+
+// VerifyNotification checks a notification the bank POSTed to the partner's URL: it is
+// signed like a response (X-JR-Timestamp, X-JR-Nonce, X-JR-Signature over
+// timestamp\nnonce\nbody\n, X-JR-Serial) with a bank key. A notification that fails
+// is ErrIntegrity: answer it with an error status and do not act on it.
+func (c *Client) VerifyNotification(ctx context.Context, header http.Header, body []byte) error {
+	ts, nonce := header.Get(protocol.HeaderTimestamp), header.Get(protocol.HeaderNonce)
+	sig, serial := header.Get(protocol.HeaderSignature), header.Get(protocol.HeaderSerial)
+	if ts == "" || nonce == "" || sig == "" || serial == "" {
+		return fmt.Errorf("%w: notification is not signed", ErrIntegrity)
+	}
+	pub := c.bankKey(ctx, serial)
+	if pub == nil {
+		return fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
+	}
+	if !protocol.VerifySM2(pub, protocol.ResponseStringToSign(ts, nonce, body), sig) {
+		return fmt.Errorf("%w: notification signature does not verify", ErrIntegrity)
+	}
+	return nil
+}
