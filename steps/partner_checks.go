@@ -315,7 +315,8 @@ func partnerKeysDiffer(ctx context.Context) error {
 	return nil
 }
 
-func partnerHistory(ctx context.Context, kinds ...string) error {
+func partnerHistory(ctx context.Context, k1, k2, k3 string) error {
+	kinds := []string{k1, k2, k3}
 	var r driver.HistoryResult
 	if err := W(ctx).Env.Partner.Do(ctx, driver.History, struct{}{}, &r); err != nil {
 		return fmt.Errorf("history: %w", err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jr0185/harness/features"
 	"github.com/jr0185/harness/sandbox/bank"
+	"github.com/jr0185/harness/sandbox/refpartner"
 	"github.com/jr0185/harness/steps"
 	"github.com/jr0185/harness/steps/driver"
 	"github.com/jr0185/harness/steps/report"
@@ -191,6 +192,16 @@ func combine(suite string, rs []steps.Result) steps.Result {
 func OpenPartner(ctx context.Context, spec string) (driver.Driver, func(), error) {
 	if spec == "" {
 		return nil, nil, errors.New("the partner suite needs --partner: a driver address (http://..., exec:<command>) or \"reference\"")
+	}
+	if name, ok := strings.CutPrefix(spec, "reference"); ok && (name == "" || strings.HasPrefix(name, ":")) {
+		// The reference partner (sandbox/refpartner, on the Go SDK), in-process behind its
+		// HTTP driver on 127.0.0.1 — the harness reaches it over real HTTP like any other.
+		url, stop, err := refpartner.Serve(ctx, refpartner.Options{Mutant: strings.TrimPrefix(name, ":")}, "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		d := driver.NewHTTP(url, nil)
+		return d, func() { _ = d.Close(); stop() }, nil
 	}
 	d, err := driver.Open(spec)
 	if err != nil {
