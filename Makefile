@@ -55,6 +55,18 @@ conform: build ## Run the bank-side conformance suite against a fresh embedded s
 	./$(BIN) conform --random --concurrency 2 --out $(CONFORM_OUT) $(if $(TAGS),--tags '$(TAGS)') $(if $(TARGET),--target $(TARGET))
 	./$(BIN) verify-report $(CONFORM_OUT)
 
+PARTNER ?= reference
+
+.PHONY: conform-partner
+conform-partner: build ## Run the partner-side suite against PARTNER (default: the reference partner; or http://host:port/driver, exec:./partner.sh); writes the signed report
+	./$(BIN) conform --partner '$(PARTNER)' --out $(CONFORM_OUT)-partner $(if $(TAGS),--tags '$(TAGS)')
+	./$(BIN) verify-report $(CONFORM_OUT)-partner
+
+.PHONY: conform-all
+conform-all: build ## Run the bank suite, then the partner suite against PARTNER, into one signed report
+	./$(BIN) conform --suite both --partner '$(PARTNER)' --random --concurrency 2 --out $(CONFORM_OUT) $(if $(TAGS),--tags '$(TAGS)')
+	./$(BIN) verify-report $(CONFORM_OUT)
+
 .PHONY: conform-repeat
 conform-repeat: build ## Run the bank suite 20 times in a row, random order, concurrency 2; stop at the first failure
 	@for i in $$(seq 1 20); do \

@@ -22,6 +22,16 @@ type Mutant struct {
 	MustFail []string `yaml:"must_fail"` // scenario names
 }
 
+// PartnerMutantsYAML is the expected-failures table of the partner suite: for each
+// mutant partner (the reference partner with one behaviour broken, `sandbox conform
+// --partner reference:NAME`), the partner scenarios that must fail against it.
+//
+//go:embed partner/mutants.yaml
+var PartnerMutantsYAML []byte
+
+// PartnerMutants parses the partner suite's expected-failures table.
+func PartnerMutants() ([]Mutant, error) { return parseMutants(PartnerMutantsYAML) }
+
 // BankMutants parses the bank suite's expected-failures table.
 func BankMutants() ([]Mutant, error) { return parseMutants(BankMutantsYAML) }
 

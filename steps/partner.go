@@ -205,10 +205,16 @@ func checkHello(h driver.HelloResult) error {
 	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
 		return fmt.Errorf("client_cert_pem: %w", err)
 	}
-	for name, p := range map[string]string{"sign_public_key_pem": h.SignPublicKeyPEM, "enc_public_key_pem": h.EncPublicKeyPEM} {
-		if _, err := tjx509.ReadPublicKeyFromPem([]byte(p)); err != nil {
-			return fmt.Errorf("%s is not an SM2 public key in PEM: %v", name, err)
-		}
+	sign, err := tjx509.ReadPublicKeyFromPem([]byte(h.SignPublicKeyPEM))
+	if err != nil {
+		return fmt.Errorf("sign_public_key_pem is not an SM2 public key in PEM: %v", err)
+	}
+	enc, err := tjx509.ReadPublicKeyFromPem([]byte(h.EncPublicKeyPEM))
+	if err != nil {
+		return fmt.Errorf("enc_public_key_pem is not an SM2 public key in PEM: %v", err)
+	}
+	if sign.X.Cmp(enc.X) == 0 && sign.Y.Cmp(enc.Y) == 0 {
+		return errors.New("the partner offers one SM2 key pair for both signing and encryption (JR/T 0185-2020 7.3.4/1: separate keys)")
 	}
 	if u, err := url.Parse(h.RedirectURI); err != nil || u.Scheme != "https" || u.Host == "" {
 		return fmt.Errorf("redirect_uri %q is not an https URL", h.RedirectURI)

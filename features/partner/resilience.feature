@@ -12,7 +12,7 @@ Feature: The partner isolates failures, backs off and raises alarms instead of h
 
   @JR0185-10.1.2/2 @JR0185-10.1.2/2a @JR0185-10.1.2/2b @JR0185-10.1.1/3 @JR0185-9.3.4/4
   Scenario: After repeated failures the partner opens its circuit breaker instead of hammering the bank
-    Given the bank will answer the partner's next 60 calls with 503
+    Given the bank will answer the partner's next 60 calls with 503 and Retry-After 1
     When the partner is asked for the balance of the user's first account 8 times
     Then the partner refused at least one of them itself with "circuit_open"
     And no account call reached the bank after the partner first answered "circuit_open"

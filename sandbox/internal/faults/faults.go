@@ -61,8 +61,10 @@ const (
 	MaxDuration = time.Hour
 	MaxDelay    = 10 * time.Second
 	MaxActive   = 256
-	// MaxRetryAfter bounds a rate-limit fault's Retry-After (seconds).
+	// MaxRetryAfter bounds a fault's Retry-After (seconds).
 	MaxRetryAfter = 60
+	// DefaultUnavailableRetryAfter is the Retry-After of a 503 fault that names none.
+	DefaultUnavailableRetryAfter = 5
 )
 
 // Spec is an injection request.
@@ -74,7 +76,8 @@ type Spec struct {
 	DelayMS  int     `json:"delay_ms,omitempty"` // Slow: 1 to 10000
 	Count    int     `json:"count,omitempty"`    // matching calls affected, then the fault ends (0: no limit)
 	Duration int     `json:"duration_seconds,omitempty"`
-	// RetryAfter (RateLimit only): the Retry-After seconds of the 429, 1 to 60 (default 1).
+	// RetryAfter: the Retry-After seconds of a RateLimit 429 (default 1) or of a
+	// BackendDown or ErrorRate 503 (default 5), 1 to 60.
 	RetryAfter int `json:"retry_after_seconds,omitempty"`
 }
 
@@ -95,7 +98,7 @@ type Effect struct {
 	Delay    time.Duration // wait before the business layer answers
 	FirstHit bool          // this is the fault's first affected call (raise the alarm once)
 	// Throttle: answer 429 RATE_LIMITED with Retry-After: RetryAfter; the business layer
-	// is not called.
+	// is not called. A Fail answer also carries RetryAfter.
 	Throttle   bool
 	RetryAfter int
 	// LoseResponse: the business layer runs, then its answer is replaced by a 503.
@@ -137,21 +140,23 @@ func (r *Registry) Inject(s Spec) (Fault, error) {
 	if partnerKinds[s.Kind] && s.AppID == "" {
 		return Fault{}, fmt.Errorf("%w: %s must be scoped with app_id", ErrInvalid, s.Kind)
 	}
-	if s.RetryAfter != 0 && s.Kind != RateLimit {
-		return Fault{}, fmt.Errorf("%w: retry_after_seconds applies to rate-limit only", ErrInvalid)
+	if s.RetryAfter != 0 && s.Kind != RateLimit && s.Kind != BackendDown && s.Kind != ErrorRate {
+		return Fault{}, fmt.Errorf("%w: retry_after_seconds applies to rate-limit, backend-down and error-rate only", ErrInvalid)
+	}
+	if s.Kind == ErrorRate && !(s.Rate > 0 && s.Rate <= 1) {
+		return Fault{}, fmt.Errorf("%w: rate must be in (0, 1]", ErrInvalid)
 	}
 	switch s.Kind {
-	case ErrorRate:
-		if !(s.Rate > 0 && s.Rate <= 1) {
-			return Fault{}, fmt.Errorf("%w: rate must be in (0, 1]", ErrInvalid)
-		}
 	case Slow:
 		if s.DelayMS < 1 || time.Duration(s.DelayMS)*time.Millisecond > MaxDelay {
 			return Fault{}, fmt.Errorf("%w: delay_ms must be from 1 to %d", ErrInvalid, MaxDelay.Milliseconds())
 		}
-	case RateLimit:
+	case RateLimit, BackendDown, ErrorRate:
 		if s.RetryAfter == 0 {
-			s.RetryAfter = 1
+			s.RetryAfter = 1 // a 429's default
+			if s.Kind != RateLimit {
+				s.RetryAfter = DefaultUnavailableRetryAfter
+			}
 		}
 		if s.RetryAfter < 1 || s.RetryAfter > MaxRetryAfter {
 			return Fault{}, fmt.Errorf("%w: retry_after_seconds must be from 1 to %d", ErrInvalid, MaxRetryAfter)
@@ -261,10 +266,10 @@ func (r *Registry) Apply(appID, apiID string) Effect {
 	e := Effect{}
 	switch match.Kind {
 	case BackendDown:
-		e.Fail = true
+		e.Fail, e.RetryAfter = true, match.RetryAfter
 	case ErrorRate:
 		n := float64(match.seen)
-		e.Fail = int(n*match.Rate) > int((n-1)*match.Rate)
+		e.Fail, e.RetryAfter = int(n*match.Rate) > int((n-1)*match.Rate), match.RetryAfter
 	case Slow:
 		e.Delay = time.Duration(match.DelayMS) * time.Millisecond
 	case RateLimit:

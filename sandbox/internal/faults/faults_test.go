@@ -121,6 +121,8 @@ func TestPartnerKinds(t *testing.T) {
 		{"refused/rate-limit Retry-After above 60", Spec{Kind: RateLimit, AppID: "A", RetryAfter: 61}, true, 0},
 		{"refused/rate-limit negative Retry-After", Spec{Kind: RateLimit, AppID: "A", RetryAfter: -1}, true, 0},
 		{"refused/retry_after_seconds on another kind", Spec{Kind: TamperBody, AppID: "A", RetryAfter: 5}, true, 0},
+		{"accepted/backend-down with Retry-After 1", Spec{Kind: BackendDown, AppID: "A", RetryAfter: 1}, false, 1},
+		{"accepted/backend-down without Retry-After gets 5", Spec{Kind: BackendDown, AppID: "A"}, false, 5},
 		{"refused/tamper-body scoped by API only", Spec{Kind: TamperBody, APIID: "x"}, true, 0},
 		{"refused/lose-response without app_id", Spec{Kind: LoseResponse, APIID: "x"}, true, 0},
 		{"accepted/strip-signature of one app", Spec{Kind: StripSignature, AppID: "A", Count: 1}, false, 0},

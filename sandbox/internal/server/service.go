@@ -63,7 +63,7 @@ func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admis
 		s.d.Alarms.Raise("backend-unavailable", adm.App.ID, api.ID+" ("+api.UAPIID+"): the business service behind the interface is not answering")
 	}
 	s.d.Metrics.FaultsActive(len(s.d.Faults.List()))
-	return e, problem.Unavailable.WithRetryAfter(5).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
+	return e, problem.Unavailable.WithRetryAfter(e.RetryAfter).WithDetail("%s is temporarily unavailable; retry later", api.UAPIID)
 }
 
 // watch feeds the monitoring rules with one finished API call: the error-rate surge
