@@ -101,7 +101,10 @@ func (s *Service) notifications(ctx context.Context, where string, args ...any) 
 func (s *Service) MarkDelivered(ctx context.Context, id string) error {
 	now := s.clock.Now().UnixNano()
 	var n int64
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
+	// Relaxed (no wait for fsync): delivery is at least once — a mark lost to a power
+	// loss only means the partner gets the notification again, with the same
+	// notification id to drop it by.
+	err := s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
 		res, err := s.store.q(tx).ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
 			now, id)
 		if err == nil {
