@@ -772,8 +772,10 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 	if f := s.magicFailure(p); f != nil {
 		return p, failure{f}
 	}
-	if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
-		return p, err
+	if fresh == nil { // fresh: checked in this transaction, nothing to serialize against
+		if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
+			return p, err
+		}
 	}
 	credit := ledger.ExternalClearingAccount
 	if !p.PayeeExternal {
