@@ -172,6 +172,18 @@ func (u *UserSession) Token() *Token {
 
 // Do calls an A2 API for the user.
 func (u *UserSession) Do(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*Response, error) {
+	return u.c.Do(ctx, method, pathWithQuery, body, u.withToken(ctx, header))
+}
+
+// NewRequest is Client.NewRequest for the user: a signed request carrying the user's
+// access token (refreshed first when it is about to expire).
+func (u *UserSession) NewRequest(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*http.Request, error) {
+	return u.c.NewRequest(ctx, method, pathWithQuery, body, u.withToken(ctx, header))
+}
+
+// withToken returns a copy of header with the user's access token, refreshing the
+// token set first when it is about to expire.
+func (u *UserSession) withToken(ctx context.Context, header http.Header) http.Header {
 	u.mu.Lock()
 	if u.tok.RefreshToken != "" && u.c.cfg.Now().After(u.tok.Expiry.Add(-30*time.Second)) {
 		if t, err := u.c.Refresh(ctx, u.tok.RefreshToken); err == nil {
@@ -185,7 +197,7 @@ func (u *UserSession) Do(ctx context.Context, method, pathWithQuery string, body
 		h[k] = v
 	}
 	h.Set(HeaderAccessToken, access)
-	return u.c.Do(ctx, method, pathWithQuery, body, h)
+	return h
 }
 
 // OpenEnvelope decrypts a field or payload the bank encrypted to this partner's SM2

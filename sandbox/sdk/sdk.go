@@ -215,6 +215,31 @@ func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []by
 
 // once sends one signed attempt.
 func (c *Client) once(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*Response, error) {
+	req, err := c.NewRequest(ctx, method, pathWithQuery, body, header)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ReadResponse(resp)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Verify(ctx, out); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// NewRequest builds a signed request without sending it: the Authorization header
+// carries a fresh nonce and the current timestamp, so send it once, within the bank's
+// timestamp window, through HTTPClient (mutual TLS). Read the answer with ReadResponse
+// and check it with Verify before acting on it. Do is NewRequest, send, ReadResponse
+// and Verify, with retries; use NewRequest when signing and sending must be separated
+// (e.g. a load test that signs its requests ahead of time).
+func (c *Client) NewRequest(ctx context.Context, method, pathWithQuery string, body []byte, header http.Header) (*http.Request, error) {
 	auth, err := c.Authorization(method, pathWithQuery, body)
 	if err != nil {
 		return nil, err
@@ -230,22 +255,31 @@ func (c *Client) once(ctx context.Context, method, pathWithQuery string, body []
 	if len(body) > 0 && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
+	return req, nil
+}
+
+// HTTPClient is the HTTP client the SDK sends through (mutual TLS when a client
+// certificate is configured), for requests built with NewRequest.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// ReadResponse reads and closes an answer's body. The Response is NOT verified yet:
+// call Verify before using it.
+func ReadResponse(resp *http.Response) (*Response, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, err
 	}
-	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
-		RequestID: resp.Header.Get(protocol.HeaderRequestID), UAPIID: resp.Header.Get(protocol.HeaderUAPIID)}
-	if err := c.verify(ctx, out); err != nil {
-		return out, err
-	}
-	return out, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
+		RequestID: resp.Header.Get(protocol.HeaderRequestID), UAPIID: resp.Header.Get(protocol.HeaderUAPIID)}, nil
 }
+
+// Verify checks a response's integrity — the bank's SM2 signature with a known bank
+// key, and the A1 MAC when present — and records the outcome in r.Integrity. A
+// non-nil error wraps ErrIntegrity: do not act on the response. Do verifies every
+// response itself; Verify is for responses read with ReadResponse.
+// The context bounds a fetch of the bank's published keys (Config.RefreshBankKeys).
+func (c *Client) Verify(ctx context.Context, r *Response) error { return c.verify(ctx, r) }
 
 // verify checks the bank's SM2 signature (and the A1 MAC when present).
 func (c *Client) verify(ctx context.Context, r *Response) error {

@@ -55,9 +55,11 @@ func applyEntry(ctx context.Context, tx Querier, e Entry, a account) (after int6
 	return after, err == nil, err
 }
 
+// referenceExists: the condition that reference is not empty lets SQLite use the partial unique
+// index postings_reference (without it, every posting was scanned).
 func referenceExists(ctx context.Context, q Querier, ref string) (bool, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM postings WHERE reference = $1`, ref).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM postings WHERE reference = $1 AND reference <> ''`, ref).Scan(&n)
 	return n > 0, err
 }
 

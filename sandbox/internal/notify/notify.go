@@ -27,7 +27,7 @@ import (
 // Outbox is the payments side of delivery.
 type Outbox interface {
 	DueNotifications(ctx context.Context, now time.Time) ([]payments.Notification, error)
-	MarkDelivered(ctx context.Context, id string) error
+	MarkDelivered(ctx context.Context, ids ...string) error
 	MarkFailed(ctx context.Context, id, reason string) (time.Time, error)
 	Get(ctx context.Context, appID, paymentID string) (payments.Payment, error)
 }
@@ -96,6 +96,17 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 		}
 		return
 	}
+	// The pass's deliveries are marked together, in one transaction, at its end (a
+	// crash before that only means those are delivered again: at least once).
+	var delivered []string
+	defer func() {
+		if len(delivered) == 0 {
+			return
+		}
+		if err := n.Outbox.MarkDelivered(context.WithoutCancel(ctx), delivered...); err != nil {
+			n.Log.Warn("marking notifications delivered failed", "notifications", len(delivered), "err", err)
+		}
+	}()
 	for _, d := range due {
 		if ctx.Err() != nil {
 			return
@@ -105,9 +116,7 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 			n.Log.Info("notification not delivered", "notification_id", d.ID, "app_id", d.AppID, "reason", reason, "next_attempt", next, "err", err)
 			continue
 		}
-		if err := n.Outbox.MarkDelivered(ctx, d.ID); err != nil {
-			n.Log.Warn("marking a notification delivered failed", "notification_id", d.ID, "err", err)
-		}
+		delivered = append(delivered, d.ID)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/internal/clock"
@@ -125,6 +126,60 @@ func (e *env) invariants() {
 	e.t.Helper()
 	if err := ledger.CheckInvariants(context.Background(), e.db.DB); err != nil {
 		e.t.Fatal(err)
+	}
+	e.usageTotalsMatch()
+}
+
+// usageTotalsMatch checks the daily-limit running totals against the payments.
+func (e *env) usageTotalsMatch() {
+	e.t.Helper()
+	ctx := context.Background()
+	type key struct {
+		dim, key string
+		day      int64
+	}
+	want := map[key][2]int64{}
+	rows, err := e.db.DB.QueryContext(ctx, `SELECT payer_account, app_id, customer_id, status, amount_fen, created_at FROM payments`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for rows.Next() {
+		var payer, app, customer, st string
+		var amount, created int64
+		if err := rows.Scan(&payer, &app, &customer, &st, &amount, &created); err != nil {
+			e.t.Fatal(err)
+		}
+		c, x := usageWeights(Status(st))
+		day := e.svc.dayStart(time.Unix(0, created)).UnixNano()
+		for _, k := range []key{{"payer_account", payer, day}, {"app_id", app, day}, {"customer_id", customer, day}} {
+			v := want[k]
+			want[k] = [2]int64{v[0] + c*amount, v[1] + x*amount}
+		}
+	}
+	_ = rows.Close()
+	got := map[key][2]int64{}
+	rows, err = e.db.DB.QueryContext(ctx, `SELECT dim, key, day, created_fen, executed_fen FROM payment_usage`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for rows.Next() {
+		var k key
+		var c, x int64
+		if err := rows.Scan(&k.dim, &k.key, &k.day, &c, &x); err != nil {
+			e.t.Fatal(err)
+		}
+		got[k] = [2]int64{c, x}
+	}
+	_ = rows.Close()
+	for k, v := range want {
+		if got[k] != v {
+			e.t.Errorf("usage %v: running totals %v, payments %v", k, got[k], v)
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok && v != [2]int64{} {
+			e.t.Errorf("usage %v: running totals %v without payments", k, v)
+		}
 	}
 }
 

@@ -164,7 +164,11 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 		return problem.Internal.Wrap(err)
 	}
 	now, b64 := s.clock.Now().UnixNano(), base64.StdEncoding.EncodeToString(body)
-	err = s.store.tx(ctx, func(tx *sql.Tx) error {
+	// Relaxed (no wait for fsync): the payment itself committed durably before; a stored
+	// response lost to a power loss is the case of a process killed before storing it,
+	// which Create already handles (Result.Response nil: the replay renders the payment
+	// as it stands).
+	err = s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
 		_, err := s.store.q(tx).ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
 			WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
 			keyDone, status, string(h), b64, now, appID, key, keyExecuted)

@@ -97,23 +97,39 @@ func (s *Service) notifications(ctx context.Context, where string, args ...any) 
 	return out, nil
 }
 
-// MarkDelivered records a successful delivery. Marking a delivered one again is a no-op.
-func (s *Service) MarkDelivered(ctx context.Context, id string) error {
+// MarkDelivered records successful deliveries, in one transaction. Marking a
+// delivered one again is a no-op; an unknown id is NOT_FOUND (the others are marked).
+func (s *Service) MarkDelivered(ctx context.Context, ids ...string) error {
 	now := s.clock.Now().UnixNano()
-	var n int64
-	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		res, err := s.store.q(tx).ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
-			now, id)
-		if err == nil {
-			n, err = res.RowsAffected()
+	marked := make([]bool, len(ids))
+	// Relaxed (no wait for fsync): delivery is at least once — a mark lost to a power
+	// loss only means the partner gets the notification again, with the same
+	// notification id to drop it by.
+	err := s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
+		q := s.store.q(tx)
+		for i, id := range ids {
+			res, err := q.ExecContext(ctx, `UPDATE payment_notifications SET delivered_at = $1, attempts = attempts + 1 WHERE notification_id = $2 AND delivered_at = 0`,
+				now, id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			marked[i] = n == 1
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
-	if n == 0 {
-		return s.notificationExists(ctx, id)
+	for i, id := range ids {
+		if !marked[i] {
+			if err := s.notificationExists(ctx, id); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -99,7 +99,9 @@ func TestResumeProcessing(t *testing.T) {
 	zhang, lisi := e.user("zhangsan", 0), e.user("lisi", 0)
 	p := e.create(e.req(zhang, lisi, 100))
 	// The process claimed the payment and was killed before posting.
-	e.exec(`UPDATE payments SET status = 'processing' WHERE payment_id = $1`, p.ID)
+	if ok, err := e.svc.transition(ctx, e.db.DB, p.ID, StatusPendingConfirmation, StatusProcessing, e.clk.Now(), map[string]any{}); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
 	n, err := e.svc.ResumeProcessing(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("ResumeProcessing = %d, %v", n, err)

@@ -220,11 +220,11 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 	if consume == nil {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
 	}
-	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, payer accountInfo, now time.Time) (Payment, error) {
+	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
 		if err := consume(tx); err != nil {
 			return p, err
 		}
-		return s.confirmTx(ctx, q, p, now, &checked{p: p, payer: payer})
+		return s.confirmTx(ctx, q, p, now, &c)
 	})
 	if err == nil && !res.Replayed {
 		s.alarmIfHeld(res.Payment)
@@ -234,7 +234,7 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 
 // createWith is Create; then, when set, runs in the creating transaction after the
 // payment is recorded.
-func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, accountInfo, time.Time) (Payment, error)) (Result, error) {
+func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -256,10 +256,10 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sq
 		case replay:
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
-			var payer accountInfo
-			p, payer, err = s.createTx(ctx, q, r, res.owner, now)
+			var c checked
+			p, c, err = s.createTx(ctx, q, r, res.owner, now)
 			if err == nil && then != nil {
-				p, err = then(tx, q, p, payer, now)
+				p, err = then(tx, q, p, c, now)
 			}
 		}
 		return err
@@ -290,24 +290,29 @@ func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now
 	return p, err
 }
 
-func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, accountInfo, error) {
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, checked, error) {
 	p, err := checkShape(r)
 	if err != nil {
-		return Payment{}, accountInfo{}, err
+		return Payment{}, checked{}, err
 	}
 	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
 	payer, err := s.checkAccounts(ctx, tx, &p)
 	if err != nil {
-		return Payment{}, payer, err
+		return Payment{}, checked{}, err
 	}
-	if err := s.checkLimits(ctx, tx, p, payer, usageAtCreate); err != nil {
-		return Payment{}, payer, err
+	app, err := s.checkLimits(ctx, tx, p, payer, usageAtCreate)
+	if err != nil {
+		return Payment{}, checked{}, err
 	}
 	// The key first: a request whose reservation was taken over stops here.
 	if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
-		return Payment{}, payer, err
+		return Payment{}, checked{}, err
 	}
-	return p, payer, insertPayment(ctx, tx, p)
+	if err := insertPayment(ctx, tx, p); err != nil {
+		return Payment{}, checked{}, err
+	}
+	c, e := usageWeights(p.Status)
+	return p, checked{p: p, payer: payer, app: &app}, s.addUsage(ctx, tx, p, c*p.AmountFen, e*p.AmountFen)
 }
 
 // checkShape checks what needs no database: amount, currency and free text
@@ -401,44 +406,42 @@ func activeErr(a accountInfo, role string) error {
 }
 
 // checkLimits enforces the per-transaction and daily limits (JR/T 0185-2020 10.2.1/3:
-// 交易额度与风险承受能力相匹配). counted are the statuses that use up a day's limit.
-// The App_ID's own limits (AppLimits) are checked alongside the account's and the user's.
-func (s *Service) checkLimits(ctx context.Context, q querier, p Payment, payer accountInfo, counted []Status) error {
-	if s.opts.Mutant.Is(mutant.IgnoreLimits) {
-		return nil
+// 交易额度与风险承受能力相匹配), counting the day's payments whose status counts at
+// `at` (at execution, p itself is processing and is left out). The App_ID's own limits
+// (AppLimits) are checked alongside the account's and the user's.
+func (s *Service) checkLimits(ctx context.Context, q querier, p Payment, payer accountInfo, at usageAt) (AppLimits, error) {
+	app, err := s.appLimits(ctx, q, p.AppID)
+	if err != nil || s.opts.Mutant.Is(mutant.IgnoreLimits) {
+		return app, err
 	}
 	if payer.PerTxnLimitFen > 0 && p.AmountFen > payer.PerTxnLimitFen {
-		return s.limitErr(p, "per-transaction limit of the debit account (%s)", payer.PerTxnLimitFen)
-	}
-	app, err := s.appLimits(ctx, q, p.AppID)
-	if err != nil {
-		return err
+		return app, s.limitErr(p, "per-transaction limit of the debit account (%s)", payer.PerTxnLimitFen)
 	}
 	if app.PerTxnFen > 0 && p.AmountFen > app.PerTxnFen {
-		return s.limitErr(p, "per-transaction limit of the app (%s)", app.PerTxnFen)
+		return app, s.limitErr(p, "per-transaction limit of the app (%s)", app.PerTxnFen)
 	}
-	day := s.dayStart(p.CreatedAt)
+	used, err := usage(ctx, q, p, s.dayStart(p.CreatedAt), at)
+	if err != nil {
+		return app, err
+	}
+	if at == usageAtExecute { // p itself is processing: counted already
+		used.payer, used.app, used.customer = used.payer-p.AmountFen, used.app-p.AmountFen, used.customer-p.AmountFen
+	}
 	checks := []struct {
-		column, value, name string
-		limit               int64
+		used  int64
+		name  string
+		limit int64
 	}{
-		{"payer_account", p.PayerAccount, "daily limit of the debit account (%s)", payer.DailyLimitFen},
-		{"app_id", p.AppID, "daily limit of the app (%s)", app.DailyFen},
-		{"customer_id", p.CustomerID, "daily limit of the user (%s)", s.opts.UserDailyLimitFen},
+		{used.payer, "daily limit of the debit account (%s)", payer.DailyLimitFen},
+		{used.app, "daily limit of the app (%s)", app.DailyFen},
+		{used.customer, "daily limit of the user (%s)", s.opts.UserDailyLimitFen},
 	}
 	for _, c := range checks {
-		if c.limit <= 0 {
-			continue
-		}
-		used, err := usage(ctx, q, c.column, c.value, day, counted, p.ID)
-		if err != nil {
-			return err
-		}
-		if used+p.AmountFen > c.limit {
-			return s.limitErr(p, c.name+", %s already used today", c.limit, used)
+		if c.limit > 0 && c.used+p.AmountFen > c.limit {
+			return app, s.limitErr(p, c.name+", %s already used today", c.limit, c.used)
 		}
 	}
-	return nil
+	return app, nil
 }
 
 func (s *Service) limitErr(p Payment, format string, amounts ...int64) error {
@@ -520,14 +523,18 @@ func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.
 	reason := s.riskReason(p)
 	if reason == "" { // JR/T 0185-2020 10.2.3/1: the velocity rule, in real time
 		var err error
-		if reason, err = s.velocityReason(ctx, q, p, now); err != nil {
+		var app *AppLimits
+		if fresh != nil {
+			app = fresh.app
+		}
+		if reason, err = s.velocityReason(ctx, q, p, now, app); err != nil {
 			return p, err
 		}
 	}
 	if reason != "" {
 		next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
 	}
-	ok, err := transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
+	ok, err := s.transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
 	if err == nil && !ok {
 		err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
 	}
@@ -577,8 +584,12 @@ func (s *Service) Approve(ctx context.Context, paymentID, reviewer, note string)
 		return Payment{}, problem.ParameterInvalid.WithDetail("the reviewer is required")
 	}
 	now := s.clock.Now()
-	ok, err := transition(ctx, s.store.DB, paymentID, StatusRiskReview, StatusProcessing, now,
-		map[string]any{"reviewed_by": clipText(reviewer, 100), "review_note": clipText(note, 500)})
+	var ok bool
+	err := s.store.tx(ctx, func(tx *sql.Tx) (err error) {
+		ok, err = s.transition(ctx, s.store.q(tx), paymentID, StatusRiskReview, StatusProcessing, now,
+			map[string]any{"reviewed_by": clipText(reviewer, 100), "review_note": clipText(note, 500)})
+		return err
+	})
 	if err != nil {
 		return Payment{}, problem.Internal.Wrap(err)
 	}
@@ -617,7 +628,7 @@ func (s *Service) finish(ctx context.Context, paymentID, appID string, from, to 
 		if appID != "" && p.AppID != appID {
 			return errNotFound
 		}
-		ok, err := transition(ctx, q, paymentID, from, to, now, set)
+		ok, err := s.transition(ctx, q, paymentID, from, to, now, set)
 		if err != nil {
 			return err
 		}
@@ -737,6 +748,7 @@ func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, no
 type checked struct {
 	p     Payment
 	payer accountInfo
+	app   *AppLimits // the App_ID's limits as checked
 }
 
 // execute posts a payment in processing and marks it succeeded; a refusal is a failure.
@@ -760,8 +772,10 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 	if f := s.magicFailure(p); f != nil {
 		return p, failure{f}
 	}
-	if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
-		return p, err
+	if fresh == nil { // fresh: checked in this transaction, nothing to serialize against
+		if err := lockAccount(ctx, tx, p.PayerAccount); err != nil {
+			return p, err
+		}
 	}
 	credit := ledger.ExternalClearingAccount
 	if !p.PayeeExternal {
@@ -799,7 +813,7 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 		}
 		return p, err
 	}
-	ok, err := transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
+	ok, err := s.transition(ctx, tx, p.ID, StatusProcessing, StatusSucceeded, now,
 		map[string]any{"posting_id": postingID, "finished_at": now.UnixNano()})
 	if err != nil {
 		return p, err
@@ -834,7 +848,7 @@ func (s *Service) recheck(ctx context.Context, tx querier, p Payment) (accountIn
 			return payer, failure{problem.PayeeAccountUnavailable.WithDetail("payee account %s cannot receive funds", pii.MaskCard(p.PayeeAccount))}
 		}
 	}
-	if err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
+	if _, err := s.checkLimits(ctx, tx, p, payer, usageAtExecute); err != nil {
 		return payer, failure{problem.From(err)}
 	}
 	return payer, nil
@@ -842,7 +856,7 @@ func (s *Service) recheck(ctx context.Context, tx querier, p Payment) (accountIn
 
 // failTx records a payment in processing as failed with e, and its notification.
 func (s *Service) failTx(ctx context.Context, tx querier, paymentID string, e *problem.Error, now time.Time) (Payment, error) {
-	ok, err := transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
+	ok, err := s.transition(ctx, tx, paymentID, StatusProcessing, StatusFailed, now, map[string]any{
 		"failure_code": e.Code, "failure_detail": clipText(e.Detail, 300), "finished_at": now.UnixNano()})
 	if err != nil {
 		return Payment{}, err

@@ -33,6 +33,13 @@ func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return store.WriterFor(s.W, s.DB).Tx(ctx, fn)
 }
 
+// txRelaxed is tx for a write that need not wait for fsync (store.Relaxed): it survives
+// a killed process, but a power loss may undo it. Only for writes whose loss is
+// harmless: the bank recovers from it without breaking a promise made to anyone.
+func (s *SQLStore) txRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
+	return store.Relaxed(store.WriterFor(s.W, s.DB)).Tx(ctx, fn)
+}
+
 // q is tx with the writer's prepared statements (when W is a store.Committer).
 func (s *SQLStore) q(tx *sql.Tx) querier { return store.On(s.W, tx) }
 
@@ -79,9 +86,10 @@ func insertPayment(ctx context.Context, tx querier, p Payment) error {
 	return err
 }
 
-// transition moves a payment from one status to another, only if it is still in from.
-// It reports whether it did.
-func transition(ctx context.Context, q querier, id string, from, to Status, now time.Time, set map[string]any) (bool, error) {
+// transition moves a payment from one status to another, only if it is still in from,
+// and moves its amount between the daily-limit running totals accordingly. It reports
+// whether it did.
+func (s *Service) transition(ctx context.Context, q querier, id string, from, to Status, now time.Time, set map[string]any) (bool, error) {
 	query := `UPDATE payments SET status = $1, updated_at = $2`
 	args := []any{string(to), now.UnixNano()}
 	for _, col := range []string{"failure_code", "failure_detail", "risk_reason", "reviewed_by", "review_note", "posting_id", "finished_at"} {
@@ -91,13 +99,47 @@ func transition(ctx context.Context, q querier, id string, from, to Status, now 
 		}
 	}
 	args = append(args, id, string(from))
-	query += ` WHERE payment_id = $` + strconv.Itoa(len(args)-1) + ` AND status = $` + strconv.Itoa(len(args))
-	res, err := q.ExecContext(ctx, query, args...)
+	query += ` WHERE payment_id = $` + strconv.Itoa(len(args)-1) + ` AND status = $` + strconv.Itoa(len(args)) +
+		` RETURNING app_id, customer_id, payer_account, amount_fen, created_at`
+	var p Payment
+	var created int64
+	err := q.QueryRowContext(ctx, query, args...).Scan(&p.AppID, &p.CustomerID, &p.PayerAccount, &p.AmountFen, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	p.CreatedAt = time.Unix(0, created)
+	c0, e0 := usageWeights(from)
+	c1, e1 := usageWeights(to)
+	return true, s.addUsage(ctx, q, p, (c1-c0)*p.AmountFen, (e1-e0)*p.AmountFen)
+}
+
+// usageWeights says whether a payment in status st counts against daily limits at
+// creation and at execution (usageAtCreate, usageAtExecute): 1 if it does, 0 if not.
+func usageWeights(st Status) (atCreate, atExecute int64) {
+	switch st {
+	case StatusProcessing, StatusSucceeded:
+		return 1, 1
+	case StatusPendingConfirmation, StatusRiskReview:
+		return 1, 0
+	}
+	return 0, 0
+}
+
+// addUsage adds to the running totals (table payment_usage) of p's payer account,
+// App_ID and customer on the calendar day p was created.
+func (s *Service) addUsage(ctx context.Context, q querier, p Payment, atCreate, atExecute int64) error {
+	if atCreate == 0 && atExecute == 0 {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO payment_usage (dim, key, day, created_fen, executed_fen)
+		VALUES ('payer_account', $1, $4, $5, $6), ('app_id', $2, $4, $5, $6), ('customer_id', $3, $4, $5, $6)
+		ON CONFLICT (dim, key, day) DO UPDATE SET created_fen = payment_usage.created_fen + excluded.created_fen,
+		executed_fen = payment_usage.executed_fen + excluded.executed_fen`,
+		p.PayerAccount, p.AppID, p.CustomerID, s.dayStart(p.CreatedAt).UnixNano(), atCreate, atExecute)
+	return err
 }
 
 // accountInfo is what payments needs to know about an account.
@@ -140,27 +182,50 @@ func lockAccount(ctx context.Context, tx querier, no string) error {
 	return err
 }
 
-// Statuses that count against daily limits.
-var (
-	usageAtCreate  = []Status{StatusPendingConfirmation, StatusRiskReview, StatusProcessing, StatusSucceeded}
-	usageAtExecute = []Status{StatusProcessing, StatusSucceeded}
+// usageAt says which statuses count against daily limits: at creation, every payment
+// not yet ended (pending confirmation, held for review, processing, succeeded); at
+// execution, those that move money (processing, succeeded).
+type usageAt bool
+
+const (
+	usageAtCreate  usageAt = false
+	usageAtExecute usageAt = true
 )
 
-// usage sums the amounts of payments created since `since` whose column equals value
-// and whose status is one of statuses, leaving out payment `except`.
-func usage(ctx context.Context, q querier, column, value string, since time.Time, statuses []Status, except string) (int64, error) {
-	query := `SELECT COALESCE(SUM(amount_fen), 0) FROM payments WHERE ` + column + ` = $1 AND created_at >= $2 AND payment_id <> $3 AND status IN (`
-	args := []any{value, since.UnixNano(), except}
-	for i, st := range statuses {
-		if i > 0 {
-			query += `, `
-		}
-		args = append(args, string(st))
-		query += `$` + strconv.Itoa(len(args))
+// dailyUsage is what the day's payments used up, per limit.
+type dailyUsage struct{ payer, app, customer int64 }
+
+// usage reads the running totals of p's payer account, App_ID and customer for the
+// payments created since `since` (a day start) whose status counts at `at`.
+func usage(ctx context.Context, q querier, p Payment, since time.Time, at usageAt) (dailyUsage, error) {
+	col := "created_fen"
+	if at == usageAtExecute {
+		col = "executed_fen"
 	}
-	var sum int64
-	err := q.QueryRowContext(ctx, query+`)`, args...).Scan(&sum)
-	return sum, err
+	rows, err := q.QueryContext(ctx, `SELECT dim, SUM(`+col+`) FROM payment_usage WHERE day >= $1 AND
+		((dim = 'payer_account' AND key = $2) OR (dim = 'app_id' AND key = $3) OR (dim = 'customer_id' AND key = $4)) GROUP BY dim`,
+		since.UnixNano(), p.PayerAccount, p.AppID, p.CustomerID)
+	if err != nil {
+		return dailyUsage{}, err
+	}
+	defer rows.Close()
+	var u dailyUsage
+	for rows.Next() {
+		var dim string
+		var sum int64
+		if err := rows.Scan(&dim, &sum); err != nil {
+			return u, err
+		}
+		switch dim {
+		case "payer_account":
+			u.payer = sum
+		case "app_id":
+			u.app = sum
+		case "customer_id":
+			u.customer = sum
+		}
+	}
+	return u, rows.Err()
 }
 
 func listByStatus(ctx context.Context, q querier, st Status, limit int) ([]Payment, error) {

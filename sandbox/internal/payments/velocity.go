@@ -19,15 +19,20 @@ const DefaultVelocityWindow = time.Minute
 // itself, more than the allowed number of payments were created within the window by
 // its App_ID (the app's own threshold, AppLimits) or from its debit account (across
 // apps, Options.VelocityAccountMax). Only the payment that crosses a threshold — and
-// any after it inside the window — is flagged; cancelled payments do not count.
-func (s *Service) velocityReason(ctx context.Context, q querier, p Payment, now time.Time) (string, error) {
+// any after it inside the window — is flagged; cancelled payments do not count. app is
+// the App_ID's limits when the caller read them already in this transaction, else nil.
+func (s *Service) velocityReason(ctx context.Context, q querier, p Payment, now time.Time, app *AppLimits) (string, error) {
 	if s.opts.Mutant.Is(mutant.NoVelocityCheck) {
 		return "", nil
 	}
-	l, err := s.appLimits(ctx, q, p.AppID)
-	if err != nil {
-		return "", err
+	if app == nil {
+		l, err := s.appLimits(ctx, q, p.AppID)
+		if err != nil {
+			return "", err
+		}
+		app = &l
 	}
+	l := *app
 	checks := []struct {
 		column, value, who string
 		max                int

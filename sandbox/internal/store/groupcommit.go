@@ -99,11 +99,11 @@ func (c *Committer) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return c.submit(&job{ctx: ctx, fn: fn, res: make(chan result, 1)})
 }
 
-// TxRelaxed is Tx for a write that need not wait for fsync: a batch made only of such
-// writes commits with synchronous=NORMAL, which survives a killed process but may lose
-// its last commits on a power loss (WAL keeps commit order: a later fsynced commit, or
-// a checkpoint, makes them durable too). A batch with any Tx commits with the
-// database's setting. The gateway's replay-protection nonces use it: an A1 query must
+// TxRelaxed is Tx for a write that need not wait for fsync: such writes commit in a
+// transaction of their own with synchronous=NORMAL, which survives a killed process but
+// may lose its last commits on a power loss (WAL keeps commit order: a later fsynced
+// commit, or a checkpoint, makes them durable too). When a batch holds both kinds, its
+// relaxed writes commit first, and their callers do not wait for the others' fsync. The gateway's replay-protection nonces use it: an A1 query must
 // not wait for a disk flush.
 func (c *Committer) TxRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
 	return c.submit(&job{ctx: ctx, fn: fn, relaxed: true, res: make(chan result, 1)})
@@ -180,10 +180,32 @@ func (c *Committer) commit(batch []*job) {
 	if len(live) == 0 {
 		return
 	}
-	relaxed := c.full
-	for _, j := range live {
-		relaxed = relaxed && j.relaxed
+	if !c.full {
+		c.commitGroup(live, false)
+		return
 	}
+	// The relaxed writes commit first, at synchronous=NORMAL, and are answered without
+	// waiting for the ordinary ones' fsync (callers that submit concurrently have no
+	// order between them); then the ordinary ones, fsynced.
+	var relaxed, durable []*job
+	for _, j := range live {
+		if j.relaxed {
+			relaxed = append(relaxed, j)
+		} else {
+			durable = append(durable, j)
+		}
+	}
+	if len(relaxed) > 0 {
+		c.commitGroup(relaxed, true)
+	}
+	if len(durable) > 0 {
+		c.commitGroup(durable, false)
+	}
+}
+
+// commitGroup runs jobs in one transaction (relaxed: at synchronous=NORMAL) and
+// answers every one.
+func (c *Committer) commitGroup(live []*job, relaxed bool) {
 	db, release, err := c.begin(relaxed)
 	if err != nil {
 		for _, j := range live {
