@@ -83,6 +83,11 @@ func registerPartner(sc *godog.ScenarioContext) {
 		var r driver.BalanceResult
 		return partnerDo(ctx, driver.Balance, driver.AccountParams{AccountID: "ac_000000000000000000000000"}, &r)
 	})
+	sc.Step(`^the partner is asked for the user's accounts$`, func(ctx context.Context) error {
+		var r driver.AccountsResult
+		return partnerDo(ctx, driver.Accounts, struct{}{}, &r)
+	})
+	sc.Step(`^the partner answered with the user's accounts$`, partnerAccountsAgain)
 	sc.Step(`^the partner is asked for the user's holdings$`, func(ctx context.Context) error {
 		var r driver.HoldingsResult
 		return partnerDo(ctx, driver.Holdings, struct{}{}, &r)
@@ -408,4 +413,24 @@ func partnerPays(ctx context.Context, amount, payee, name string) error {
 		return err
 	}
 	return partnerDo(ctx, driver.FinishPayment, driver.RedirectParams{RedirectURL: redirect}, &s.payment)
+}
+
+// partnerAccountsAgain: the partner's last accounts answer lists the accounts it listed
+// when the user linked them.
+func partnerAccountsAgain(ctx context.Context) error {
+	a, err := lastOK(ctx, driver.Accounts)
+	if err != nil {
+		return err
+	}
+	got := a.Result.(*driver.AccountsResult).Accounts
+	want := pst(W(ctx)).accounts
+	if len(got) != len(want) || len(got) == 0 {
+		return fmt.Errorf("the partner listed %d accounts, %d when the user linked them", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].AccountID != want[i].AccountID {
+			return fmt.Errorf("the partner listed account %s, not %s", got[i].AccountID, want[i].AccountID)
+		}
+	}
+	return nil
 }

@@ -143,8 +143,8 @@ func seen(ctx context.Context) ([]observation, error) {
 func registerPartnerBank(sc *godog.ScenarioContext) {
 	sc.Step(`^the bank will "(tamper-body|tamper-signature|strip-signature|lose-response)" its next answer to the partner(?: from "([a-z0-9.]+)")?$`,
 		func(ctx context.Context, kind, api string) error { return injectPartnerFault(ctx, kind, api, 1, nil) })
-	sc.Step(`^the bank will answer the partner's next (\d+) calls with 503 and Retry-After (\d+)$`, func(ctx context.Context, n, secs int) error {
-		return injectPartnerFault(ctx, "backend-down", "", n, map[string]any{"retry_after_seconds": secs})
+	sc.Step(`^the bank will answer the partner's next (\d+) calls(?: to "([a-z0-9.]+)")? with 503 and Retry-After (\d+)$`, func(ctx context.Context, n int, api string, secs int) error {
+		return injectPartnerFault(ctx, "backend-down", api, n, map[string]any{"retry_after_seconds": secs})
 	})
 	sc.Step(`^the bank will answer the partner's next (\d+) calls with 429 and Retry-After (\d+)$`, func(ctx context.Context, n, secs int) error {
 		return injectPartnerFault(ctx, "rate-limit", "", n, map[string]any{"retry_after_seconds": secs})

@@ -23,3 +23,12 @@ Feature: The partner isolates failures, backs off and raises alarms instead of h
     Given the bank will answer the partner's next 2 calls with 429 and Retry-After 1
     When the partner is asked for the balance of the user's first account
     Then after each 429 the partner waited at least 1 second before calling again
+
+  @JR0185-10.1.2/2 @JR0185-10.1.2/2b
+  Scenario: When one interface fails the partner isolates it and keeps using the others
+    Given the bank will answer the partner's next 60 calls to "a2.accounts.balance" with 503 and Retry-After 1
+    When the partner is asked for the balance of the user's first account 4 times
+    Then the partner refused at least one of them itself with "circuit_open"
+    When the partner is asked for the user's accounts
+    Then the partner answered with the user's accounts
+    And the partner's status shows its circuit open and an alarm

@@ -42,9 +42,12 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 		return nil, err
 	}
 	retryable := method == http.MethodGet || header.Get(protocol.HeaderIdempotKey) != ""
+	if p.is(GlobalCircuit) && client.CircuitOpen() {
+		return nil, fail(driver.CodeCircuitOpen, "circuit open after repeated failures: not calling the bank")
+	}
 	for attempt := 1; ; attempt++ {
 		r, err := client.Do(ctx, method, path, body, header)
-		p.noticeCircuit(client)
+		p.noticeCircuit(client, method, path)
 		switch {
 		case errors.Is(err, sdk.ErrCircuitOpen):
 			return nil, fail(driver.CodeCircuitOpen, "circuit open after repeated failures: not calling the bank")
@@ -70,7 +73,7 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 			return r, nil
 		}
 		wait := retryAfter(r, attempt)
-		if client.CircuitOpen() { // this failure opened the circuit: no point waiting to be refused
+		if client.CircuitOpenFor(method, path) { // this failure opened the circuit: no point waiting to be refused
 			return nil, fail(driver.CodeCircuitOpen, "circuit open after repeated failures (last answer HTTP %d %s): not calling the bank", r.Status, code)
 		}
 		if !retryable || attempt >= p.opts.Attempts || wait > p.opts.MaxRetryAfter {
@@ -99,15 +102,21 @@ func (p *Partner) actsOnUnverified(r *sdk.Response) bool {
 	return p.is(AcceptUnsigned) && r.Header.Get(protocol.HeaderSignature) == ""
 }
 
-// noticeCircuit raises an alarm when the client's circuit has just opened (10.1.2/2b).
-func (p *Partner) noticeCircuit(c *sdk.Client) {
-	open := c.CircuitOpen()
+// noticeCircuit raises an alarm when the circuit of an endpoint has just opened
+// (10.1.2/2b), naming the endpoint (10.1.2/2: the fault identified and isolated).
+func (p *Partner) noticeCircuit(c *sdk.Client, method, path string) {
+	key := sdk.EndpointKey(method, path)
+	open := c.CircuitOpenFor(method, path)
 	p.mu.Lock()
-	opened := open && !p.wasOpen
-	p.wasOpen = open
+	if p.openCircuits == nil {
+		p.openCircuits = map[string]bool{}
+	}
+	opened := open && !p.openCircuits[key]
+	p.openCircuits[key] = open
 	p.mu.Unlock()
 	if opened {
-		p.alarm("circuit breaker opened after %d consecutive failed calls to the bank; calls stop for %s", p.opts.BreakerThreshold, p.opts.BreakerOpenFor)
+		p.alarm("circuit breaker opened for %s after %d consecutive failed calls; calls to it stop for %s, other interfaces stay in use",
+			key, p.opts.BreakerThreshold, p.opts.BreakerOpenFor)
 	}
 }
 

@@ -16,6 +16,7 @@ const (
 	LogsFullNumbers          = "logs-full-numbers"
 	LogsHoldings             = "logs-holdings"
 	NoCircuitBreaker         = "no-circuit-breaker"
+	GlobalCircuit            = "global-circuit"
 	IgnoresRetryAfter        = "ignores-retry-after"
 	ReusesNonces             = "reuses-nonces"
 	RawSignature             = "raw-signature"
@@ -48,6 +49,7 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	LogsFullNumbers:          "writes the payee's full account number (and any full number it is given) to its log",
 	LogsHoldings:             "writes the decrypted holdings to its log",
 	NoCircuitBreaker:         "never opens its circuit: keeps calling a failing bank",
+	GlobalCircuit:            "one failing interface opens the circuit for every interface (no fault isolation)",
 	IgnoresRetryAfter:        "retries 429 and 503 answers at once instead of waiting Retry-After",
 	ReusesNonces:             "sends the same nonce with every request",
 	RawSignature:             "signs A2 requests with a raw r||s SM2 signature instead of DER",

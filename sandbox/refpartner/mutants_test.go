@@ -168,6 +168,19 @@ var scenarios = []scenario{
 		}, ref: "bank_error,bank_error,bank_error,bank_error,circuit_open,circuit_open,circuit_open open alarms true, 5 calls",
 		caught: []string{refpartner.NoCircuitBreaker, refpartner.NoAlarms}, same: []string{refpartner.IgnoresRetryAfter}},
 
+	{name: "a failing interface is isolated: the others stay in use", opts: refpartner.Options{MaxRetryAfter: 2 * time.Second},
+		run: func(w *world) string {
+			accts := w.link("accounts:read", "balances:read")
+			w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "backend-down", "app_id": w.appID, "api": "a2.accounts.balance",
+				"count": 20, "retry_after_seconds": 1}, 201)
+			var codes []string
+			for i := 0; i < 3; i++ {
+				codes = append(codes, code(w, driver.Balance, driver.AccountParams{AccountID: accts[0].AccountID}))
+			}
+			return strings.Join(codes, ",") + " then accounts " + code(w, driver.Accounts, nil)
+		}, ref: "bank_error,circuit_open,circuit_open then accounts ok",
+		caught: []string{refpartner.GlobalCircuit, refpartner.NoCircuitBreaker}, same: []string{refpartner.NoAlarms}},
+
 	{name: "Retry-After is honoured", run: func(w *world) string {
 		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "backend-down", "app_id": w.appID, "count": 1}, 201)
 		start := time.Now()

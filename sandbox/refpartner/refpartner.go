@@ -94,19 +94,19 @@ type Partner struct {
 
 	act sync.Mutex // one action at a time
 
-	mu        sync.Mutex // guards what follows (the notification server runs concurrently)
-	conf      *driver.ConfigureParams
-	client    *sdk.Client
-	bankEnc   *ecdsa.PublicKey
-	bankEncSN string
-	user      *user
-	link      *pendingLink
-	payments  map[string]*pendingPayment // by state
-	notes     []driver.PaymentResult
-	noteIDs   map[string]bool
-	history   []driver.Event
-	alarms    []driver.Alarm
-	wasOpen   bool
+	mu           sync.Mutex // guards what follows (the notification server runs concurrently)
+	conf         *driver.ConfigureParams
+	client       *sdk.Client
+	bankEnc      *ecdsa.PublicKey
+	bankEncSN    string
+	user         *user
+	link         *pendingLink
+	payments     map[string]*pendingPayment // by state
+	notes        []driver.PaymentResult
+	noteIDs      map[string]bool
+	history      []driver.Event
+	alarms       []driver.Alarm
+	openCircuits map[string]bool // endpoints whose circuit was open at the last call
 }
 
 // user is the linked user: their account-information token set.

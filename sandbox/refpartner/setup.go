@@ -119,7 +119,7 @@ func (p *Partner) buildClient() error {
 		return fail(driver.CodeInvalid, "%v", err)
 	}
 	p.mu.Lock()
-	p.client, p.wasOpen = client, false
+	p.client, p.openCircuits = client, nil
 	p.mu.Unlock()
 	return nil
 }

@@ -20,8 +20,8 @@ type Resilience struct {
 	BaseBackoff time.Duration
 	// MaxBackoff caps a delay, including one asked for by Retry-After. Default 5s.
 	MaxBackoff time.Duration
-	// FailureThreshold consecutive failures (transport errors, 5xx, 429) open the
-	// circuit. Default 5.
+	// FailureThreshold consecutive failures (transport errors, 5xx, 429) of one
+	// endpoint open that endpoint's circuit. Default 5.
 	FailureThreshold int
 	// OpenFor is how long an open circuit refuses calls before one trial. Default 30s.
 	OpenFor time.Duration
@@ -50,6 +50,53 @@ func (r Resilience) withDefaults() Resilience {
 // (JR/T 0185-2020 10.1.2/2a: 熔断 — stop calling after repeated failures instead of
 // hammering the bank).
 var ErrCircuitOpen = errors.New("sdk: circuit open after repeated failures; not calling the bank")
+
+// breakers holds one circuit per endpoint (method and path with identifiers folded), so a
+// failing interface is isolated and the others stay in use (JR/T 0185-2020 10.1.2/2:
+// 故障识别与隔离).
+type breakers struct {
+	mu sync.Mutex
+	m  map[string]*breaker
+}
+
+// maxCircuits bounds the endpoints tracked; beyond it they share one circuit per method.
+const maxCircuits = 256
+
+func (bs *breakers) get(method, pathWithQuery string) *breaker {
+	key := EndpointKey(method, pathWithQuery)
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if bs.m == nil {
+		bs.m = map[string]*breaker{}
+	}
+	b, ok := bs.m[key]
+	if !ok {
+		if len(bs.m) >= maxCircuits {
+			key = method + " *"
+			if b, ok = bs.m[key]; ok {
+				return b
+			}
+		}
+		b = &breaker{}
+		bs.m[key] = b
+	}
+	return b
+}
+
+// EndpointKey names the endpoint a request goes to, for its circuit: the method and the
+// path without its query, every segment after the family and version (/a2/v1) that
+// holds a digit — an account or payment id — folded to "{id}":
+// GET /a2/v1/accounts/{id}/balance.
+func EndpointKey(method, pathWithQuery string) string {
+	path, _, _ := strings.Cut(pathWithQuery, "?")
+	segs := strings.Split(path, "/")
+	for i := 3; i < len(segs); i++ {
+		if strings.ContainsAny(segs[i], "0123456789") {
+			segs[i] = "{id}"
+		}
+	}
+	return method + " " + strings.Join(segs, "/")
+}
 
 // breaker is a consecutive-failure circuit breaker with a single half-open trial.
 type breaker struct {
@@ -86,11 +133,32 @@ func (b *breaker) record(ok bool, now time.Time, r Resilience) {
 	}
 }
 
-// CircuitOpen reports whether the breaker is refusing calls now.
+func (b *breaker) open(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.openUntil.IsZero() && now.Before(b.openUntil)
+}
+
+// CircuitOpen reports whether the circuit of any endpoint is refusing calls now.
 func (c *Client) CircuitOpen() bool {
 	c.brk.mu.Lock()
-	defer c.brk.mu.Unlock()
-	return !c.brk.openUntil.IsZero() && c.cfg.Now().Before(c.brk.openUntil)
+	list := make([]*breaker, 0, len(c.brk.m))
+	for _, b := range c.brk.m {
+		list = append(list, b)
+	}
+	c.brk.mu.Unlock()
+	for _, b := range list {
+		if b.open(c.cfg.Now()) {
+			return true
+		}
+	}
+	return false
+}
+
+// CircuitOpenFor reports whether the circuit of the endpoint a request would go to is
+// refusing calls now.
+func (c *Client) CircuitOpenFor(method, pathWithQuery string) bool {
+	return c.brk.get(method, pathWithQuery).open(c.cfg.Now())
 }
 
 // failed says whether an outcome counts against the circuit.
@@ -115,17 +183,23 @@ func retryable(r *Response, err error) bool {
 	return false
 }
 
-// delay is the wait before retry n (1-based), honouring Retry-After.
-func (c *Client) delay(n int, r *Response) time.Duration {
+// delay is the wait before retry n (1-based). A Retry-After is a minimum: the wait is
+// at least that long (plus up to a tenth of jitter), and when it is longer than
+// MaxBackoff there is no retry at all (ok false) rather than one that comes back early.
+func (c *Client) delay(n int, r *Response) (d time.Duration, ok bool) {
 	res := c.cfg.Resilience
-	d := res.BaseBackoff << (n - 1)
 	if r != nil {
 		if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err == nil && s > 0 {
 			d = time.Duration(s) * time.Second
+			if d > res.MaxBackoff {
+				return 0, false
+			}
+			return d + rand.N(d/10+1), true // #nosec G404 -- jitter, not security
 		}
 	}
+	d = res.BaseBackoff << (n - 1)
 	if d > res.MaxBackoff {
 		d = res.MaxBackoff
 	}
-	return d/2 + rand.N(d/2+1) // #nosec G404 -- jitter, not security
+	return d/2 + rand.N(d/2+1), true // #nosec G404 -- jitter, not security
 }

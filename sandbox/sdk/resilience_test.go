@@ -84,22 +84,32 @@ func TestRetries(t *testing.T) {
 		header    http.Header
 		wantCalls int64
 		wantCode  int
+		maxWait   time.Duration // MaxBackoff (default 5ms)
+		minTook   time.Duration
 	}{
-		{"retried/GET after two 503s", []int{503, 503, 200}, "GET", nil, 3, 200},
-		{"retried/POST with key after 409 in progress", []int{409, 201}, "POST", key, 2, 201},
-		{"retried/POST with key after 429 honours Retry-After", []int{429, 201}, "POST", key, 2, 201},
-		{"not retried/POST without key", []int{503, 201}, "POST", nil, 1, 503},
-		{"not retried/4xx answer", []int{422, 201}, "POST", key, 1, 422},
-		{"gives up/after max attempts", []int{503}, "GET", nil, 3, 503},
+		{"retried/GET after two 503s", []int{503, 503, 200}, "GET", nil, 3, 200, 0, 0},
+		{"retried/POST with key after 409 in progress", []int{409, 201}, "POST", key, 2, 201, 0, 0},
+		{"retried/POST with key after 429 waits the whole Retry-After", []int{429, 201}, "POST", key, 2, 201, 2 * time.Second, time.Second},
+		{"gives up/429 whose Retry-After is beyond MaxBackoff, rather than come back early", []int{429, 201}, "POST", key, 1, 429, 0, 0},
+		{"not retried/POST without key", []int{503, 201}, "POST", nil, 1, 503, 0, 0},
+		{"not retried/4xx answer", []int{422, 201}, "POST", key, 1, 422, 0, 0},
+		{"gives up/after max attempts", []int{503}, "GET", nil, 3, 503, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s, c, _ := newScripted(t, tc.statuses...)
 			c.cfg.Resilience.MaxBackoff = 5 * time.Millisecond
+			if tc.maxWait > 0 {
+				c.cfg.Resilience.MaxBackoff = tc.maxWait
+			}
+			start := time.Now()
 			r, err := c.Do(context.Background(), tc.method, "/a2/v1/payments", []byte(`{}`), tc.header)
 			if err != nil || r.Status != tc.wantCode || s.calls.Load() != tc.wantCalls {
 				t.Fatalf("status %v err %v calls %d; want %d after %d calls", r, err, s.calls.Load(), tc.wantCode, tc.wantCalls)
+			}
+			if took := time.Since(start); took < tc.minTook {
+				t.Fatalf("retried after %v, before the Retry-After of %v", took, tc.minTook)
 			}
 			seen := map[string]bool{}
 			for i, n := range s.nonces {
@@ -148,5 +158,39 @@ func TestCircuitBreaker(t *testing.T) {
 	*now = now.Add(2 * time.Minute) // next trial succeeds and closes it
 	if r, err := c.Do(ctx, "GET", "/a1/v1/products", nil, nil); err != nil || r.Status != 200 || c.CircuitOpen() {
 		t.Fatalf("successful trial: %v %v", r, err)
+	}
+}
+
+// TestCircuitIsolatesAFailingEndpoint: the circuit of a failing interface opens while
+// other interfaces stay in use (JR/T 0185-2020 10.1.2/2).
+func TestCircuitIsolatesAFailingEndpoint(t *testing.T) {
+	t.Parallel()
+	s, c, _ := newScripted(t, 503, 503, 503, 200)
+	c.cfg.Resilience.MaxAttempts = 1
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		_, _ = c.Do(ctx, "GET", "/a2/v1/accounts/ac_1f00/balance", nil, nil)
+	}
+	if _, err := c.Do(ctx, "GET", "/a2/v1/accounts/ac_2e00/balance?x=1", nil, nil); !errors.Is(err, ErrCircuitOpen) {
+		t.Fatalf("the balance endpoint (any account) must be refused after 3 failures: %v", err)
+	}
+	if !c.CircuitOpenFor("GET", "/a2/v1/accounts/ac_1f00/balance") || c.CircuitOpenFor("GET", "/a2/v1/accounts") {
+		t.Fatal("only the failing endpoint's circuit is open")
+	}
+	if r, err := c.Do(ctx, "GET", "/a2/v1/accounts", nil, nil); err != nil || r.Status != 200 || s.calls.Load() != 4 {
+		t.Fatalf("another endpoint stays in use: %v %v calls %d", r, err, s.calls.Load())
+	}
+}
+
+func TestEndpointKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"/a2/v1/accounts":                     "GET /a2/v1/accounts",
+		"/a2/v1/accounts/ac_12ab/balance?x=1": "GET /a2/v1/accounts/{id}/balance",
+		"/a2/v1/payments/PAY0001":             "GET /a2/v1/payments/{id}",
+		"/a1/v2/products?page=2":              "GET /a1/v2/products",
+	} {
+		if got := EndpointKey("GET", in); got != want {
+			t.Errorf("EndpointKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

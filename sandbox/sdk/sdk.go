@@ -83,7 +83,7 @@ type Client struct {
 	cfg    Config
 	macKey []byte
 	http   *http.Client
-	brk    *breaker
+	brk    *breakers
 	keys   *bankKeys
 }
 
@@ -108,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Nonce = protocol.NewNonce
 	}
 	cfg.Resilience = cfg.Resilience.withDefaults()
-	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breaker{}, keys: newBankKeys(cfg.BankKeys)}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breakers{}, keys: newBankKeys(cfg.BankKeys)}
 	if cfg.AppSecret != "" {
 		c.macKey = protocol.DeriveMACKey(cfg.AppSecret, cfg.AppID)
 	}
@@ -192,8 +192,9 @@ func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []by
 	}
 	var r *Response
 	var err error
+	brk := c.brk.get(method, pathWithQuery)
 	for n := 1; ; n++ {
-		if !c.brk.allow(c.cfg.Now()) {
+		if !brk.allow(c.cfg.Now()) {
 			return nil, ErrCircuitOpen
 		}
 		start := c.cfg.Now()
@@ -201,14 +202,18 @@ func (c *Client) Do(ctx context.Context, method, pathWithQuery string, body []by
 		if c.cfg.Observe != nil {
 			c.cfg.Observe(Call{Time: start, Method: method, PathWithQuery: pathWithQuery, Response: r, Err: err, Duration: c.cfg.Now().Sub(start)})
 		}
-		c.brk.record(!failed(r, err), c.cfg.Now(), c.cfg.Resilience)
+		brk.record(!failed(r, err), c.cfg.Now(), c.cfg.Resilience)
 		if n >= attempts || !retryable(r, err) {
+			return r, err
+		}
+		wait, ok := c.delay(n, r)
+		if !ok {
 			return r, err
 		}
 		select {
 		case <-ctx.Done():
 			return r, err
-		case <-time.After(c.delay(n, r)):
+		case <-time.After(wait):
 		}
 	}
 }
