@@ -61,7 +61,6 @@ type run struct {
 	client     *sdk.Client
 	browser    *browser
 	notes      chan notification
-	notifyURL  string
 	user       *sdk.UserSession
 	token      *sdk.Token
 	pending    pendingAuth
