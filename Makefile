@@ -11,6 +11,8 @@ PKG   := ./sandbox/cmd/sandbox
 # automated code security audit).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC       := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
+# The OpenAPI linter, from npm, installed into .cache/spectral (git-ignored).
+SPECTRAL    := @stoplight/spectral-cli@6.16.3
 
 .DEFAULT_GOAL := help
 
@@ -19,8 +21,9 @@ help: ## List the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## Install the system tools tests use (openssl, curl, jq) if missing
+deps: ## Install the system tools tests use (openssl, curl, jq, node + npm) if missing
 	@missing=""; for t in openssl curl jq; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
@@ -34,12 +37,21 @@ build: ## Build the sandbox binary into bin/
 run: build ## Start the sandbox on its embedded defaults (PKI, data and demo partner on first start)
 	./$(BIN) serve
 
+.PHONY: openapi-lint-deps
+openapi-lint-deps: deps ## Install the pinned OpenAPI linter (Spectral) into .cache/spectral
+	@[ -x .cache/spectral/node_modules/.bin/spectral ] && .cache/spectral/node_modules/.bin/spectral --version | grep -qx '$(lastword $(subst @, ,$(SPECTRAL)))' \
+	  || npm install --prefix .cache/spectral --no-audit --no-fund --silent $(SPECTRAL)
+
+.PHONY: openapi-lint
+openapi-lint: openapi-lint-deps ## Lint the served OpenAPI document with Spectral (.spectral.yaml) and check it documents every route
+	$(GO) test -count=1 -run 'TestOpenAPIPassesSpectral|TestOpenAPIDocumentsEveryRoute' -v ./sandbox/bank/
+
 .PHONY: test
-test: deps ## Run every test under the race detector (unit, integration over real TLS, openssl/curl interop)
+test: deps openapi-lint-deps ## Run every test under the race detector (unit, integration over real TLS, openssl/curl interop)
 	$(GO) test -race -count=1 -timeout 12m ./...
 
 .PHONY: test-quick
-test-quick: deps ## Run every test without the race detector (faster)
+test-quick: deps openapi-lint-deps ## Run every test without the race detector (faster)
 	$(GO) test -count=1 -timeout 12m ./...
 
 .PHONY: bench

@@ -348,6 +348,11 @@ func registerPublishCalls(sc *godog.ScenarioContext) {
 			}
 		}
 		for key, op := range ops {
+			// The document also lists pages, the operator API and test controls; the
+			// interfaces are the operations under /a1/ and /a2/.
+			if !strings.Contains(key, " /a1/") && !strings.Contains(key, " /a2/") {
+				continue
+			}
 			if !listed[key] {
 				errs = append(errs, fmt.Sprintf("%s is served (in the OpenAPI document, U_API_ID %v) but not in the catalogue", key, op["x-u-api-id"]))
 			}

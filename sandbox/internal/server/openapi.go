@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -41,6 +42,7 @@ func (s *Server) openAPI() map[string]any {
 		}
 		paths[p][strings.ToLower(r.Method)] = s.operation(r.Method, r.Path, api)
 	}
+	s.docRouteOps(paths) // openapi_routes.go: every other route
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -49,7 +51,10 @@ func (s *Server) openAPI() map[string]any {
 			"description":                  "Generated from the routes the bank serves. Each operation carries its U_API_ID (annex B) in x-u-api-id; the change log is at /docs/changelog, the developer manual at /docs/manual.",
 			"x-financial-institution-code": s.d.FinancialInstitutionCode,
 			"x-changelog":                  "/docs/changelog.json",
+			"contact":                      map[string]any{"name": "Open banking developer support (see /docs/manual)"},
+			"license":                      map[string]any{"name": "Proprietary: sandbox test use", "identifier": "LicenseRef-sandbox"},
 		},
+		"tags":    openAPITags(paths),
 		"servers": []any{map[string]any{"url": "/"}},
 		"paths":   paths,
 		"components": map[string]any{
@@ -59,6 +64,9 @@ func (s *Server) openAPI() map[string]any {
 				"A2Signature": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization",
 					"description": `JR0185-SM2-SM3 app_id="…",serial="…",timestamp="…",nonce="…",signature="…" — see /docs/manual#signing`},
 				"A2MutualTLS": map[string]any{"type": "mutualTLS", "description": "client certificate registered for the App_ID"},
+				"AdminToken":  map[string]any{"type": "http", "scheme": "bearer", "description": "the operator's admin token (printed at first start, kept in the data folder)"},
+				"UserSession": map[string]any{"type": "apiKey", "in": "cookie", "name": pgSessionCookie,
+					"description": "the user's session at the bank, started by password + one-time code at /login (9.3.1)"},
 			},
 			"schemas": map[string]any{"Problem": map[string]any{"type": "object",
 				"required":   []string{"code", "status", "request_id"},
@@ -127,6 +135,7 @@ func (s *Server) operation(method, path string, api *apis.API) map[string]any {
 	op := map[string]any{
 		"operationId":       api.ID,
 		"summary":           api.Summary,
+		"description":       fmt.Sprintf("%s. U_API_ID %s, level %s, scope %s.", api.Summary, api.UAPIID, api.Level, api.Scope),
 		"tags":              []string{api.ServiceType.Name},
 		"x-u-api-id":        api.UAPIID,
 		"x-api-id":          api.ID,
@@ -163,5 +172,33 @@ func routeParams(path string) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// openAPITags lists every tag the operations use, each with a description.
+func openAPITags(paths map[string]map[string]any) []any {
+	seen := map[string]bool{}
+	var names []string
+	for _, item := range paths {
+		for _, op := range item {
+			o, _ := op.(map[string]any)
+			tags, _ := o["tags"].([]string)
+			for _, t := range tags {
+				if !seen[t] {
+					seen[t] = true
+					names = append(names, t)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	out := make([]any, 0, len(names))
+	for _, n := range names {
+		d := tagDescriptions[n]
+		if d == "" {
+			d = "Catalogued APIs of service type " + n
+		}
+		out = append(out, map[string]any{"name": n, "description": d})
+	}
 	return out
 }

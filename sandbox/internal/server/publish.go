@@ -2,13 +2,9 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
+	"strings"
 
-	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/smx509"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/jr0185/harness/sandbox/internal/apis"
@@ -35,6 +31,7 @@ func (s *Server) publishRoutes() {
 	})
 	ex := s.manualExamples()
 	s.app.Get("/docs/manual", s.page("manual.html", func() any { return ex }))
+	s.app.Get("/docs/manual/vectors.json", func(c *fiber.Ctx) error { return writeJSON(c, 200, ex.Vectors) }) // manual_vectors.go
 	s.app.Post("/partners/v1/registrations", s.partnerRegister)
 }
 
@@ -77,45 +74,44 @@ func (s *Server) changelogData(errOut *error) changelogView {
 	return v
 }
 
-// manualExample is the developer manual's worked examples, computed by the bank's own
-// protocol code when the server starts, so the published values always verify.
+// manualExample is the developer manual's data: the worked test vectors
+// (manual_vectors.go) and the values the page shows beside them.
 type manualExample struct {
 	Institution                   string
 	MACAppID, MACSecret, MACKey   string
 	MACStringToSign, MAC          string
+	A1Authorization               string
 	SM2PublicKey, SM2StringToSign string
 	SM2Signature, UID             string
 	Users                         []string
+	Vectors                       []vector
+	VectorsErr                    string
 }
 
 func (s *Server) manualExamples() manualExample {
-	const appID, secret = "APPDEMO000001", "demo-secret"
-	sts := protocol.StringToSign("GET", "/a1/v1/products?page=1", "1700000000", "n0nce-0001", nil)
-	key := protocol.DeriveMACKey(secret, appID)
-	macd := sts
+	var override func([]byte) []byte
 	if s.d.Mutant.Is(mutant.ManualExampleWrong) {
-		macd = sts[:len(sts)-1]
+		override = func(b []byte) []byte { return b[:len(b)-1] }
 	}
-	ex := manualExample{Institution: s.d.FinancialInstitutionCode, MACAppID: appID, MACSecret: secret,
-		MACKey: hex.EncodeToString(key), MACStringToSign: jsonString(string(sts)), MAC: protocol.MACBase64(key, macd),
+	ex := manualExample{Institution: s.d.FinancialInstitutionCode, MACAppID: vecAppID, MACSecret: vecAppSecret,
 		UID: protocol.DefaultUID, Users: []string{"zhangsan", "lisi", "wangwu"}}
-	// The SM2 example uses a key made for the manual only (never the bank's).
-	priv, err := sm2.GenerateKey(rand.Reader)
+	vs, err := manualVectors(override)
 	if err != nil {
+		ex.VectorsErr = err.Error()
 		return ex
 	}
-	der, err := smx509.MarshalPKIXPublicKey(&priv.PublicKey)
-	if err != nil {
-		return ex
+	ex.Vectors = vs
+	byID := map[string]vector{}
+	for _, v := range vs {
+		byID[v.ID] = v
 	}
-	body := []byte(`{"amount":"10.00","currency":"CNY"}`)
-	sts2 := protocol.StringToSign("POST", "/a2/v1/payments", "1700000000", "n0nce-0002", body)
-	sig, err := protocol.SignSM2(priv, sts2)
-	if err != nil {
-		return ex
-	}
-	ex.SM2PublicKey = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	ex.SM2StringToSign, ex.SM2Signature = jsonString(string(sts2)), sig
+	ex.MACKey, ex.MAC = byID["mac-key"].Expected, byID["request-mac"].Expected
+	ex.MACStringToSign = jsonString(byID["request-mac"].Files[0].Content)
+	ex.A1Authorization = protocol.Credentials{Scheme: protocol.SchemeHMAC, AppID: vecAppID, Serial: "<your App_Secret serial>",
+		Timestamp: vecTimestamp, Nonce: vecA1Nonce, Signature: ex.MAC}.String()
+	sig := byID["request-signature"]
+	ex.SM2PublicKey, ex.SM2StringToSign = sig.Files[0].Content, jsonString(sig.Files[1].Content)
+	ex.SM2Signature = strings.TrimSpace(sig.Files[2].Content)
 	return ex
 }
 
