@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/sigdebug"
+	"github.com/jr0185/harness/sandbox/protocol"
 )
 
 // debugSignature adds the signature debugger's verdict to a refused request's problem in
@@ -30,4 +32,27 @@ func (g *Gateway) debugSignature(e *problem.Error, app apps.App, creds []apps.Cr
 		e = e.WithDebug("tried", v.Tried)
 	}
 	return e
+}
+
+// DebugSignature is the signature debugger on demand (the admin endpoint and
+// `sandbox debug-signature`): the verdict on a request, with the keys of the App_ID it
+// names (or appID when given), at the bank's clock and window. It changes nothing: no
+// nonce is used and no failure counted.
+func (g *Gateway) DebugSignature(ctx context.Context, r sigdebug.Request, appID, appSecret string) (sigdebug.Verdict, error) {
+	claimed := appID
+	if c, err := protocol.ParseAuthorization(r.Authorization); err == nil && claimed == "" {
+		claimed = c.AppID
+	}
+	opts := sigdebug.Options{Now: g.clock.Now(), Window: g.opts.TimestampWindow}
+	if claimed == "" {
+		return sigdebug.Diagnose(r, sigdebug.Keys{}, opts), nil
+	}
+	app, creds, found, err := g.apps.Authn(ctx, claimed)
+	if err != nil {
+		return sigdebug.Verdict{}, err
+	}
+	if !found {
+		return sigdebug.UnknownApp(r, claimed), nil
+	}
+	return sigdebug.Diagnose(r, sigdebug.Keys{AppID: app.ID, Creds: creds, AppSecret: appSecret}, opts), nil
 }

@@ -85,6 +85,7 @@ const (
 	CodeOK                  = "OK"
 	CodeAuthMalformed       = "AUTHORIZATION_MALFORMED"
 	CodeAppMismatch         = "APP_ID_MISMATCH"
+	CodeAppUnknown          = "APP_UNKNOWN"
 	CodeSerialUnknown       = "KEY_SERIAL_UNKNOWN"
 	CodeSerialRevoked       = "KEY_SERIAL_REVOKED"
 	CodeKeyExpired          = "KEY_EXPIRED"
@@ -156,6 +157,16 @@ func Diagnose(r Request, k Keys, o Options) Verdict {
 		return v
 	}
 	v.Diagnosis, v.Tried = d.find()
+	return v
+}
+
+// UnknownApp is the verdict on a request naming an App_ID the bank does not know.
+func UnknownApp(r Request, appID string) Verdict {
+	c, _ := protocol.ParseAuthorization(r.Authorization)
+	v := Verdict{Scheme: c.Scheme, AppID: appID, Serial: c.Serial}
+	v.setString(protocol.StringToSign(r.Method, r.URI, c.Timestamp, c.Nonce, r.Body))
+	v.Diagnosis = &Diagnosis{Code: CodeAppUnknown, Message: fmt.Sprintf("App_ID %q is not registered at this bank", appID),
+		Fix: "register the app (POST /partners/v1/registrations or the admin API) and use the App_ID it returns"}
 	return v
 }
 
