@@ -54,7 +54,9 @@ func TestSignatureDebuggerOverTLS(t *testing.T) {
 			return tb.call(a, uri, callOpts{ts: ts, nonce: n, mac: protocol.MACBase64(a.MACKey, sts[:len(sts)-1])})
 		}},
 		{"timestamp ten minutes old: CLOCK_SKEW", "TIMESTAMP_OUT_OF_WINDOW", "CLOCK_SKEW",
-			func() *resp { return tb.call(a, uri, callOpts{ts: protocol.Timestamp(time.Now().Add(-10 * time.Minute))}) }},
+			func() *resp {
+				return tb.call(a, uri, callOpts{ts: protocol.Timestamp(time.Now().Add(-10 * time.Minute))})
+			}},
 		{"A2 signature with the App_ID as distinguishing ID: WRONG_DISTINGUISHING_ID", "SIGNATURE_INVALID", "WRONG_DISTINGUISHING_ID",
 			func() *resp {
 				return tb.a2Call(p, a2uri, a2Opts{ts: ts, nonce: nonce, sig: base64.StdEncoding.EncodeToString(wrongID)})
