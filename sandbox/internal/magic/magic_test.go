@@ -7,7 +7,7 @@ import (
 )
 
 // TestREADMECarriesTheTable: the README's magic-values table is Markdown(), verbatim
-//.
+// .
 func TestREADMECarriesTheTable(t *testing.T) {
 	raw, err := os.ReadFile("../../../README.md")
 	if err != nil {
