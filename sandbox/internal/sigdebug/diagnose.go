@@ -93,9 +93,9 @@ const (
 	CodeRawRS               = "RAW_RS_SIGNATURE"
 	CodeWrongID             = "WRONG_DISTINGUISHING_ID"
 	CodeOtherKey            = "SIGNED_WITH_OTHER_KEY"
-	CodeMACWithAppSecret    = "MAC_KEYED_WITH_APP_SECRET"
+	CodeMACWithAppSecret    = "MAC_KEYED_WITH_APP_SECRET" // #nosec G101 -- a diagnosis code, not a credential
 	CodeMACWithHexKey       = "MAC_KEYED_WITH_HEX_TEXT"
-	CodeMACWithOldSecret    = "MAC_WITH_OLD_SECRET"
+	CodeMACWithOldSecret    = "MAC_WITH_OLD_SECRET" // #nosec G101 -- a diagnosis code, not a credential
 	CodeCRLF                = "CRLF_LINE_ENDINGS"
 	CodeFinalNewline        = "FINAL_NEWLINE_MISSING"
 	CodeBodyReserialized    = "BODY_RESERIALIZED"
