@@ -407,11 +407,11 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if g.opts.Debug {
 			e = e.WithDebug("active_serials", activeSerials(creds, wantKind, now))
 		}
-		return tr.step(StepSignature, e)
+		return tr.step(StepSignature, g.debugSignature(e, app, creds, r, now))
 	}
 	if !key.ValidAt(now) && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) {
-		return tr.step(StepSignature, problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
-			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339)))
+		return tr.step(StepSignature, g.debugSignature(problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
+			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339)), app, creds, r, now))
 	}
 
 	sts := protocol.StringToSign(r.Method, r.URI, c.Timestamp, c.Nonce, r.Body)
@@ -424,7 +424,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		ok := protocol.VerifyMAC(mk, sts, c.Signature)
 		tr.signature(ok)
 		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return tr.step(StepSignature, g.explain(problem.MACInvalid, c, sts))
+			return tr.step(StepSignature, g.debugSignature(g.explain(problem.MACInvalid, c, sts), app, creds, r, now))
 		}
 		adm.MACKey = mk
 	case protocol.SchemeSM2:
@@ -435,7 +435,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		ok := protocol.VerifySM2(pub, sts, c.Signature)
 		tr.signature(ok)
 		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return tr.step(StepSignature, g.explain(problem.SignatureInvalid, c, sts))
+			return tr.step(StepSignature, g.debugSignature(g.explain(problem.SignatureInvalid, c, sts), app, creds, r, now))
 		}
 	}
 	tr.step(StepSignature, nil)
@@ -452,7 +452,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		if g.opts.Debug {
 			e = e.WithDebug("server_time", protocol.Timestamp(now))
 		}
-		return tr.step(StepTimestamp, e)
+		return tr.step(StepTimestamp, g.debugSignature(e, app, creds, r, now))
 	}
 	tr.step(StepTimestamp, nil)
 	return nil

@@ -66,14 +66,12 @@
 //
 // # Magic values
 //
-// The sandbox reaches its unhappy paths with these values (Options.DisableMagic turns
-// them off). The payee numbers are Luhn-valid on BIN 622200, which no seeded account uses.
-//
-//	value                              effect, once the payer confirms
-//	amount 0.13                        failed, INSUFFICIENT_FUNDS, whatever the balance
-//	amount 88888.88                    risk_review, whatever Options.RiskReviewFen
-//	payee 6222000000000000004          failed, PAYEE_ACCOUNT_UNAVAILABLE (closed at the receiving bank)
-//	payee 6222000000000000012          risk_review (payee on the bank's watch list)
+// The sandbox reaches its unhappy paths with the values of package magic (the one
+// table, also served at /docs/magic-values): amounts 0.13 (INSUFFICIENT_FUNDS), 0.22
+// (PAYMENT_CONFIRMATION_FAILED) and 88888.88 (risk_review) once the payer confirms;
+// payees that are closed, on the watch list, or whose notification is delayed or never
+// delivered; and amounts 5.03 and 8.08 that the HTTP layer answers with 503 or slowly
+// (MagicResponse). Options.DisableMagic turns them off.
 //
 // The seeded test users cover the rest: lisi paying 40,000.00 fails with
 // INSUFFICIENT_FUNDS, wangwu's frozen account is refused with ACCOUNT_FROZEN, and

@@ -53,9 +53,11 @@ func Backoff(n int) time.Duration {
 }
 
 // enqueue writes the outbox row in tx, the transaction that sets the final status.
-func enqueue(ctx context.Context, tx querier, p Payment, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, 0, $5, $5)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), now.UnixNano())
+// Magic payees delay the first attempt or exhaust the row at once (package magic).
+func (s *Service) enqueue(ctx context.Context, tx querier, p Payment, now time.Time) error {
+	next, attempts, lastErr := s.magicNotification(p, now)
+	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, last_error, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), attempts, next.UnixNano(), lastErr, now.UnixNano())
 	return err
 }
 

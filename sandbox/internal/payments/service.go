@@ -639,7 +639,7 @@ func (s *Service) finish(ctx context.Context, paymentID, appID string, from, to 
 		if err != nil {
 			return err
 		}
-		return enqueue(ctx, q, p, now)
+		return s.enqueue(ctx, q, p, now)
 	})
 	if errors.Is(err, errNotFound) {
 		return Payment{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))
@@ -822,7 +822,7 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 		return p, errors.New("payment left processing during its own settlement")
 	}
 	p.Status, p.PostingID, p.UpdatedAt, p.FinishedAt = StatusSucceeded, postingID, now, now
-	return p, enqueue(ctx, tx, p, now)
+	return p, s.enqueue(ctx, tx, p, now)
 }
 
 // recheck loads and checks, at execution, what creation checked: the payer's account
@@ -865,7 +865,7 @@ func (s *Service) failTx(ctx context.Context, tx querier, paymentID string, e *p
 	if err != nil || !ok {
 		return p, err
 	}
-	return p, enqueue(ctx, tx, p, now)
+	return p, s.enqueue(ctx, tx, p, now)
 }
 
 // ValidExternalAccount reports whether s can be a card number at another bank: 13 to

@@ -125,6 +125,7 @@ var (
 	PayeeNameMismatch         = define("PAYEE_NAME_MISMATCH", 422, "", "Payee name does not match the holder of the payee account")
 	CurrencyUnsupported       = define("CURRENCY_UNSUPPORTED", 422, "7.2.2/1", "Currency not supported for this account")
 	LimitExceeded             = define("LIMIT_EXCEEDED", 422, "10.2.1/3", "A transaction limit would be exceeded")
+	PaymentConfirmationFailed = define("PAYMENT_CONFIRMATION_FAILED", 422, "10.2.2/2", "The payer's confirmation of this payment could not be verified")
 
 	// Ledger refusals, also the failure codes of payments that could not be executed.
 	InsufficientFunds = define("INSUFFICIENT_FUNDS", 422, "", "Insufficient funds in the debit account")

@@ -54,6 +54,8 @@ func (s *Server) adminRoutes() {
 	s.serviceAdminRoutes(g)
 	s.observeAdminRoutes(g) // admin_observe.go (sandbox mode only)
 	s.publishAdminRoutes(g)
+	s.debugAdminRoutes(g)  // admin_debug.go (sandbox mode only)
+	s.testControlRoutes(g) // admin_testctl.go (sandbox mode only)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 

@@ -105,6 +105,9 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 	} else if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
 		return 0, nil, problem.PaymentNotConsented.WithDetail("debit account, amount, currency and payee must match the consent %s", g.ConsentID)
 	}
+	if err := s.magicAnswer(ctx, amount); err != nil { // magic.go: 503 and slow amounts
+		return 0, nil, err
+	}
 	req2 := payments.CreateRequest{AppID: adm.App.ID, IdempotencyKey: key, ConsentID: g.ConsentID,
 		CustomerID: g.CustomerID, PayerAccount: debit, PayeeAccount: plain.Account, PayeeName: plain.Name, AmountFen: amount,
 		Currency: req.Currency, Memo: req.Memo, RequestHash: protocol.SM3Hex(in.Body)}

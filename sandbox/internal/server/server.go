@@ -228,6 +228,7 @@ func (s *Server) routes() {
 	s.app.All("/a2/*", s.apiFallback)
 	s.adminRoutes()
 	s.userRoutes()
+	s.magicValuesRoutes() // magic.go
 	s.publicRoutes()
 }
 
