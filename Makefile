@@ -19,8 +19,8 @@ help: ## List the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## Install the system tools tests use (openssl, curl, jq) if missing
-	@missing=""; for t in openssl curl jq; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+deps: ## Install the system tools tests use (openssl, curl, jq, chromium for the browser tests) if missing
+	@missing=""; for t in openssl curl jq chromium; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
