@@ -402,3 +402,83 @@ func TestBrowserDashboardShowsALiveCallWithItsSteps(t *testing.T) {
 		t.Errorf("the table does not show the tampered call:\n%.1500s", cells)
 	}
 }
+
+// dashboardLogin opens the dashboard and logs in with the admin token.
+func dashboardLogin(t *testing.T, ctx context.Context, tb *testBank) {
+	t.Helper()
+	run(t, ctx, "logging in to the dashboard",
+		chromedp.Navigate(tb.b.URL+"/dashboard"),
+		chromedp.WaitVisible("#token", chromedp.ByQuery),
+		chromedp.SendKeys("#token", tb.b.AdminToken, chromedp.ByQuery),
+		chromedp.Submit("#token", chromedp.ByQuery),
+		chromedp.WaitVisible("#live.on", chromedp.ByQuery),
+	)
+}
+
+// phoneCode reads the user's latest one-time code in a second tab.
+func phoneCode(t *testing.T, ctx context.Context, bankURL, user string) string {
+	t.Helper()
+	phone, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	var code string
+	run(t, phone, "reading the phone", chromedp.Navigate(bankURL+"/phone?user="+url.QueryEscape(user)),
+		chromedp.Text(".otp-code", &code, chromedp.ByQuery))
+	return strings.TrimSpace(code)
+}
+
+func TestBrowserDashboardGuidedConsentAndPayment(t *testing.T) {
+	tb := startBank(t, nil)
+	ctx := newChromium(t, bankTLSKey(t, tb))
+	dashboardLogin(t, ctx, tb)
+	var last string
+	run(t, ctx, "consent flow: to the bank's pages",
+		chromedp.Click("#flow-consent", chromedp.ByQuery),
+		chromedp.WaitVisible("#open-consent", chromedp.ByQuery),
+		chromedp.Click("#open-consent", chromedp.ByQuery),
+	)
+	loginWithCode(t, ctx, tb.b.URL, "zhangsan")
+	run(t, ctx, "consent flow: consent, back at the dashboard",
+		chromedp.WaitVisible(`button[name="decision"][value="approve"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('input[name="account"]').forEach(e => { if (!e.checked) e.click(); })`, nil),
+		chromedp.Click(`button[name="decision"][value="approve"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#last", chromedp.ByQuery),
+		chromedp.Text("#last", &last, chromedp.ByQuery),
+		shot(t, ctx, "1-consent-done"),
+	)
+	if !strings.Contains(last, "consent flow: done") || !strings.Contains(last, "GET /a2/v1/accounts answered 200") {
+		t.Fatalf("consent flow outcome:\n%s", last)
+	}
+	run(t, ctx, "payment flow: to the bank's consent page",
+		chromedp.Click("#flow-payment", chromedp.ByQuery),
+		chromedp.WaitVisible("#open-consent", chromedp.ByQuery),
+		chromedp.Click("#open-consent", chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action="/oauth/consent/code"] button`, chromedp.ByQuery),
+		chromedp.Click(`form[action="/oauth/consent/code"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible("#otp", chromedp.ByQuery),
+	)
+	code := phoneCode(t, ctx, tb.b.URL, "zhangsan")
+	run(t, ctx, "payment flow: confirm with the code, back at the dashboard",
+		chromedp.SendKeys("#otp", code, chromedp.ByQuery),
+		shot(t, ctx, "2-payment-consent"),
+		chromedp.Click(`button[name="decision"][value="approve"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#last", chromedp.ByQuery),
+		chromedp.Text("#last", &last, chromedp.ByQuery),
+		shot(t, ctx, "3-payment-done"),
+	)
+	if !strings.Contains(last, "payment flow: done") || !strings.Contains(last, "answered 201") {
+		t.Fatalf("payment flow outcome:\n%s", last)
+	}
+	var result string
+	run(t, ctx, "revocation flow",
+		chromedp.Click("#flow-revoke", chromedp.ByQuery),
+		chromedp.WaitVisible(`#flow-result[data-flow="revoke"]`, chromedp.ByQuery),
+		chromedp.Text("#flow-result", &result, chromedp.ByQuery),
+		chromedp.Click("#flow-rate-limit", chromedp.ByQuery),
+		chromedp.WaitVisible(`#flow-result[data-flow="rate-limit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#calls tbody tr .step.fail[data-step="rate_limit"]`, chromedp.ByQuery),
+		shot(t, ctx, "4-rate-limit"),
+	)
+	if !strings.Contains(result, "revoked token refused: 401") && !strings.Contains(result, "revoked token refused: 403") {
+		t.Errorf("revocation flow result: %s", result)
+	}
+}
