@@ -21,8 +21,8 @@ help: ## List the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## Install the system tools tests use (openssl, curl, jq, node + npm) if missing
-	@missing=""; for t in openssl curl jq; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+deps: ## Install the system tools tests use (openssl, curl, jq, node + npm, chromium for the browser tests) if missing
+	@missing=""; for t in openssl curl jq chromium; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	command -v node >/dev/null || missing="$$missing nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

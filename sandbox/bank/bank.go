@@ -32,6 +32,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/config"
 	"github.com/jr0185/harness/sandbox/internal/consent"
+	"github.com/jr0185/harness/sandbox/internal/dashboard"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
@@ -222,6 +223,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 	sd := serviceDeps(cfg, clk, alarms, auditLog)
 	var notifier *notify.Notifier // built below: it renders payments through the server
+	// trainer.go: the dashboard (sandbox mode)
+	console := newConsole(cfg, sd.Faults, accountIDs)
 	if sd.Observe != nil {
 		sd.ProbeNotification = func(ctx context.Context, appID, kind, paymentID string, st payments.Status) (notify.Attempt, error) {
 			return notifier.Probe(ctx, appID, kind, paymentID, st)
@@ -241,6 +244,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
 		Partners:                 &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants()},
 		Ready:                    func() error { return db.PingContext(context.Background()) },
+		Dashboard:                console,
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)
@@ -265,6 +269,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err := ensureDemoPartner(ctx, db, appSvc, pk, cat, b); err != nil {
 		_ = b.ln.Close()
 		return nil, fmt.Errorf("demo partner: %w", err)
+	}
+	if console != nil {
+		console.Trainer.Setup = func(ctx context.Context) (dashboard.Partner, error) {
+			return ensureTrainerPartner(ctx, db, appSvc, pk, cat, b)
+		}
 	}
 
 	bg, cancel := context.WithCancel(context.Background())

@@ -111,6 +111,7 @@ type Store struct {
 	lru        *list.List               // front: most recently observed
 	handshakes ring[Handshake]
 	now        func() time.Time
+	feed       feed // live fan-out to the request inspector (feed.go)
 }
 
 type appRing struct {
@@ -160,6 +161,7 @@ func (s *Store) Record(appID string, o Observation) int64 {
 		}
 	}
 	e.Value.(*appRing).ring.add(o)
+	s.feed.publish(Event{Seq: o.Seq, AppID: appID, Observation: &o})
 	return o.Seq
 }
 
@@ -177,6 +179,7 @@ func (s *Store) RecordHandshake(h Handshake) int64 {
 	s.seq++
 	h.Seq = s.seq
 	s.handshakes.add(h)
+	s.feed.publish(Event{Seq: h.Seq, Handshake: &h})
 	return h.Seq
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/consent"
+	"github.com/jr0185/harness/sandbox/internal/dashboard"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/otp"
@@ -82,6 +83,7 @@ type Deps struct {
 	FinancialInstitutionCode string
 	Partners                 *partners.Service
 	Ready                    func() error
+	Dashboard                *dashboard.Console // request inspector and trainer flows (sandbox mode; dashboard.go)
 	ServiceDeps
 }
 
@@ -229,6 +231,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.userRoutes()
 	s.magicValuesRoutes() // magic.go
+	s.dashboardRoutes() // dashboard.go (sandbox mode only)
 	s.publicRoutes()
 }
 

@@ -1,0 +1,130 @@
+package bank
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/jr0185/harness/fakedata"
+	"github.com/jr0185/harness/sandbox/internal/accounts"
+	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/dashboard"
+	"github.com/jr0185/harness/sandbox/internal/faults"
+	"github.com/jr0185/harness/sandbox/internal/pki"
+	"github.com/jr0185/harness/sandbox/internal/store"
+	"github.com/jr0185/harness/sandbox/protocol"
+	"github.com/jr0185/harness/sandbox/sdk"
+)
+
+// The trainer partner: an A2 app the sandbox registers for the dashboard's guided flows
+// (sandbox mode only). Its redirect URI is the dashboard's callback on this bank, so it
+// is registered again when the bank's address changes. Its rate limit is low on purpose:
+// the rate-limiting flow's burst reaches it with a dozen calls.
+const (
+	trainerDir = "trainer-partner"
+	trainerOrg = "Trainer Demo Partner Co., Ltd."
+)
+
+var trainerLimits = apps.Limits{RPS: 2, Burst: 4, MaxConcurrent: 4}
+
+// newConsole builds the dashboard (sandbox mode; nil otherwise). The trainer partner is
+// registered by ensureTrainerPartner at the first flow (Trainer.Setup, set once the bank
+// listens).
+func newConsole(cfg Config, f *faults.Registry, ids accounts.IDs) *dashboard.Console {
+	if !cfg.Sandbox() {
+		return nil
+	}
+	t := &dashboard.Trainer{Faults: f}
+	ds := fakedata.Generate(cfg.Seed, fakedata.Size{Customers: cfg.Customers, Products: cfg.Products})
+	payer, ok1 := ds.Customer("zhangsan")
+	payee, ok2 := ds.Customer("lisi")
+	if ok1 && ok2 && len(payer.Accounts) > 0 && len(payee.Accounts) > 0 {
+		t.Payment = dashboard.Payment{User: "zhangsan", DebitAccount: payer.Accounts[0].Number, DebitID: ids.For(payer.Accounts[0].Number),
+			PayeeAccount: payee.Accounts[0].Number, PayeeName: payee.Name, Amount: "1.00"}
+	}
+	return &dashboard.Console{Sessions: dashboard.NewSessions(nil), Trainer: t}
+}
+
+// ensureTrainerPartner registers (or reuses) the trainer partner and returns its SDK
+// client for the dashboard (Trainer.Setup: at the first flow).
+func ensureTrainerPartner(ctx context.Context, db *store.DB, svc *apps.Service, pk *pki.Bank, cat *apis.Catalogue, b *Bank) (dashboard.Partner, error) {
+	dir := filepath.Join(b.DataDir, trainerDir)
+	redirect := b.URL + "/dashboard/callback"
+	id, ok, err := db.GetMeta(ctx, "trainer_app_id")
+	if err != nil {
+		return dashboard.Partner{}, err
+	}
+	if ok {
+		if cfg, cr, err := sdk.LoadDir(dir); err == nil && cr.AppID == id && cr.BaseURL == b.URL {
+			return trainerPartner(cfg, id, redirect, dir)
+		}
+		// The bank's address changed (or the folder is gone): the old registration's
+		// redirect URI is stale; retire it and register afresh.
+		if _, err := svc.Exit(ctx, id, "trainer partner replaced: the bank's address changed"); err != nil {
+			b.log.Warn("retiring the old trainer partner failed", "app_id", id, "err", err)
+		}
+	}
+	limits := trainerLimits
+	app, issued, err := svc.Register(ctx, apps.Registration{
+		Name: trainerOrg, Level: apps.LevelA2, Scopes: cat.Scopes(), RedirectURIs: []string{redirect}, Limits: &limits,
+	})
+	if err != nil {
+		return dashboard.Partner{}, err
+	}
+	if _, err := svc.Apply(ctx, app.ID, apps.Approve, "trainer partner for the dashboard's guided flows"); err != nil {
+		return dashboard.Partner{}, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return dashboard.Partner{}, err
+	}
+	pc, err := pk.GeneratePartnerKeys(dir, app.ID, trainerOrg, pki.A2KeyValidity)
+	if err != nil {
+		return dashboard.Partner{}, err
+	}
+	for _, c := range []apps.Credential{
+		{AppID: app.ID, Kind: apps.KindClientCert, Serial: pki.SerialHex(pc.ClientCert.SerialNumber), Material: string(pki.EncodeCertPEM(pc.ClientCert.Raw)),
+			Fingerprint: protocol.SM3Hex(pc.ClientCert.Raw), NotBefore: pc.ClientCert.NotBefore, NotAfter: pc.ClientCert.NotAfter},
+		{AppID: app.ID, Kind: apps.KindSM2Sign, Serial: pc.SignKeySerial(), Material: string(pki.EncodeCertPEM(pc.SignCert.Raw)),
+			NotBefore: pc.SignCert.NotBefore, NotAfter: pc.SignCert.NotAfter},
+		{AppID: app.ID, Kind: apps.KindSM2Enc, Serial: pc.EncKeySerial(), Material: string(pki.EncodeCertPEM(pc.EncCert.Raw)),
+			NotBefore: pc.EncCert.NotBefore, NotAfter: pc.EncCert.NotAfter},
+	} {
+		if err := svc.AddCredential(ctx, c); err != nil {
+			return dashboard.Partner{}, err
+		}
+	}
+	// No App_Secret in the folder: the trainer partner signs every call with SM2, so
+	// the inspector shows the certificate and signature steps on A1 calls too.
+	creds := sdk.Credentials{BaseURL: b.URL, AppID: app.ID, SecretSerial: issued.Serial,
+		SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial(), BankSerial: pk.SignKeySerial()}
+	if err := writeJSON(filepath.Join(dir, sdk.CredentialsFile), creds); err != nil {
+		return dashboard.Partner{}, err
+	}
+	if err := db.SetMeta(ctx, "trainer_app_id", app.ID); err != nil {
+		return dashboard.Partner{}, err
+	}
+	cfg, _, err := sdk.LoadDir(dir)
+	if err != nil {
+		return dashboard.Partner{}, err
+	}
+	return trainerPartner(cfg, app.ID, redirect, dir)
+}
+
+func trainerPartner(cfg sdk.Config, appID, redirect, dir string) (dashboard.Partner, error) {
+	// Every attempt shows in the inspector: no retries, and the circuit breaker never
+	// hides the rate-limiting flow's burst.
+	cfg.Resilience = sdk.Resilience{MaxAttempts: 1, FailureThreshold: 1 << 20}
+	cfg.RefreshBankKeys = true // follow a bank key rotation
+	cfg.AppSecret = ""
+	client, err := sdk.New(cfg)
+	if err != nil {
+		return dashboard.Partner{}, fmt.Errorf("trainer partner client: %w", err)
+	}
+	_, enc, err := sdk.LoadSM2Cert(filepath.Join(dir, "bank-enc.crt"))
+	if err != nil {
+		return dashboard.Partner{}, fmt.Errorf("trainer partner: bank-enc.crt: %w", err)
+	}
+	return dashboard.Partner{Client: client, AppID: appID, RedirectURI: redirect, BankEnc: enc}, nil
+}
