@@ -67,6 +67,8 @@ func (s *Server) openAPI() map[string]any {
 				"AdminToken":  map[string]any{"type": "http", "scheme": "bearer", "description": "the operator's admin token (printed at first start, kept in the data folder)"},
 				"UserSession": map[string]any{"type": "apiKey", "in": "cookie", "name": pgSessionCookie,
 					"description": "the user's session at the bank, started by password + one-time code at /login (9.3.1)"},
+				"DashboardSession": map[string]any{"type": "apiKey", "in": "cookie", "name": dashCookie,
+					"description": "the trainer dashboard's session, started with the admin token at /dashboard/login (sandbox mode)"},
 			},
 			"schemas": map[string]any{"Problem": map[string]any{"type": "object",
 				"required":   []string{"code", "status", "request_id"},

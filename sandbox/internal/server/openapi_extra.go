@@ -22,9 +22,10 @@ type (
 )
 
 const (
-	authNone  routeAuth = iota
-	authAdmin           // Authorization: Bearer <admin token>
-	authUser            // the user's session cookie at the bank (after password + one-time code)
+	authNone      routeAuth = iota
+	authAdmin               // Authorization: Bearer <admin token>
+	authUser                // the user's session cookie at the bank (after password + one-time code)
+	authDashboard           // the trainer dashboard's session cookie (after the admin token at /dashboard/login)
 )
 
 const (
@@ -33,7 +34,20 @@ const (
 	outPEM               // certificates
 	outText              // Prometheus text
 	outRedirect          // 303 See Other
+	outEvents            // server-sent events
+	outAsset             // a static file (JavaScript, CSS)
 )
+
+// successStatus is the success status of the routes that do not answer 200.
+var successStatus = map[string]string{
+	"POST /partners/v1/registrations":      "201",
+	"POST /admin/v1/apps":                  "201",
+	"POST /admin/v1/apps/{id}/secrets":     "201",
+	"POST /admin/v1/apps/{id}/credentials": "201",
+	"POST /admin/v1/pki/test-server-certs": "201",
+	"POST /admin/v1/faults":                "201",
+	"POST /admin/v1/payments/{id}/notify":  "202",
+}
 
 const (
 	inNone routeIn = iota
@@ -90,6 +104,10 @@ func (r routeDoc) operation() map[string]any {
 		ok = map[string]any{"description": "PEM certificates", "content": map[string]any{"application/x-pem-file": map[string]any{"schema": str()}}}
 	case outText:
 		ok = map[string]any{"description": "Prometheus text exposition format", "content": map[string]any{"text/plain": map[string]any{"schema": str()}}}
+	case outEvents:
+		ok = map[string]any{"description": "A stream of server-sent events", "content": map[string]any{"text/event-stream": map[string]any{"schema": str()}}}
+	case outAsset:
+		ok = map[string]any{"description": "A static file", "content": map[string]any{"text/javascript": map[string]any{"schema": str()}, "text/css": map[string]any{"schema": str()}}}
 	}
 	responses := map[string]any{"default": map[string]any{"$ref": "#/components/responses/Problem"}}
 	if r.Out == outRedirect {
@@ -97,8 +115,8 @@ func (r routeDoc) operation() map[string]any {
 			"headers": map[string]any{"Location": map[string]any{"description": "the next page", "schema": str()}}}
 	} else {
 		code := "200"
-		if r.Method == "POST" && r.Path == "/partners/v1/registrations" || r.Method == "POST" && r.Path == "/admin/v1/apps" {
-			code = "201"
+		if c, ok := successStatus[r.Method+" "+r.Path]; ok {
+			code = c
 		}
 		responses[code] = ok
 	}
@@ -117,6 +135,8 @@ func (r routeDoc) operation() map[string]any {
 		op["security"] = []any{map[string]any{"AdminToken": []string{}}}
 	case authUser:
 		op["security"] = []any{map[string]any{"UserSession": []string{}}}
+	case authDashboard:
+		op["security"] = []any{map[string]any{"DashboardSession": []string{}}}
 	}
 	switch r.In {
 	case inJSON:

@@ -17,6 +17,8 @@ var routeDocs = []routeDoc{
 	{"GET", "/docs/manual", tagDocs, "The developer manual: security integration requirements, signing and encryption specification, worked test vectors, test environment", authNone, outHTML, inNone, false},
 	{"GET", "/docs/manual/vectors.json", tagDocs, "The manual's worked test vectors and the openssl commands that reproduce them, as JSON", authNone, outJSON, inNone, false},
 	{"GET", "/docs/openapi.json", tagDocs, "This OpenAPI 3.1 document", authNone, outJSON, inNone, false},
+	{"GET", "/docs/magic-values", tagDocs, "Magic values: test users, amounts and payees that reach every unhappy path", authNone, outHTML, inNone, false},
+	{"GET", "/docs/magic-values.json", tagDocs, "The magic values as JSON", authNone, outJSON, inNone, false},
 	{"GET", "/docs/changelog", tagDocs, "The API change log and deprecation notices", authNone, outHTML, inNone, false},
 	{"GET", "/docs/changelog.json", tagDocs, "The API change log as JSON", authNone, outJSON, inNone, false},
 	{"GET", "/pki/bank-sign.crt", tagPKI, "The bank's current response-signing certificate (SM2)", authNone, outPEM, inNone, false},
@@ -91,4 +93,16 @@ var routeDocs = []routeDoc{
 	{"POST", "/admin/v1/apps/{id}/tokens/revoke", tagTest, "Revoke the app's tokens (9.2.1 b) 4))", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/apps/{id}/consents/revoke", tagTest, "End every consent given to the app, as if each user revoked it (9.3.2/2)", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/apps/{id}/probe-notification", tagTest, "Send a probe notification to the app's endpoint", authAdmin, outJSON, inJSON, true},
+	{"POST", "/admin/v1/debug/signature", tagTest, "Signature debugger: the string the bank verifies, its SM3, the key serial and a diagnosis of a request", authAdmin, outJSON, inJSON, true},
+	{"POST", "/admin/v1/payments/{id}/notify", tagTest, "Send a final payment's notification again now", authAdmin, outJSON, inNone, true},
+
+	// The request inspector and trainer dashboard (sandbox mode).
+	{"GET", "/dashboard/login", tagTest, "Dashboard login page (the admin token, posted in a form)", authNone, outHTML, inNone, true},
+	{"POST", "/dashboard/login", tagTest, "Start a dashboard session with the admin token", authNone, outRedirect, inForm, true},
+	{"POST", "/dashboard/logout", tagTest, "End the dashboard session", authDashboard, outRedirect, inForm, true},
+	{"GET", "/dashboard", tagTest, "The request inspector and trainer dashboard: every call live with its verification steps, metrics, guided flows", authDashboard, outHTML, inNone, true},
+	{"GET", "/dashboard/events", tagTest, "Live calls, alarms and the metrics summary as server-sent events", authDashboard, outEvents, inNone, true},
+	{"POST", "/dashboard/flows/{flow}", tagTest, "Run a guided flow (consent, payment, revoke, tamper, rate-limit) as the trainer partner", authDashboard, outJSON, inNone, true},
+	{"GET", "/dashboard/callback", tagTest, "The trainer partner's redirect URI: finishes the consent flow", authNone, outHTML, inNone, true},
+	{"GET", "/dashboard/static/{file}", tagTest, "The dashboard's script and style sheet", authNone, outAsset, inNone, true},
 }

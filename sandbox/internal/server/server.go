@@ -231,7 +231,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.userRoutes()
 	s.magicValuesRoutes() // magic.go
-	s.dashboardRoutes() // dashboard.go (sandbox mode only)
+	s.dashboardRoutes()   // dashboard.go (sandbox mode only)
 	s.publicRoutes()
 }
 
