@@ -84,27 +84,7 @@ sent over mutual TLS.`,
 				auth, _ := client.Authorization(method, path, payload)
 				fmt.Fprintf(out, "> %s %s%s\n> Authorization: %s\n\n", method, cfg.BaseURL, path, auth)
 			}
-			resp, err := client.Do(context.Background(), method, path, payload, h)
-			if resp == nil {
-				return err
-			}
-			printResponse(out, resp, verbose)
-			switch {
-			case errors.Is(err, sdk.ErrIntegrity):
-				fmt.Fprintf(out, "\nintegrity: FAILED — %v\n  do not act on this response (JR/T 0185-2020 9.3.3)\n", err)
-				return errSilent
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(out, "\nintegrity: verified — SM2 signature by bank key serial %s", resp.Integrity.Serial)
-			if resp.Integrity.MACChecked {
-				fmt.Fprint(out, "; HMAC-SM3 MAC verified")
-			}
-			fmt.Fprintln(out)
-			if resp.Status >= 400 {
-				return errSilent
-			}
-			return nil
+			return sendAndShow(out, client, method, path, payload, h, verbose)
 		},
 	}
 	cmd.Flags().StringVar(&credDir, "credentials", "", "partner credential folder (default <data-dir>/demo-partner)")
@@ -114,6 +94,32 @@ sent over mutual TLS.`,
 	cmd.Flags().StringArrayVarP(&headers, "header", "H", nil, "extra header 'Name: value' (repeatable)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show the request, all response headers and the verified string")
 	return cmd
+}
+
+// sendAndShow sends a signed request, prints the answer and whether its integrity
+// protection verified; a failed check or an error status exits non-zero.
+func sendAndShow(out io.Writer, client *sdk.Client, method, path string, payload []byte, h http.Header, verbose bool) error {
+	resp, err := client.Do(context.Background(), method, path, payload, h)
+	if resp == nil {
+		return err
+	}
+	printResponse(out, resp, verbose)
+	switch {
+	case errors.Is(err, sdk.ErrIntegrity):
+		fmt.Fprintf(out, "\nintegrity: FAILED — %v\n  do not act on this response (JR/T 0185-2020 9.3.3)\n", err)
+		return errSilent
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(out, "\nintegrity: verified — SM2 signature by bank key serial %s", resp.Integrity.Serial)
+	if resp.Integrity.MACChecked {
+		fmt.Fprint(out, "; HMAC-SM3 MAC verified")
+	}
+	fmt.Fprintln(out)
+	if resp.Status >= 400 {
+		return errSilent
+	}
+	return nil
 }
 
 func printResponse(out io.Writer, r *sdk.Response, verbose bool) {

@@ -22,7 +22,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), certsCmd(), callCmd(), authorizeCmd(), tokenCmd(), verifyAuditCmd(), healthCmd(),
-		conformCmd(), verifyReportCmd(), partnerCmd(), demoCmd(), debugSignatureCmd())
+		conformCmd(), verifyReportCmd(), partnerCmd(), demoCmd(), debugSignatureCmd(), payCmd())
 	return root
 }
 
