@@ -129,8 +129,12 @@ func tokenCmd() *cobra.Command {
 				return err
 			}
 			_ = os.Remove(filepath.Join(dir, pendingFile))
-			fmt.Fprintf(cmd.OutOrStdout(), "token saved (consent %s, scopes %q, expires in %ds); try: sandbox call GET /a2/v1/accounts\n",
-				tok.ConsentID, tok.Scope, tok.ExpiresIn)
+			next := "sandbox call GET /a2/v1/accounts"
+			if strings.Contains(tok.Scope, "payments:write") {
+				next = "sandbox pay --amount … --payee-account … --payee-name … --from … (as consented)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token saved (consent %s, scopes %q, expires in %ds); try: %s\n",
+				tok.ConsentID, tok.Scope, tok.ExpiresIn, next)
 			return nil
 		},
 	}

@@ -105,6 +105,39 @@ func TestCLIAuthorizeTokenCall(t *testing.T) {
 	if err != nil || !strings.Contains(out, "HTTP 200") || !strings.Contains(out, "account_number_masked") || !strings.Contains(out, "integrity: verified") {
 		t.Fatalf("A2 call with the saved token: %v\n%s", err, out)
 	}
+
+	// A payment from the command line: a payment consent confirmed with a one-time code
+	// at the bank, then `sandbox pay`, then the same Idempotency-Key again.
+	debit := accts[0][1]
+	out, err = runCLI(t, "authorize", "--data-dir", cfg.DataDir, "--payment", "--amount", "10.00",
+		"--payee-account", "6222000000000000020", "--payee-name", "赵六", "--debit-account", debit)
+	if err != nil {
+		t.Fatalf("authorize --payment: %v\n%s", err, out)
+	}
+	_, consentURL := do("GET", strings.Fields(out)[0], nil) // still logged in: straight to the consent page
+	page, _ = do("GET", consentURL, nil)
+	do("POST", "/oauth/consent/code", url.Values{"csrf": {field(page, "csrf")}, "req": {field(page, "req")}})
+	phone, _ = do("GET", "/phone?user=zhangsan", nil)
+	code = regexp.MustCompile(`class="otp-code">(\d{6})<`).FindStringSubmatch(phone) // newest first
+	if code == nil {
+		t.Fatalf("no payment code on the phone:\n%s", phone)
+	}
+	_, redirect = do("POST", "/oauth/consent", url.Values{"csrf": {field(page, "csrf")}, "req": {field(page, "req")},
+		"decision": {"approve"}, "account": {debit}, "otp": {code[1]}})
+	if out, err := runCLI(t, "token", "--data-dir", cfg.DataDir, redirect); err != nil || !strings.Contains(out, "payments:write") {
+		t.Fatalf("token for the payment: %v\n%s", err, out)
+	}
+	pay := []string{"pay", "--data-dir", cfg.DataDir, "--amount", "10.00", "--payee-account", "6222000000000000020",
+		"--payee-name", "赵六", "--from", debit, "--idempotency-key", "cli-test-1"}
+	first, err := runCLI(t, pay...)
+	if err != nil || !strings.Contains(first, "HTTP 201") || !strings.Contains(first, `"status": "succeeded"`) || !strings.Contains(first, "integrity: verified") {
+		t.Fatalf("sandbox pay: %v\n%s", err, first)
+	}
+	again, err := runCLI(t, pay...)
+	paymentID := regexp.MustCompile(`"payment_id": "(PAY\w+)"`)
+	if err != nil || !strings.Contains(again, "Idempotent-Replayed: true") || paymentID.FindString(again) != paymentID.FindString(first) {
+		t.Fatalf("sandbox pay with the same Idempotency-Key must replay the first answer: %v\n%s\nfirst:\n%s", err, again, first)
+	}
 }
 
 func mustQuery(t *testing.T, loc string) url.Values {

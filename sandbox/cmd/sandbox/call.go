@@ -124,7 +124,7 @@ func sendAndShow(out io.Writer, client *sdk.Client, method, path string, payload
 
 func printResponse(out io.Writer, r *sdk.Response, verbose bool) {
 	fmt.Fprintf(out, "HTTP %d %s\n", r.Status, http.StatusText(r.Status))
-	keys := []string{protocol.HeaderRequestID, protocol.HeaderUAPIID, "Content-Type", "Retry-After", "Deprecation", "Sunset"}
+	keys := []string{protocol.HeaderRequestID, protocol.HeaderUAPIID, "Content-Type", "Idempotent-Replayed", "Retry-After", "Deprecation", "Sunset"}
 	if verbose {
 		keys = keys[:0]
 		for k := range r.Header {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -27,8 +28,9 @@ func payCmd() *cobra.Command {
 		Long: `Make the payment the user consented to: first 'sandbox authorize --payment' with the same
 amount, payee and debit account, the user's approval with a one-time code at the bank, and
 'sandbox token <redirect>'. The payee is sealed to the bank's encryption certificate
-(<credentials>/bank-enc.crt). Run it again with the same --idempotency-key to see the
-stored answer replayed byte for byte (the payment is made once).`,
+(<credentials>/bank-enc.crt). The request is kept under its Idempotency-Key in
+<credentials>/payments/: run it again with the same --idempotency-key and the same request
+is sent, and the bank replays its stored answer byte for byte (the payment is made once).`,
 		Example: `  sandbox pay --amount 10.00 --payee-account 6222000000000000020 --payee-name 赵六 --from ac_…`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,23 +42,7 @@ stored answer replayed byte for byte (the payment is made once).`,
 			if tok == "" {
 				return fmt.Errorf("no saved token: run `sandbox authorize --payment ...` and `sandbox token <redirect>` first")
 			}
-			serial, bankEnc, err := sdk.LoadSM2Cert(filepath.Join(dir, "bank-enc.crt"))
-			if err != nil {
-				return fmt.Errorf("the bank's encryption certificate: %w", err)
-			}
-			details, err := json.Marshal(map[string]string{"account": payee, "name": name})
-			if err != nil {
-				return err
-			}
-			env, err := protocol.Seal(bankEnc, serial, details, []byte("payee"))
-			if err != nil {
-				return err
-			}
-			body, err := json.Marshal(map[string]any{"debit_account_id": from, "amount": amount, "currency": "CNY",
-				"payee": map[string]any{"encrypted": env}, "memo": memo})
-			if err != nil {
-				return err
-			}
+			out := cmd.OutOrStdout()
 			if key == "" {
 				b := make([]byte, 8)
 				if _, err := rand.Read(b); err != nil {
@@ -64,8 +50,27 @@ stored answer replayed byte for byte (the payment is made once).`,
 				}
 				key = "cli-" + hex.EncodeToString(b)
 			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "Idempotency-Key: %s (pass --idempotency-key %s to retry this payment safely)\n", key, key)
+			// A retry must send the very request the key was first used with (the sealed
+			// payee is random each time): it is kept under the key.
+			kept := filepath.Join(dir, "payments", key+".json")
+			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked below
+			switch {
+			case !validKey(key):
+				return fmt.Errorf("--idempotency-key: use 1 to 64 letters, digits, '-' or '_'")
+			case err == nil:
+				fmt.Fprintf(out, "Idempotency-Key: %s (a retry: the request first sent with this key, from %s)\n", key, kept)
+			default:
+				if body, err = sealedPayment(dir, amount, payee, name, from, memo); err != nil {
+					return err
+				}
+				if err := os.MkdirAll(filepath.Dir(kept), 0o700); err != nil {
+					return err
+				}
+				if err := os.WriteFile(kept, body, 0o600); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "Idempotency-Key: %s (retry safely with --idempotency-key %s)\n", key, key)
+			}
 			h := http.Header{sdk.HeaderAccessToken: {tok}, "Idempotency-Key": {key}}
 			return sendAndShow(out, client, http.MethodPost, "/a2/v1/payments", body, h, verbose)
 		},
@@ -84,4 +89,35 @@ stored answer replayed byte for byte (the payment is made once).`,
 		_ = cmd.MarkFlagRequired(n)
 	}
 	return cmd
+}
+
+// sealedPayment builds the payment body with the payee sealed to the bank's encryption
+// certificate kept in the credential folder.
+func sealedPayment(dir, amount, payee, name, from, memo string) ([]byte, error) {
+	serial, bankEnc, err := sdk.LoadSM2Cert(filepath.Join(dir, "bank-enc.crt"))
+	if err != nil {
+		return nil, fmt.Errorf("the bank's encryption certificate: %w", err)
+	}
+	details, err := json.Marshal(map[string]string{"account": payee, "name": name})
+	if err != nil {
+		return nil, err
+	}
+	env, err := protocol.Seal(bankEnc, serial, details, []byte("payee"))
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{"debit_account_id": from, "amount": amount, "currency": "CNY",
+		"payee": map[string]any{"encrypted": env}, "memo": memo})
+}
+
+func validKey(k string) bool {
+	if len(k) == 0 || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
