@@ -93,8 +93,11 @@ func printBanner(w io.Writer, cfg config.Config, b *bank.Bank) {
 		"  API base URL      " + b.URL + "          (TLS 1.2+; mode: " + cfg.Mode + ")",
 		"  API catalogue     " + b.URL + "/docs/apis",
 		"  Error catalogue   " + b.URL + "/docs/errors",
+		"  Developer manual  " + b.URL + "/docs/manual  (signing, encryption, test vectors; OpenAPI: /docs/openapi.json)",
+		"  Magic values      " + b.URL + "/docs/magic-values  (users, amounts, payees for every unhappy path)",
 		"  Metrics           " + b.URL + "/metrics  (Bearer admin token)",
 		"  TLS CA            " + abs(b.TLSCAFile),
+		dashboardLine(b.URL, cfg.Mode),
 		"",
 		"  Demo partner      App_ID " + b.DemoAppID,
 		"  Its credentials   " + abs(b.DemoDir) + "/  (credentials.json, client.crt/key, sign.crt/key, ...)",
@@ -104,9 +107,18 @@ func printBanner(w io.Writer, cfg config.Config, b *bank.Bank) {
 		"Try it (another terminal):",
 		"  ./bin/sandbox call GET /a1/v1/products",
 		"  ./bin/sandbox call GET /a1/v1/products/DEP0001",
+		"  ./bin/sandbox demo --pause          (a narrated flow for a room, on its own embedded bank)",
 		"",
 		"or with curl + openssl: see \"Five-minute tour\" in README.md. Ctrl-C stops the bank.",
 		"",
 	}
 	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+// dashboardLine names the request inspector and trainer dashboard (sandbox mode only).
+func dashboardLine(url, mode string) string {
+	if mode != "sandbox" {
+		return "  Dashboard         (sandbox mode only)"
+	}
+	return "  Dashboard         " + url + "/dashboard  (log in with the admin token: live calls, verification steps, guided flows)"
 }
