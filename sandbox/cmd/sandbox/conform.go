@@ -62,7 +62,17 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 				fmt.Fprintf(w, "\nTarget: %s\n", out.Target)
 				fmt.Fprintf(w, "Requirements: %s\n", out.Report.Counts.Summary())
 				if o.OutDir != "" {
-					fmt.Fprintf(w, "Report: %s/report.{md,html,json} (signed: report.sig); JUnit %s/junit.xml; cucumber JSON %s/cucumber.json\n", o.OutDir, o.OutDir, o.OutDir)
+					var junit, cucumber []string
+					for _, r := range out.Results {
+						suffix := ""
+						if r.Run.Suite != "bank" {
+							suffix = "-" + r.Run.Suite
+						}
+						junit = append(junit, o.OutDir+"/junit"+suffix+".xml")
+						cucumber = append(cucumber, o.OutDir+"/cucumber"+suffix+".json")
+					}
+					fmt.Fprintf(w, "Report: %s/report.{md,html,json} (signed: report.sig); JUnit %s; cucumber JSON %s\n",
+						o.OutDir, strings.Join(junit, ", "), strings.Join(cucumber, ", "))
 				}
 				fmt.Fprintf(w, "Wall time: %s\n", out.Elapsed.Round(10*time.Millisecond))
 			}
