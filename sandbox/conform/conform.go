@@ -166,11 +166,17 @@ func (o Options) format(suite string) string {
 	if o.OutDir == "" {
 		return f
 	}
+	junit, cucumber := MachineReports(o.OutDir, suite)
+	return f + ",junit:" + junit + ",cucumber:" + cucumber
+}
+
+// MachineReports are the JUnit and cucumber JSON files a suite writes into dir.
+func MachineReports(dir, suite string) (junit, cucumber string) {
 	suffix := ""
 	if suite != "bank" {
 		suffix = "-" + suite
 	}
-	return f + ",junit:" + filepath.Join(o.OutDir, "junit"+suffix+".xml") + ",cucumber:" + filepath.Join(o.OutDir, "cucumber"+suffix+".json")
+	return filepath.Join(dir, "junit"+suffix+".xml"), filepath.Join(dir, "cucumber"+suffix+".json")
 }
 
 // combine merges per-suite results into one.

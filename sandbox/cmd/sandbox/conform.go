@@ -64,12 +64,8 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 				if o.OutDir != "" {
 					var junit, cucumber []string
 					for _, r := range out.Results {
-						suffix := ""
-						if r.Run.Suite != "bank" {
-							suffix = "-" + r.Run.Suite
-						}
-						junit = append(junit, o.OutDir+"/junit"+suffix+".xml")
-						cucumber = append(cucumber, o.OutDir+"/cucumber"+suffix+".json")
+						j, c := conform.MachineReports(o.OutDir, r.Run.Suite)
+						junit, cucumber = append(junit, j), append(cucumber, c)
 					}
 					fmt.Fprintf(w, "Report: %s/report.{md,html,json} (signed: report.sig); JUnit %s; cucumber JSON %s\n",
 						o.OutDir, strings.Join(junit, ", "), strings.Join(cucumber, ", "))
