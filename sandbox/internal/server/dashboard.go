@@ -46,6 +46,7 @@ const (
 	// the gap.
 	dashStreamFor    = 10 * time.Second
 	dashSummaryEvery = 2 * time.Second
+	dashSummaryQuick = 250 * time.Millisecond
 )
 
 func (s *Server) dashboardRoutes() {
@@ -255,8 +256,11 @@ func (s *Server) dashEvents(c *fiber.Ctx) error {
 		}
 		end := time.NewTimer(dashStreamFor)
 		defer end.Stop()
-		tick := time.NewTicker(dashSummaryEvery)
+		// The metrics panel follows the calls: a summary at most every dashSummaryQuick
+		// after a call or an alarm, and every dashSummaryEvery regardless.
+		tick := time.NewTicker(dashSummaryQuick)
 		defer tick.Stop()
+		stale, last := false, time.Now()
 		for {
 			select {
 			case e, open := <-sub.C:
@@ -264,10 +268,16 @@ func (s *Server) dashEvents(c *fiber.Ctx) error {
 					return // dropped for falling behind: the browser reconnects and resumes
 				}
 				dashSend(w, "call", e.Seq, e)
+				stale = true
 			case a := <-alarms:
 				dashSend(w, "alarm", 0, a)
-			case <-tick.C:
+				stale = true
+			case now := <-tick.C:
+				if !stale && now.Sub(last) < dashSummaryEvery {
+					continue
+				}
 				s.dashSummary(w)
+				stale, last = false, now
 			case <-end.C:
 				_ = w.Flush()
 				return
