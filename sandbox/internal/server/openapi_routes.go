@@ -95,6 +95,8 @@ var routeDocs = []routeDoc{
 	{"POST", "/admin/v1/apps/{id}/probe-notification", tagTest, "Send a probe notification to the app's endpoint", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/debug/signature", tagTest, "Signature debugger: the string the bank verifies, its SM3, the key serial and a diagnosis of a request", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/payments/{id}/notify", tagTest, "Send a final payment's notification again now", authAdmin, outJSON, inNone, true},
+	{"POST", "/admin/v1/reset", tagTest, "Reset the business data to the seed in force (apps, credentials, keys and the audit log are kept; consents and tokens are gone)", authAdmin, outJSON, inNone, true},
+	{"POST", "/admin/v1/reseed", tagTest, "Load another seeded data set: {seed, size (customers), products}; the test users always exist", authAdmin, outJSON, inJSON, true},
 
 	// The request inspector and trainer dashboard (sandbox mode).
 	{"GET", "/dashboard/login", tagTest, "Dashboard login page (the admin token, posted in a form)", authNone, outHTML, inNone, true},
