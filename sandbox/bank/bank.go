@@ -242,10 +242,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		IssueTestServerCert:      pk.IssueTestServerCert,
 		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
-		Partners:                 &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants()},
-		Ready:                    func() error { return db.PingContext(context.Background()) },
-		Dashboard:                console,
-		Reset:                    resetFor(cfg, db, accountIDs, otpSvc, clk),
+		Partners: &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants(), PKI: pk,
+			AutoApprove: cfg.PartnerAutoApprove && cfg.Sandbox()},
+		Ready:     func() error { return db.PingContext(context.Background()) },
+		Dashboard: console,
+		Reset:     resetFor(cfg, db, accountIDs, otpSvc, clk),
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)
