@@ -24,7 +24,9 @@ var routeDocs = []routeDoc{
 	{"GET", "/pki/bank-sign.crt", tagPKI, "The bank's current response-signing certificate (SM2)", authNone, outPEM, inNone, false},
 	{"GET", "/pki/bank-sign-certs.pem", tagPKI, "Every bank signing certificate still to be accepted (current first; several during a key rotation)", authNone, outPEM, inNone, false},
 	{"GET", "/pki/bank-enc.crt", tagPKI, "The bank's SM2 encryption certificate, for fields a partner encrypts to the bank (7.2.2/3, 7.3.4/1)", authNone, outPEM, inNone, false},
-	{"POST", "/partners/v1/registrations", tagPartners, "Self-service partner registration with identity materials (9.1.2); the App_ID stays pending until reviewed", authNone, outJSON, inJSON, false},
+	{"POST", "/partners/v1/registrations", tagPartners, "Self-service partner registration with identity materials (9.1.2) and, optionally, a CSR (mTLS client certificate) and SM2 public keys certified for the App_ID; pending until reviewed unless partner_auto_approve", authNone, outJSON, inJSON, false},
+	{"GET", "/partners/register", tagPartners, "The self-service registration page (form)", authNone, outHTML, inNone, false},
+	{"POST", "/partners/register", tagPartners, "Submit the registration form; the result page shows the App_ID, the certificates and the App_Secret once", authNone, outHTML, inForm, false},
 
 	// Health and monitoring (10.1.1).
 	{"GET", "/healthz", tagHealth, "Liveness", authNone, outJSON, inNone, false},

@@ -34,6 +34,7 @@ func (s *Server) publishRoutes() {
 	s.app.Get("/docs/manual", s.page("manual.html", func() any { return ex }))
 	s.app.Get("/docs/manual/vectors.json", func(c *fiber.Ctx) error { return writeJSON(c, 200, ex.Vectors) }) // manual_vectors.go
 	s.app.Post("/partners/v1/registrations", s.partnerRegister)
+	s.registerPageRoutes() // pages_register.go
 }
 
 // publishAdminRoutes: the operator's view of notices and registrations, audit
