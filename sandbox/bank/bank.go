@@ -224,7 +224,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	sd := serviceDeps(cfg, clk, alarms, auditLog)
 	var notifier *notify.Notifier // built below: it renders payments through the server
 	// trainer.go: the dashboard (sandbox mode)
-	console := newConsole(cfg, sd.Faults, accountIDs)
+	console := newConsole(cfg, sd.Faults, db, accountIDs)
 	if sd.Observe != nil {
 		sd.ProbeNotification = func(ctx context.Context, appID, kind, paymentID string, st payments.Status) (notify.Attempt, error) {
 			return notifier.Probe(ctx, appID, kind, paymentID, st)
@@ -242,9 +242,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		IssueTestServerCert:      pk.IssueTestServerCert,
 		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
-		Partners:                 &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants()},
-		Ready:                    func() error { return db.PingContext(context.Background()) },
-		Dashboard:                console,
+		Partners: &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants(), PKI: pk,
+			AutoApprove: cfg.PartnerAutoApprove && cfg.Sandbox()},
+		Ready:     func() error { return db.PingContext(context.Background()) },
+		Dashboard: console,
+		Reset:     resetFor(cfg, db, accountIDs, otpSvc, clk),
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)

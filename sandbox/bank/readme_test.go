@@ -1,6 +1,8 @@
 package bank_test
 
 import (
+	"crypto/tls"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,4 +71,49 @@ func TestReadmeOpenSSLCurlTour(t *testing.T) {
 		t.Fatalf("OpenSSL verified a tampered response:\n%s", out)
 	}
 
+}
+
+// TestReadmeRegisterTour runs the tour's self-service registration block verbatim:
+// keys made by OpenSSL, the registration posted by curl; the bank answers with an
+// App_ID and the three certificates, and the client certificate pairs with the key
+// OpenSSL made.
+func TestReadmeRegisterTour(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"bash", "openssl", "curl", "awk"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is required (make test installs it): %v", tool, err)
+		}
+	}
+	tb := startBank(t, nil)
+	work := t.TempDir()
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", readmeBlock(t, "register"))
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "BANK="+tb.b.URL, "CA="+tb.b.TLSCAFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README registration tour failed: %v\n%s", err, out)
+	}
+	var res struct {
+		App struct {
+			ID     string `json:"app_id"`
+			Status string
+		}
+		Credentials struct {
+			AppSecret string `json:"app_secret"`
+		}
+		Certificates []struct{ Kind, Serial, Certificate string }
+	}
+	raw, err := os.ReadFile(filepath.Join(work, "registration.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || res.App.ID == "" || res.Credentials.AppSecret == "" || len(res.Certificates) != 3 || res.App.Status != "pending" {
+		t.Fatalf("registration answer: %v\n%s", err, raw)
+	}
+	if err := os.WriteFile(filepath.Join(work, "client.crt"), []byte(res.Certificates[0].Certificate), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tls.LoadX509KeyPair(filepath.Join(work, "client.crt"), filepath.Join(work, "client.key")); err != nil || res.Certificates[0].Kind != "client_cert" {
+		t.Errorf("the issued client certificate (%s) does not pair with OpenSSL's key: %v", res.Certificates[0].Kind, err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/dashboard"
 	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/pki"
+	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/store"
 	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
@@ -32,19 +33,33 @@ var trainerLimits = apps.Limits{RPS: 2, Burst: 4, MaxConcurrent: 4}
 // newConsole builds the dashboard (sandbox mode; nil otherwise). The trainer partner is
 // registered by ensureTrainerPartner at the first flow (Trainer.Setup, set once the bank
 // listens).
-func newConsole(cfg Config, f *faults.Registry, ids accounts.IDs) *dashboard.Console {
+func newConsole(cfg Config, f *faults.Registry, db *store.DB, ids accounts.IDs) *dashboard.Console {
 	if !cfg.Sandbox() {
 		return nil
 	}
-	t := &dashboard.Trainer{Faults: f}
-	ds := fakedata.Generate(cfg.Seed, fakedata.Size{Customers: cfg.Customers, Products: cfg.Products})
+	t := &dashboard.Trainer{Faults: f, PaymentFor: func(ctx context.Context) (dashboard.Payment, error) {
+		return trainerPayment(ctx, db, ids)
+	}}
+	return &dashboard.Console{Sessions: dashboard.NewSessions(nil), Trainer: t}
+}
+
+// trainerPayment is the payment flow's payment: 1.00 from zhangsan's first card to
+// lisi's, looked up in the data set in force when the flow starts (a reseed changes
+// the card numbers).
+func trainerPayment(ctx context.Context, db *store.DB, ids accounts.IDs) (dashboard.Payment, error) {
+	spec, err := seed.Current(ctx, db)
+	if err != nil {
+		return dashboard.Payment{}, err
+	}
+	users := seed.TestUsers(spec)
+	ds := fakedata.Dataset{Customers: users}
 	payer, ok1 := ds.Customer("zhangsan")
 	payee, ok2 := ds.Customer("lisi")
-	if ok1 && ok2 && len(payer.Accounts) > 0 && len(payee.Accounts) > 0 {
-		t.Payment = dashboard.Payment{User: "zhangsan", DebitAccount: payer.Accounts[0].Number, DebitID: ids.For(payer.Accounts[0].Number),
-			PayeeAccount: payee.Accounts[0].Number, PayeeName: payee.Name, Amount: "1.00"}
+	if !ok1 || !ok2 || len(payer.Accounts) == 0 || len(payee.Accounts) == 0 {
+		return dashboard.Payment{}, fmt.Errorf("the test users zhangsan and lisi are missing from seed %d", spec.Seed)
 	}
-	return &dashboard.Console{Sessions: dashboard.NewSessions(nil), Trainer: t}
+	return dashboard.Payment{User: "zhangsan", DebitAccount: payer.Accounts[0].Number, DebitID: ids.For(payer.Accounts[0].Number),
+		PayeeAccount: payee.Accounts[0].Number, PayeeName: payee.Name, Amount: "1.00"}, nil
 }
 
 // ensureTrainerPartner registers (or reuses) the trainer partner and returns its SDK

@@ -56,6 +56,7 @@ type Config struct {
 	LogLevel                 string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
 	LogFormat                string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
 	AbnormalFailures         int           `yaml:"abnormal_failures" env:"SANDBOX_ABNORMAL_FAILURES" flag:"abnormal-failures" help:"Failed business calls of one App_ID within a minute that throttle it for 5 minutes (abnormal-pattern rule, JR/T 0185-2020 10.2.1/2)"`
+	PartnerAutoApprove       bool          `yaml:"partner_auto_approve" env:"SANDBOX_PARTNER_AUTO_APPROVE" flag:"partner-auto-approve" help:"Approve self-service partner registrations at once, so a newcomer can call right away (sandbox mode only; off: the App_ID waits for the operator's review, JR/T 0185-2020 9.1.2)"`
 	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
 
@@ -195,6 +196,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	} else if c.Mutant != "" && c.Mode != ModeSandbox {
 		errs = append(errs, fmt.Errorf("mutant %q: a mutant bank runs in sandbox mode only", c.Mutant))
+	}
+	if c.PartnerAutoApprove && c.Mode != ModeSandbox {
+		errs = append(errs, errors.New("partner_auto_approve: a bank approves registrations without review in sandbox mode only"))
 	}
 	if c.Customers < 3 || c.Products < 4 {
 		errs = append(errs, errors.New("customers must be at least 3 and products at least 4 (the documented test users and one product per category)"))

@@ -82,12 +82,16 @@ type pending struct {
 	flow     string
 	verifier string
 	at       time.Time
+	pay      Payment // the payment flow's payment, as consented to
 }
 
 // Trainer runs the guided flows. Safe for concurrent use.
 type Trainer struct {
 	Faults  *faults.Registry // tamper flow (sandbox fault injection)
 	Payment Payment
+	// PaymentFor, when set, looks the payment flow's accounts up when the flow starts
+	// (instead of Payment), so the flow follows a reseed of the bank's test data.
+	PaymentFor func(ctx context.Context) (Payment, error)
 	// Setup registers the trainer partner; called at the first flow, so a bank whose
 	// dashboard is never used has no trainer app.
 	Setup func(ctx context.Context) (Partner, error)
@@ -158,7 +162,7 @@ func (t *Trainer) Run(ctx context.Context, flow string) (Result, error) {
 	}
 	switch flow {
 	case FlowConsent, FlowPayment:
-		return t.start(p, flow)
+		return t.start(ctx, p, flow)
 	case FlowRevoke:
 		return t.revoke(ctx, p), nil
 	case FlowTamper:
@@ -170,11 +174,17 @@ func (t *Trainer) Run(ctx context.Context, flow string) (Result, error) {
 }
 
 // start builds the authorization URL (PKCE S256) the trainer opens.
-func (t *Trainer) start(p *Partner, flow string) (Result, error) {
+func (t *Trainer) start(ctx context.Context, p *Partner, flow string) (Result, error) {
 	req := sdk.AuthRequest{RedirectURI: p.RedirectURI, Scopes: []string{"accounts:read", "balances:read"}, ValidDays: 30}
 	hint := "Log in as zhangsan / Sandbox#2020; the one-time code is on the simulated phone (/phone?user=zhangsan)."
+	pay := t.Payment
 	if flow == FlowPayment {
-		pay := t.Payment
+		if t.PaymentFor != nil {
+			var err error
+			if pay, err = t.PaymentFor(ctx); err != nil {
+				return Result{}, fmt.Errorf("%w: the payment flow's accounts: %v", ErrNotReady, err)
+			}
+		}
 		req = sdk.AuthRequest{RedirectURI: p.RedirectURI, Scopes: []string{"payments:write"}, ConsentType: "payment",
 			Amount: pay.Amount, Currency: "CNY", PayeeAccount: pay.PayeeAccount, PayeeName: pay.PayeeName, DebitAccount: pay.DebitAccount}
 		hint = fmt.Sprintf("Log in as %s / Sandbox#2020, ask for the payment code, read it on the simulated phone (/phone?user=%s), approve.", pay.User, pay.User)
@@ -193,7 +203,7 @@ func (t *Trainer) start(p *Partner, flow string) (Result, error) {
 			delete(t.pending, s)
 		}
 	}
-	t.pending[auth.State] = pending{flow: flow, verifier: auth.Verifier, at: now}
+	t.pending[auth.State] = pending{flow: flow, verifier: auth.Verifier, at: now, pay: pay}
 	t.mu.Unlock()
 	r := Result{Flow: flow, OK: true, OpenURL: auth.URL, Hint: hint}
 	r.step(true, "authorization URL built with PKCE S256 for App_ID %s; the user logs in and consents at the bank", p.AppID)
@@ -239,24 +249,24 @@ func (t *Trainer) Callback(ctx context.Context, state, code, errCode, errDesc st
 		r.OK = r.call(resp, err, "GET /a2/v1/accounts", 200)
 		return r, nil
 	}
-	body, err := t.paymentBody(p)
+	body, err := paymentBody(p, pe.pay)
 	if err != nil {
 		r.step(false, "payment body: %v", err)
 		return r, nil
 	}
 	key := "trainer-" + randomHex(8)
 	resp, err := user.Do(ctx, "POST", "/a2/v1/payments", body, http.Header{"Idempotency-Key": {key}})
-	r.OK = r.call(resp, err, "POST /a2/v1/payments ("+t.Payment.Amount+" CNY to "+t.Payment.PayeeName+")", 201)
+	r.OK = r.call(resp, err, "POST /a2/v1/payments ("+pe.pay.Amount+" CNY to "+pe.pay.PayeeName+")", 201)
 	return r, nil
 }
 
-func (t *Trainer) paymentBody(p *Partner) ([]byte, error) {
-	plain, _ := json.Marshal(map[string]string{"account": t.Payment.PayeeAccount, "name": t.Payment.PayeeName})
+func paymentBody(p *Partner, pay Payment) ([]byte, error) {
+	plain, _ := json.Marshal(map[string]string{"account": pay.PayeeAccount, "name": pay.PayeeName})
 	env, err := protocol.Seal(p.BankEnc, "", plain, []byte("payee"))
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(map[string]any{"debit_account_id": t.Payment.DebitID, "amount": t.Payment.Amount, "currency": "CNY",
+	return json.Marshal(map[string]any{"debit_account_id": pay.DebitID, "amount": pay.Amount, "currency": "CNY",
 		"payee": map[string]any{"encrypted": env}, "memo": "trainer dashboard"})
 }
 

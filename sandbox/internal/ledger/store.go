@@ -106,6 +106,15 @@ func InitOpeningBalances(ctx context.Context, db *sql.DB, now time.Time) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := OpenBalancesTx(ctx, tx, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// OpenBalancesTx is InitOpeningBalances inside the caller's transaction (the sandbox's
+// reset reloads the seed and opens its balances in one transaction).
+func OpenBalancesTx(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	if err := EnsureInternalAccounts(ctx, tx); err != nil {
 		return err
 	}
@@ -157,7 +166,7 @@ func InitOpeningBalances(ctx context.Context, db *sql.DB, now time.Time) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // InvariantError lists every violated ledger invariant.

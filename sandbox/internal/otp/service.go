@@ -187,3 +187,11 @@ func text(purpose, code string, ttl time.Duration) string {
 	}
 	return fmt.Sprintf("【沙箱银行】您的%s验证码为%s，%d分钟内有效，请勿泄露给他人。", what, code, int(ttl.Minutes()))
 }
+
+// ClearInbox empties the simulated phones (the sandbox's reset: the codes they showed
+// were wiped with the otp_codes table).
+func (s *Service) ClearInbox() {
+	s.inbox.mu.Lock()
+	defer s.inbox.mu.Unlock()
+	s.inbox.by = map[string][]Message{}
+}

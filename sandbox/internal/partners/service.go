@@ -35,6 +35,7 @@ type Registration struct {
 	LegalRepresentative Person            `json:"legal_representative"`
 	Developers          []Person          `json:"developers"`
 	App                 apps.Registration `json:"app"`
+	Keys                                  // optional: CSR and SM2 public keys (keys.go)
 }
 
 // Profile is what the bank keeps for review, with ID numbers masked when shown.
@@ -52,6 +53,18 @@ type Service struct {
 	DB     *sql.DB
 	Clock  clock.Clock
 	Mutant mutant.Set
+	PKI    Issuer // certifies the keys submitted with a registration
+	// AutoApprove (sandbox mode, partner_auto_approve) approves a registration at once,
+	// so a newcomer can call right away; otherwise the App_ID waits for the review.
+	AutoApprove bool
+}
+
+// Result is a registration's outcome: the App_ID (pending, or active when approved at
+// once), its App_Secret (shown once) and the certificates issued for submitted keys.
+type Result struct {
+	App          apps.App      `json:"app"`
+	Credentials  apps.Issued   `json:"credentials"`
+	Certificates []Certificate `json:"certificates"`
 }
 
 func invalid(format string, args ...any) error {
@@ -99,16 +112,21 @@ func checkPerson(field string, p Person) error {
 	return nil
 }
 
-// Register validates the materials, registers the app (pending: it can call nothing
-// until the bank approves it) and keeps the materials for review.
-func (s *Service) Register(ctx context.Context, r Registration) (apps.App, apps.Issued, error) {
+// Register validates the materials and the submitted keys, registers the app (pending:
+// it can call nothing until the bank approves it, unless AutoApprove), keeps the
+// materials for review and certifies the keys, bound to the new App_ID.
+func (s *Service) Register(ctx context.Context, r Registration) (Result, error) {
 	if err := s.Validate(&r); err != nil {
-		return apps.App{}, apps.Issued{}, err
+		return Result{}, err
+	}
+	keys, err := checkKeys(r.Keys)
+	if err != nil {
+		return Result{}, err
 	}
 	r.App.AppID = "" // the bank assigns the App_ID
 	a, issued, err := s.Apps.Register(ctx, r.App)
 	if err != nil {
-		return apps.App{}, apps.Issued{}, err
+		return Result{}, err
 	}
 	raw, err := json.Marshal(struct {
 		LegalRepresentative Person   `json:"legal_representative"`
@@ -116,13 +134,28 @@ func (s *Service) Register(ctx context.Context, r Registration) (apps.App, apps.
 		Qualification       string   `json:"operating_qualification"`
 	}{r.LegalRepresentative, r.Developers, r.Organization.OperatingQualification})
 	if err != nil {
-		return apps.App{}, apps.Issued{}, problem.Internal.Wrap(err)
+		return Result{}, problem.Internal.Wrap(err)
 	}
 	if _, err := s.DB.ExecContext(ctx, `INSERT INTO partner_profiles (app_id, org_name, uscc, materials, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		a.ID, r.Organization.Name, r.Organization.UnifiedSocialCreditCode, string(raw), s.Clock.Now().UnixNano()); err != nil {
-		return apps.App{}, apps.Issued{}, problem.Internal.Wrap(err)
+		return Result{}, problem.Internal.Wrap(err)
 	}
-	return a, issued, nil
+	res := Result{App: a, Credentials: issued, Certificates: []Certificate{}}
+	if keys.submitted {
+		certs, err := s.issue(ctx, a.ID, keys)
+		if err != nil {
+			// Nothing half-registered stays usable: the App_ID exits with its credentials.
+			_, _ = s.Apps.Exit(ctx, a.ID, "self-service registration failed while certifying its keys")
+			return Result{}, err
+		}
+		res.Certificates = certs
+	}
+	if s.AutoApprove {
+		if res.App, err = s.Apps.Apply(ctx, a.ID, apps.Approve, "sandbox: self-service registration approved at once (partner_auto_approve)"); err != nil {
+			return Result{}, err
+		}
+	}
+	return res, nil
 }
 
 // Profile returns an app's registration materials with ID numbers masked.

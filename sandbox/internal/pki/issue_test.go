@@ -281,6 +281,9 @@ func FuzzSignCSR(f *testing.F) {
 	f.Add(EncodeCertPEM(b.SM2CA.Raw))
 	f.Add([]byte{0x30, 0x80})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := CheckClientCSR(data); err != nil && !errors.Is(err, ErrBadCSR) {
+			t.Fatalf("CheckClientCSR error not wrapping ErrBadCSR: %v", err)
+		}
 		got, err := b.SignCSR(data, "fuzz-app", time.Hour)
 		if err != nil {
 			if !errors.Is(err, ErrBadCSR) {

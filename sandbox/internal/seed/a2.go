@@ -35,29 +35,33 @@ func AccountIDs(ctx context.Context, db *store.DB) (accounts.IDs, error) {
 		return accounts.IDs{}, fmt.Errorf("meta %s is corrupt", idSecretKey)
 	}
 	ids := accounts.NewIDs(secret)
-	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT account_no FROM accounts WHERE account_id = ''`)
-		if err != nil {
+	return ids, db.Tx(ctx, func(tx *sql.Tx) error { return fillIDs(ctx, tx, ids) })
+}
+
+// fillIDs sets the opaque id of every account that has none.
+func fillIDs(ctx context.Context, tx *sql.Tx, ids accounts.IDs) error {
+	rows, err := tx.QueryContext(ctx, `SELECT account_no FROM accounts WHERE account_id = ''`)
+	if err != nil {
+		return err
+	}
+	var nos []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			_ = rows.Close()
 			return err
 		}
-		var nos []string
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			nos = append(nos, n)
+		nos = append(nos, n)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, n := range nos {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET account_id = $1 WHERE account_no = $2`, ids.For(n), n); err != nil {
+			return err
 		}
-		_ = rows.Close()
-		for _, n := range nos {
-			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET account_id = $1 WHERE account_no = $2`, ids.For(n), n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return ids, err
+	}
+	return nil
 }
 
 // Holdings seeds product holdings once, deterministically from the seed: two of every
@@ -66,55 +70,58 @@ func Holdings(ctx context.Context, db *store.DB, seed int64) error {
 	if _, ok, err := db.GetMeta(ctx, holdingsKey); err != nil || ok {
 		return err
 	}
+	return db.Tx(ctx, func(tx *sql.Tx) error { return holdingsTx(ctx, tx, seed) })
+}
+
+// holdingsTx seeds the product holdings and records their count in meta.
+func holdingsTx(ctx context.Context, tx *sql.Tx, seed int64) error {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x486f6c64)) // #nosec G115 G404 -- deterministic test data, not security
-	return db.Tx(ctx, func(tx *sql.Tx) error {
-		var products []string
-		rows, err := tx.QueryContext(ctx, `SELECT code FROM products WHERE category IN ('wealth', 'fund') AND status = 'on_sale' ORDER BY code`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			products = append(products, c)
-		}
-		_ = rows.Close()
-		type acct struct{ customer, number string }
-		var firsts []acct
-		rows, err = tx.QueryContext(ctx, `SELECT customer_id, MIN(account_no) FROM accounts GROUP BY customer_id ORDER BY customer_id`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var a acct
-			if err := rows.Scan(&a.customer, &a.number); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			firsts = append(firsts, a)
-		}
-		_ = rows.Close()
-		n := 0
-		for i, a := range firsts {
-			if i%3 == 2 || len(products) == 0 {
-				continue
-			}
-			for k := 0; k < 1+rng.IntN(2); k++ {
-				n++
-				principal := int64(10_000+rng.IntN(190_000)) * 100
-				value := principal + principal*int64(rng.IntN(600)-100)/10_000 // -1% .. +5%
-				since := fakedata.ReferenceTime.AddDate(0, 0, -30-rng.IntN(300))
-				if _, err := tx.ExecContext(ctx, `INSERT INTO product_holdings (holding_id, customer_id, account_no, product_code, principal_fen, value_fen, since)
-					VALUES ($1, $2, $3, $4, $5, $6, $7)`, fmt.Sprintf("HLD%07d", n), a.customer, a.number,
-					products[rng.IntN(len(products))], principal, value, since.UnixNano()); err != nil {
-					return err
-				}
-			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)`, holdingsKey, fmt.Sprint(n))
+	var products []string
+	rows, err := tx.QueryContext(ctx, `SELECT code FROM products WHERE category IN ('wealth', 'fund') AND status = 'on_sale' ORDER BY code`)
+	if err != nil {
 		return err
-	})
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		products = append(products, c)
+	}
+	_ = rows.Close()
+	type acct struct{ customer, number string }
+	var firsts []acct
+	rows, err = tx.QueryContext(ctx, `SELECT customer_id, MIN(account_no) FROM accounts GROUP BY customer_id ORDER BY customer_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var a acct
+		if err := rows.Scan(&a.customer, &a.number); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		firsts = append(firsts, a)
+	}
+	_ = rows.Close()
+	n := 0
+	for i, a := range firsts {
+		if i%3 == 2 || len(products) == 0 {
+			continue
+		}
+		for k := 0; k < 1+rng.IntN(2); k++ {
+			n++
+			principal := int64(10_000+rng.IntN(190_000)) * 100
+			value := principal + principal*int64(rng.IntN(600)-100)/10_000 // -1% .. +5%
+			since := fakedata.ReferenceTime.AddDate(0, 0, -30-rng.IntN(300))
+			if _, err := tx.ExecContext(ctx, `INSERT INTO product_holdings (holding_id, customer_id, account_no, product_code, principal_fen, value_fen, since)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fmt.Sprintf("HLD%07d", n), a.customer, a.number,
+				products[rng.IntN(len(products))], principal, value, since.UnixNano()); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)`, holdingsKey, fmt.Sprint(n))
+	return err
 }

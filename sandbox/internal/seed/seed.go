@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/internal/passwords"
@@ -22,51 +21,65 @@ func IfEmpty(ctx context.Context, db *store.DB, seed int64, size fakedata.Size) 
 		return false, err
 	}
 	ds := fakedata.Generate(seed, size)
-	// One password hash for every customer (they all share the documented test
-	// password); each still gets its own salt would cost 50 PBKDF2 runs at start-up.
-	hashes := map[string]string{}
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		var ps []products.Product
-		for _, p := range ds.Products {
-			ps = append(ps, products.Product{Code: p.Code, Name: p.Name, Category: p.Category, Issuer: p.Issuer,
-				RiskLevel: p.RiskLevel, AnnualYieldBP: p.AnnualYieldBP, TermDays: p.TermDays, MinAmountFen: p.MinAmountFen,
-				Currency: p.Currency, Status: p.Status, Description: p.Description})
-		}
-		if err := (&products.SQLStore{}).Insert(ctx, tx, ps); err != nil {
-			return fmt.Errorf("seed products: %w", err)
-		}
-		for _, c := range ds.Customers {
-			h, ok := hashes[c.Password]
-			if !ok {
-				var err error
-				if h, err = passwords.Hash(c.Password); err != nil {
-					return err
-				}
-				hashes[c.Password] = h
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO customers (customer_id, username, name, resident_id, mobile, password_hash)
-				VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Username, c.Name, c.ResidentID, c.Mobile, h); err != nil {
-				return fmt.Errorf("seed customer %s: %w", c.ID, err)
-			}
-			for _, a := range c.Accounts {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (account_no, customer_id, kind, currency, balance_fen, status,
-					daily_limit_fen, per_txn_limit_fen, credit_limit_fen, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-					a.Number, c.ID, a.Kind, a.Currency, a.BalanceFen, a.Status, a.DailyLimitFen, a.PerTxnLimitFen, a.CreditLimitFen,
-					a.OpenedAt.UnixNano()); err != nil {
-					return fmt.Errorf("seed account: %w", err)
-				}
-				for _, t := range a.Transactions {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO account_transactions (txn_id, account_no, at, amount_fen, currency,
-						counterparty, memo, balance_after_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-						t.ID, a.Number, t.Time.UnixNano(), t.AmountFen, t.Currency, t.Counterparty, t.Memo, t.BalanceAfterFen); err != nil {
-						return fmt.Errorf("seed transaction: %w", err)
-					}
-				}
-			}
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)`, metaKey,
-			strconv.FormatInt(seed, 10)+"/"+strconv.Itoa(size.Customers)+"/"+strconv.Itoa(size.Products))
-		return err
-	})
+	hashes, err := hashPasswords(ds)
+	if err != nil {
+		return false, err
+	}
+	err = db.Tx(ctx, func(tx *sql.Tx) error { return load(ctx, tx, ds, size, hashes) })
 	return err == nil, err
+}
+
+// hashPasswords hashes each distinct password of the data set once: every customer
+// shares the documented test password, and one PBKDF2 run per customer would cost
+// seconds (and, in a reset, hold the writer that long).
+func hashPasswords(ds fakedata.Dataset) (map[string]string, error) {
+	hashes := map[string]string{}
+	for _, c := range ds.Customers {
+		if _, ok := hashes[c.Password]; ok {
+			continue
+		}
+		h, err := passwords.Hash(c.Password)
+		if err != nil {
+			return nil, err
+		}
+		hashes[c.Password] = h
+	}
+	return hashes, nil
+}
+
+// load inserts the data set (products, customers, accounts, histories) and records the
+// seed and size in force in meta.
+func load(ctx context.Context, tx *sql.Tx, ds fakedata.Dataset, size fakedata.Size, hashes map[string]string) error {
+	var ps []products.Product
+	for _, p := range ds.Products {
+		ps = append(ps, products.Product{Code: p.Code, Name: p.Name, Category: p.Category, Issuer: p.Issuer,
+			RiskLevel: p.RiskLevel, AnnualYieldBP: p.AnnualYieldBP, TermDays: p.TermDays, MinAmountFen: p.MinAmountFen,
+			Currency: p.Currency, Status: p.Status, Description: p.Description})
+	}
+	if err := (&products.SQLStore{}).Insert(ctx, tx, ps); err != nil {
+		return fmt.Errorf("seed products: %w", err)
+	}
+	for _, c := range ds.Customers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (customer_id, username, name, resident_id, mobile, password_hash)
+			VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Username, c.Name, c.ResidentID, c.Mobile, hashes[c.Password]); err != nil {
+			return fmt.Errorf("seed customer %s: %w", c.ID, err)
+		}
+		for _, a := range c.Accounts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (account_no, customer_id, kind, currency, balance_fen, status,
+				daily_limit_fen, per_txn_limit_fen, credit_limit_fen, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				a.Number, c.ID, a.Kind, a.Currency, a.BalanceFen, a.Status, a.DailyLimitFen, a.PerTxnLimitFen, a.CreditLimitFen,
+				a.OpenedAt.UnixNano()); err != nil {
+				return fmt.Errorf("seed account: %w", err)
+			}
+			for _, t := range a.Transactions {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO account_transactions (txn_id, account_no, at, amount_fen, currency,
+					counterparty, memo, balance_after_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+					t.ID, a.Number, t.Time.UnixNano(), t.AmountFen, t.Currency, t.Counterparty, t.Memo, t.BalanceAfterFen); err != nil {
+					return fmt.Errorf("seed transaction: %w", err)
+				}
+			}
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)`, metaKey, Spec{Seed: ds.Seed, Size: size}.String())
+	return err
 }

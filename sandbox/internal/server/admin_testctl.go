@@ -10,6 +10,10 @@ func (s *Server) testControlRoutes(g fiber.Router) {
 		return
 	}
 	g.Post("/payments/:id/notify", s.adminRenotify)
+	if s.d.Reset != nil {
+		g.Post("/reset", s.adminReset)   // admin_reset.go
+		g.Post("/reseed", s.adminReseed) // admin_reset.go
+	}
 }
 
 // adminRenotify: POST /admin/v1/payments/{id}/notify re-sends the payment's

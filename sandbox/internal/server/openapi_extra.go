@@ -41,6 +41,7 @@ const (
 // successStatus is the success status of the routes that do not answer 200.
 var successStatus = map[string]string{
 	"POST /partners/v1/registrations":      "201",
+	"POST /partners/register":              "201",
 	"POST /admin/v1/apps":                  "201",
 	"POST /admin/v1/apps/{id}/secrets":     "201",
 	"POST /admin/v1/apps/{id}/credentials": "201",

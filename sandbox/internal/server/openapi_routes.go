@@ -24,7 +24,9 @@ var routeDocs = []routeDoc{
 	{"GET", "/pki/bank-sign.crt", tagPKI, "The bank's current response-signing certificate (SM2)", authNone, outPEM, inNone, false},
 	{"GET", "/pki/bank-sign-certs.pem", tagPKI, "Every bank signing certificate still to be accepted (current first; several during a key rotation)", authNone, outPEM, inNone, false},
 	{"GET", "/pki/bank-enc.crt", tagPKI, "The bank's SM2 encryption certificate, for fields a partner encrypts to the bank (7.2.2/3, 7.3.4/1)", authNone, outPEM, inNone, false},
-	{"POST", "/partners/v1/registrations", tagPartners, "Self-service partner registration with identity materials (9.1.2); the App_ID stays pending until reviewed", authNone, outJSON, inJSON, false},
+	{"POST", "/partners/v1/registrations", tagPartners, "Self-service partner registration with identity materials (9.1.2) and, optionally, a CSR (mTLS client certificate) and SM2 public keys certified for the App_ID; pending until reviewed unless partner_auto_approve", authNone, outJSON, inJSON, false},
+	{"GET", "/partners/register", tagPartners, "The self-service registration page (form)", authNone, outHTML, inNone, false},
+	{"POST", "/partners/register", tagPartners, "Submit the registration form; the result page shows the App_ID, the certificates and the App_Secret once", authNone, outHTML, inForm, false},
 
 	// Health and monitoring (10.1.1).
 	{"GET", "/healthz", tagHealth, "Liveness", authNone, outJSON, inNone, false},
@@ -95,6 +97,8 @@ var routeDocs = []routeDoc{
 	{"POST", "/admin/v1/apps/{id}/probe-notification", tagTest, "Send a probe notification to the app's endpoint", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/debug/signature", tagTest, "Signature debugger: the string the bank verifies, its SM3, the key serial and a diagnosis of a request", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/payments/{id}/notify", tagTest, "Send a final payment's notification again now", authAdmin, outJSON, inNone, true},
+	{"POST", "/admin/v1/reset", tagTest, "Reset the business data to the seed in force (apps, credentials, keys and the audit log are kept; consents and tokens are gone)", authAdmin, outJSON, inNone, true},
+	{"POST", "/admin/v1/reseed", tagTest, "Load another seeded data set: {seed, size (customers), products}; the test users always exist", authAdmin, outJSON, inJSON, true},
 
 	// The request inspector and trainer dashboard (sandbox mode).
 	{"GET", "/dashboard/login", tagTest, "Dashboard login page (the admin token, posted in a form)", authNone, outHTML, inNone, true},

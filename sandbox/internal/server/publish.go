@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/jr0185/harness/sandbox/internal/apis"
+	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/partners"
@@ -33,6 +34,7 @@ func (s *Server) publishRoutes() {
 	s.app.Get("/docs/manual", s.page("manual.html", func() any { return ex }))
 	s.app.Get("/docs/manual/vectors.json", func(c *fiber.Ctx) error { return writeJSON(c, 200, ex.Vectors) }) // manual_vectors.go
 	s.app.Post("/partners/v1/registrations", s.partnerRegister)
+	s.registerPageRoutes() // pages_register.go
 }
 
 // publishAdminRoutes: the operator's view of notices and registrations, audit
@@ -131,12 +133,21 @@ func (s *Server) partnerRegister(c *fiber.Ctx) error {
 	if err := decode(c, &r); err != nil {
 		return err
 	}
-	a, issued, err := s.d.Partners.Register(c.UserContext(), r)
+	res, err := s.d.Partners.Register(c.UserContext(), r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, 201, fiber.Map{"app": a, "credentials": issued, "review": "pending",
-		"notice": "the App_ID can call no API until the bank has reviewed the materials and approved it; app_secret is shown once"})
+	return writeJSON(c, 201, registrationView(res))
+}
+
+// registrationView is the registration's answer: the App_ID, the App_Secret (once), the
+// certificates issued for the submitted keys and whether the review is still pending.
+func registrationView(res partners.Result) fiber.Map {
+	review, notice := "pending", "the App_ID can call no API until the bank has reviewed the materials and approved it; app_secret is shown once"
+	if res.App.Status == apps.StatusActive {
+		review, notice = "approved", "sandbox: approved at once (partner_auto_approve); app_secret is shown once"
+	}
+	return fiber.Map{"app": res.App, "credentials": res.Credentials, "certificates": res.Certificates, "review": review, "notice": notice}
 }
 
 func (s *Server) adminPartner(c *fiber.Ctx) error {

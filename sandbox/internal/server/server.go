@@ -36,6 +36,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 	"github.com/jr0185/harness/sandbox/internal/signing"
 )
@@ -84,6 +85,9 @@ type Deps struct {
 	Partners                 *partners.Service
 	Ready                    func() error
 	Dashboard                *dashboard.Console // request inspector and trainer flows (sandbox mode; dashboard.go)
+	// Reset reloads the seeded business data (nil: the data set in force) — the
+	// sandbox's reset and reseed test controls (admin_reset.go).
+	Reset func(ctx context.Context, to *seed.Spec) (seed.Result, error)
 	ServiceDeps
 }
 
