@@ -37,8 +37,9 @@ import (
 // callback server's), so the TLS handshake is real and any other certificate is still
 // refused. It is not --ignore-certificate-errors.
 //
-// Screenshots are written as PNG to $JR0185_SCREENSHOTS (default
-// $TMPDIR/jr0185-screenshots); the path is logged.
+// Screenshots are written as PNG to $JR0185_SCREENSHOTS (default .artifacts/screenshots
+// at the repository root, git-ignored, where CI collects test artifacts); the path is
+// logged.
 
 const browserTimeout = 45 * time.Second
 
@@ -62,7 +63,11 @@ func screenshotDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("JR0185_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "jr0185-screenshots")
+		abs, err := filepath.Abs(filepath.Join("..", "..", ".artifacts", "screenshots")) // the test runs in sandbox/bank
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = abs
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
