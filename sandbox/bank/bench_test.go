@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptrace"
@@ -19,6 +20,7 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 
 	"github.com/jr0185/harness/sandbox/bank"
+	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -45,7 +47,11 @@ import (
 // window; only what finishes inside the window competes with the measurement.
 //
 // Ceiling: one SM2 verify plus one SM2 sign per operation (what the bank must do per
-// payment at the least), on as many goroutines, for three seconds.
+// payment at the least), on as many goroutines, for three seconds. A second line gives
+// the bank's own crypto bound, measured the same way: the SM2 work the bank does per
+// payment (verify the request, decrypt the payee envelope, sign the answer, sign the
+// notification), so that the gap to the ceiling splits into the standard's required
+// cryptography and everything else.
 func BenchmarkA2PaymentsVersusSM2Ceiling(b *testing.B) {
 	for i := 0; i < b.N; i++ { // one measurement per op; -benchtime 1x is enough
 		measureA2Payments(b)
@@ -207,28 +213,34 @@ func measureA2Payments(b *testing.B) {
 	key, _ := sm2.GenerateKey(rand.Reader)
 	msg := []byte(`POST\n/a2/v1/payments\n1700000000\nnonce\n` + string(body) + "\n")
 	sig, _ := key.SignWithSM2(rand.Reader, nil, msg)
-	var ops atomic.Int64
-	deadline := time.Now().Add(3 * time.Second)
-	var cw sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		cw.Add(1)
-		go func() {
-			defer cw.Done()
-			for time.Now().Before(deadline) {
-				if !sm2.VerifyASN1WithSM2(&key.PublicKey, nil, msg, sig) {
-					b.Error("ceiling: verify failed")
-					return
-				}
-				if _, err := key.SignWithSM2(rand.Reader, nil, msg); err != nil {
-					b.Error(err)
-					return
-				}
-				ops.Add(1)
-			}
-		}()
+	verifySign := func() error {
+		if !sm2.VerifyASN1WithSM2(&key.PublicKey, nil, msg, sig) {
+			return errors.New("verify failed")
+		}
+		_, err := key.SignWithSM2(rand.Reader, nil, msg)
+		return err
 	}
-	cw.Wait()
-	ceiling := float64(ops.Load()) / 3
+	ceiling := sm2Rate(b, "ceiling", workers, verifySign)
+
+	// The bank's own crypto bound on the same cores: the SM2 work the bank must do per
+	// payment — verify the request, open the payee envelope sealed to its encryption key
+	// (an SM2 decryption), sign the answer and sign the notification.
+	encKey, _ := sm2.GenerateKey(rand.Reader)
+	payee, _ := json.Marshal(map[string]string{"account": lisi.Accounts[0].Number, "name": lisi.Name})
+	env, err := protocol.Seal(&encKey.PublicKey, "", payee, []byte("payee"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bankCrypto := sm2Rate(b, "crypto bound", workers, func() error {
+		if err := verifySign(); err != nil {
+			return err
+		}
+		if _, err := protocol.Open(encKey, env, []byte("payee")); err != nil {
+			return err
+		}
+		_, err := key.SignWithSM2(rand.Reader, nil, msg)
+		return err
+	})
 
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
@@ -243,6 +255,32 @@ func measureA2Payments(b *testing.B) {
 	}
 	fmt.Printf("A2 signed payments, %s, mTLS kept-alive, partner signing/verifying outside the timed window: %.0f/s (%d payments, %d in flight, p50 %.2f ms, p99 %.2f ms); SM2 ceiling (1 verify + 1 sign) on the same cores: %.0f/s; ratio %.2f [consents: %s]\n",
 		commit, payRate, payments, workers, float64(p50.Microseconds())/1000, float64(p99.Microseconds())/1000, ceiling, payRate/ceiling, consentTime.Round(time.Millisecond))
+	b.ReportMetric(bankCrypto, "bank_crypto_bound/s")
+	fmt.Printf("Bank's own SM2 work per payment (1 verify + 1 payee decrypt + 2 signs: request, payee, answer, notification) on the same cores: %.0f/s, %.2f of the SM2 ceiling; payments reach %.2f of this bound\n",
+		bankCrypto, bankCrypto/ceiling, payRate/bankCrypto)
+}
+
+// sm2Rate runs op on as many goroutines for three seconds and returns operations per
+// second (the benchmark fails if op does).
+func sm2Rate(b *testing.B, what string, workers int, op func() error) float64 {
+	var ops atomic.Int64
+	deadline := time.Now().Add(3 * time.Second)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := op(); err != nil {
+					b.Errorf("%s: %v", what, err)
+					return
+				}
+				ops.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(ops.Load()) / 3
 }
 
 // profileWindow writes a CPU profile of the timed window alone (both the bank's and
