@@ -74,11 +74,7 @@ func registerCommon(sc *godog.ScenarioContext) {
 	})
 	sc.Step(`^the app sends the same request again$`, func(ctx context.Context) error {
 		w := W(ctx)
-		prev, err := w.last()
-		if err != nil {
-			return err
-		}
-		a, err := w.App("the app")
+		prev, a, err := w.lastOfApp()
 		if err != nil {
 			return err
 		}
@@ -121,11 +117,7 @@ func registerCommon(sc *godog.ScenarioContext) {
 	})
 	sc.Step(`^the answer carries the app's MAC$`, func(ctx context.Context) error {
 		w := W(ctx)
-		x, err := w.last()
-		if err != nil {
-			return err
-		}
-		a, err := w.App("the app")
+		x, a, err := w.lastOfApp()
 		if err != nil {
 			return err
 		}

@@ -517,11 +517,7 @@ func backdateApp(ctx context.Context, secs int) error {
 
 func pageNamesApp(ctx context.Context) error {
 	w := W(ctx)
-	x, err := w.last()
-	if err != nil {
-		return err
-	}
-	a, err := w.App("the app")
+	x, a, err := w.lastOfApp()
 	if err != nil {
 		return err
 	}

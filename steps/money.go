@@ -278,11 +278,7 @@ func sameAsFirstPayment(ctx context.Context) error {
 
 func holdingsDecrypt(ctx context.Context, user string) error {
 	w := W(ctx)
-	x, err := w.last()
-	if err != nil {
-		return err
-	}
-	a, err := w.App("the app")
+	x, a, err := w.lastOfApp()
 	if err != nil {
 		return err
 	}

@@ -573,6 +573,7 @@ var (
 	idNumber   = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{17}[0-9Xx])(?:$|[^0-9A-Za-z])`)
 	phone      = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(1[3-9]\d{9})(?:$|[^0-9A-Za-z])`)
 	separators = regexp.MustCompile(`(\d)[ -](\d)`)
+	longRun    = regexp.MustCompile(`\d{8,}`)
 )
 
 func partnerLog(ctx context.Context) ([]string, error) {
@@ -614,7 +615,7 @@ func partnerLogClean(ctx context.Context) error {
 
 // maskDigits keeps evidence from repeating the leak.
 func maskDigits(s string) string {
-	return regexp.MustCompile(`\d{8,}`).ReplaceAllStringFunc(s, func(d string) string {
+	return longRun.ReplaceAllStringFunc(s, func(d string) string {
 		return d[:4] + strings.Repeat("*", len(d)-8) + d[len(d)-4:]
 	})
 }

@@ -96,6 +96,16 @@ func (w *World) App(role string) (*App, error) {
 	return a, nil
 }
 
+// lastOfApp returns the last exchange and the scenario's app ("the app").
+func (w *World) lastOfApp() (*Exchange, *App, error) {
+	x, err := w.last()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := w.App("the app")
+	return x, a, err
+}
+
 // last insists there is a last exchange.
 func (w *World) last() (*Exchange, error) {
 	if w.Last == nil {

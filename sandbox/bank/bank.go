@@ -417,6 +417,29 @@ func ensureAdminToken(ctx context.Context, db *store.DB, file string) (string, e
 	return tok, db.SetMeta(ctx, "admin_token_sm3", protocol.SM3Hex([]byte(tok)))
 }
 
+// issuePartnerKeys generates an in-house partner's (the demo's, the trainer's) client
+// certificate and separate SM2 signing and encryption keys into dir, and registers them
+// as the app's credentials.
+func issuePartnerKeys(ctx context.Context, svc *apps.Service, pk *pki.Bank, dir, appID, org string) (*pki.PartnerCredentials, error) {
+	pc, err := pk.GeneratePartnerKeys(dir, appID, org, pki.A2KeyValidity)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []apps.Credential{
+		{AppID: appID, Kind: apps.KindClientCert, Serial: pki.SerialHex(pc.ClientCert.SerialNumber), Material: string(pki.EncodeCertPEM(pc.ClientCert.Raw)),
+			Fingerprint: protocol.SM3Hex(pc.ClientCert.Raw), NotBefore: pc.ClientCert.NotBefore, NotAfter: pc.ClientCert.NotAfter},
+		{AppID: appID, Kind: apps.KindSM2Sign, Serial: pc.SignKeySerial(), Material: string(pki.EncodeCertPEM(pc.SignCert.Raw)),
+			NotBefore: pc.SignCert.NotBefore, NotAfter: pc.SignCert.NotAfter},
+		{AppID: appID, Kind: apps.KindSM2Enc, Serial: pc.EncKeySerial(), Material: string(pki.EncodeCertPEM(pc.EncCert.Raw)),
+			NotBefore: pc.EncCert.NotBefore, NotAfter: pc.EncCert.NotAfter},
+	} {
+		if err := svc.AddCredential(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return pc, nil
+}
+
 // ensureDemoPartner registers and approves the demo partner on first start and writes
 // its credential folder, the way a real partner would receive its credentials.
 func ensureDemoPartner(ctx context.Context, db *store.DB, svc *apps.Service, pk *pki.Bank, cat *apis.Catalogue, b *Bank) error {
@@ -442,21 +465,9 @@ func ensureDemoPartner(ctx context.Context, db *store.DB, svc *apps.Service, pk 
 	if err := os.MkdirAll(b.DemoDir, 0o700); err != nil {
 		return err
 	}
-	pc, err := pk.GeneratePartnerKeys(b.DemoDir, app.ID, demoOrg, pki.A2KeyValidity)
+	pc, err := issuePartnerKeys(ctx, svc, pk, b.DemoDir, app.ID, demoOrg)
 	if err != nil {
 		return err
-	}
-	for _, c := range []apps.Credential{
-		{AppID: app.ID, Kind: apps.KindClientCert, Serial: pki.SerialHex(pc.ClientCert.SerialNumber), Material: string(pki.EncodeCertPEM(pc.ClientCert.Raw)),
-			Fingerprint: protocol.SM3Hex(pc.ClientCert.Raw), NotBefore: pc.ClientCert.NotBefore, NotAfter: pc.ClientCert.NotAfter},
-		{AppID: app.ID, Kind: apps.KindSM2Sign, Serial: pc.SignKeySerial(), Material: string(pki.EncodeCertPEM(pc.SignCert.Raw)),
-			NotBefore: pc.SignCert.NotBefore, NotAfter: pc.SignCert.NotAfter},
-		{AppID: app.ID, Kind: apps.KindSM2Enc, Serial: pc.EncKeySerial(), Material: string(pki.EncodeCertPEM(pc.EncCert.Raw)),
-			NotBefore: pc.EncCert.NotBefore, NotAfter: pc.EncCert.NotAfter},
-	} {
-		if err := svc.AddCredential(ctx, c); err != nil {
-			return err
-		}
 	}
 	creds := sdk.Credentials{BaseURL: b.URL, AppID: app.ID, AppSecret: issued.AppSecret, SecretSerial: issued.Serial,
 		SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial(), BankSerial: pk.SignKeySerial()}

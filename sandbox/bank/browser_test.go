@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
@@ -162,45 +160,10 @@ func newBrowserPartner(t *testing.T, tb *testBank) *browserPartner {
 	t.Cleanup(srv.Close)
 	p.redirect, p.key = srv.URL+"/cb", spkiHash(srv.Certificate())
 
-	st, out := tb.admin("POST", "/admin/v1/apps", map[string]any{"name": "Browser Wallet", "level": "A2",
+	// The tests judge the bank's pages; onboardPartnerWith's client neither retries nor
+	// fast-fails.
+	p.client = onboardPartnerWith(t, tb, map[string]any{"name": "Browser Wallet", "level": "A2",
 		"scopes": []string{"oauth:token", "accounts:read", "balances:read", "products:read"}, "redirect_uris": []string{p.redirect}})
-	if st != 201 {
-		t.Fatalf("register: %d %v", st, out)
-	}
-	appID := out["app"].(map[string]any)["app_id"].(string)
-	if st, out := tb.admin("POST", "/admin/v1/apps/"+appID+"/actions/approve", nil); st != 200 {
-		t.Fatalf("approve: %d %v", st, out)
-	}
-	bankPKI, _, err := pki.LoadOrCreateBank(pki.DefaultOptions(filepath.Join(tb.cfg.DataDir, "pki")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	pc, err := bankPKI.GeneratePartnerKeys(dir, appID, "Browser Wallet", pki.A2KeyValidity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for kind, file := range map[string]string{"client_cert": "client.crt", "sm2_sign": "sign.crt", "sm2_enc": "enc.crt"} {
-		raw, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, out := tb.admin("POST", "/admin/v1/apps/"+appID+"/credentials", map[string]any{"kind": kind, "pem": string(raw)}); st != 201 {
-			t.Fatalf("register %s: %d %v", kind, st, out)
-		}
-	}
-	creds, _ := json.Marshal(sdk.Credentials{BaseURL: tb.b.URL, AppID: appID, SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial()})
-	if err := os.WriteFile(filepath.Join(dir, sdk.CredentialsFile), creds, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := sdk.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Resilience = sdk.Resilience{MaxAttempts: 1, FailureThreshold: 1 << 30}
-	if p.client, err = sdk.New(cfg); err != nil {
-		t.Fatal(err)
-	}
 	return p
 }
 

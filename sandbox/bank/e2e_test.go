@@ -55,9 +55,17 @@ func notifyReceiver(t testing.TB, tb *testBank) (string, <-chan notification) {
 // the sandbox CA), then returns an SDK client built from the credential folder.
 func onboardPartner(t testing.TB, tb *testBank, notifyURL string) *sdk.Client {
 	t.Helper()
-	st, out := tb.admin("POST", "/admin/v1/apps", map[string]any{"name": "E2E Wallet", "level": "A2",
+	return onboardPartnerWith(t, tb, map[string]any{"name": "E2E Wallet", "level": "A2",
 		"scopes":        []string{"oauth:token", "accounts:read", "balances:read", "payments:write", "payments:read"},
 		"redirect_uris": []string{pgRedirect}, "notify_url": notifyURL})
+}
+
+// onboardPartnerWith registers and approves an app as reg describes and equips it like
+// onboardPartner does.
+func onboardPartnerWith(t testing.TB, tb *testBank, reg map[string]any) *sdk.Client {
+	t.Helper()
+	name, _ := reg["name"].(string)
+	st, out := tb.admin("POST", "/admin/v1/apps", reg)
 	if st != 201 {
 		t.Fatalf("register: %d %v", st, out)
 	}
@@ -70,7 +78,7 @@ func onboardPartner(t testing.TB, tb *testBank, notifyURL string) *sdk.Client {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	pc, err := pk.GeneratePartnerKeys(dir, appID, "E2E Wallet", pki.A2KeyValidity)
+	pc, err := pk.GeneratePartnerKeys(dir, appID, name, pki.A2KeyValidity)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,17 +211,7 @@ func TestA2EndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("payment token: %v", err)
 	}
-	_, bankEnc, err := sdk.LoadSM2Cert(filepath.Join(tb.b.DataDir, "pki", "bank-enc.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	payee, _ := json.Marshal(map[string]string{"account": lisi.Accounts[0].Number, "name": lisi.Name})
-	env, err := protocol.Seal(bankEnc, "", payee, []byte("payee"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(map[string]any{"debit_account_id": debitID, "amount": "10.00", "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": "e2e"})
+	body := paymentBody(t, tb, debitID, "10.00", lisi.Accounts[0].Number, lisi.Name, "e2e")
 	hdr := http.Header{"Idempotency-Key": {"e2e-payment-0001"}}
 	pr, err := client.ForUser(ptok).Do(ctx, "POST", "/a2/v1/payments", body, hdr)
 	if err != nil || pr.Status != 201 {

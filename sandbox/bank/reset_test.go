@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/bank"
-	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -51,17 +49,7 @@ func rsPay(t *testing.T, tb *testBank, client *sdk.Client, browser *pgBrowser, d
 	if err != nil {
 		t.Fatalf("payment token: %v", err)
 	}
-	_, bankEnc, err := sdk.LoadSM2Cert(filepath.Join(tb.b.DataDir, "pki", "bank-enc.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	payee, _ := json.Marshal(map[string]string{"account": lisi.Accounts[0].Number, "name": lisi.Name})
-	env, err := protocol.Seal(bankEnc, "", payee, []byte("payee"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(map[string]any{"debit_account_id": debitID, "amount": "10.00", "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": "before the reset"})
+	body := paymentBody(t, tb, debitID, "10.00", lisi.Accounts[0].Number, lisi.Name, "before the reset")
 	pr, err := client.ForUser(ptok).Do(ctx, "POST", "/a2/v1/payments", body, http.Header{"Idempotency-Key": {"reset-payment-1"}})
 	if err != nil || pr.Status != 201 || !strings.Contains(string(pr.Body), `"status":"succeeded"`) {
 		t.Fatalf("payment: %v %v", err, pr)

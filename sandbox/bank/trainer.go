@@ -15,7 +15,6 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/store"
-	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -94,21 +93,9 @@ func ensureTrainerPartner(ctx context.Context, db *store.DB, svc *apps.Service, 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return dashboard.Partner{}, err
 	}
-	pc, err := pk.GeneratePartnerKeys(dir, app.ID, trainerOrg, pki.A2KeyValidity)
+	pc, err := issuePartnerKeys(ctx, svc, pk, dir, app.ID, trainerOrg)
 	if err != nil {
 		return dashboard.Partner{}, err
-	}
-	for _, c := range []apps.Credential{
-		{AppID: app.ID, Kind: apps.KindClientCert, Serial: pki.SerialHex(pc.ClientCert.SerialNumber), Material: string(pki.EncodeCertPEM(pc.ClientCert.Raw)),
-			Fingerprint: protocol.SM3Hex(pc.ClientCert.Raw), NotBefore: pc.ClientCert.NotBefore, NotAfter: pc.ClientCert.NotAfter},
-		{AppID: app.ID, Kind: apps.KindSM2Sign, Serial: pc.SignKeySerial(), Material: string(pki.EncodeCertPEM(pc.SignCert.Raw)),
-			NotBefore: pc.SignCert.NotBefore, NotAfter: pc.SignCert.NotAfter},
-		{AppID: app.ID, Kind: apps.KindSM2Enc, Serial: pc.EncKeySerial(), Material: string(pki.EncodeCertPEM(pc.EncCert.Raw)),
-			NotBefore: pc.EncCert.NotBefore, NotAfter: pc.EncCert.NotAfter},
-	} {
-		if err := svc.AddCredential(ctx, c); err != nil {
-			return dashboard.Partner{}, err
-		}
 	}
 	// No App_Secret in the folder: the trainer partner signs every call with SM2, so
 	// the inspector shows the certificate and signature steps on A1 calls too.

@@ -1,11 +1,7 @@
 package conform_test
 
 import (
-	"bytes"
-	"context"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jr0185/harness/features"
@@ -24,93 +20,14 @@ func TestMutantBanksAreCaught(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := steps.Scenarios(features.FS, "bank")
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := steps.ByName(all)
-
-	// The table is checked both ways before anything runs.
-	listed := map[string]bool{}
-	rows := map[string]bool{}
-	for _, m := range table {
-		rows[m.Name] = true
-		if _, err := mutant.Parse(m.Name); err != nil {
-			t.Errorf("expected-failures table: %v", err)
-		}
-		for _, s := range m.MustFail {
-			if _, ok := byName[s]; !ok {
-				t.Errorf("mutant %s lists %q, which is not a bank scenario", m.Name, s)
-			}
-			listed[s] = true
-		}
-	}
+	known := map[string]string{}
 	for _, n := range mutant.Names() {
-		if !rows[n] {
-			t.Errorf("mutant %s (%s) has no row in features/bank/mutants.yaml: nothing shows the suite catches it", n, mutant.Describe(n))
-		}
+		known[n] = mutant.Describe(n)
 	}
-	var toothless []string
-	for _, s := range all {
-		if !listed[s.Name] {
-			toothless = append(toothless, s.Name+" ("+s.Path()+")")
-		}
-	}
-	sort.Strings(toothless)
-	for _, s := range toothless {
-		t.Errorf("bank scenario %q is listed under no mutant: nothing shows it can fail", s)
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
-
-	var mu sync.Mutex
-	caught, teeth := 0, map[string]bool{}
-	t.Run("mutants", func(t *testing.T) {
-		for _, m := range table {
-			t.Run(m.Name, func(t *testing.T) {
-				t.Parallel()
-				var paths []string
-				for _, s := range m.MustFail {
-					paths = append(paths, byName[s].Path())
-				}
-				var out bytes.Buffer
-				o, err := conform.Run(context.Background(), conform.Options{Mutant: m.Name, Paths: paths, Concurrency: 2,
-					Format: "progress", Output: &out, NoColors: true})
-				if err != nil && len(o.Result.Run.Scenarios) == 0 {
-					t.Fatalf("mutant %s: %v", m.Name, err)
-				}
-				got := map[string]string{}
-				for _, s := range o.Result.Run.Scenarios {
-					got[s.Name] = s.Status
-				}
-				ok := true
-				for _, s := range m.MustFail {
-					switch st := got[s]; st {
-					case "failed":
-						mu.Lock()
-						teeth[s] = true
-						mu.Unlock()
-					case "":
-						ok = false
-						t.Errorf("mutant %s: scenario %q did not run", m.Name, s)
-					default:
-						ok = false
-						t.Errorf("mutant %s (%s): scenario %q %s, want failed", m.Name, m.Breaks, s, st)
-					}
-				}
-				if ok {
-					mu.Lock()
-					caught++
-					mu.Unlock()
-				}
-			})
-		}
-	})
-	t.Logf("mutant banks caught: %d/%d; bank scenarios with teeth: %d/%d", caught, len(table), len(teeth), len(all))
-	if caught != len(table) || len(teeth) != len(all) {
-		t.Errorf("not every mutant was caught or not every scenario showed it can fail")
-	}
+	mutantProof{suite: "bank", tableAt: "features/bank/mutants.yaml", table: table, known: known,
+		options: func(name string, paths []string) conform.Options {
+			return conform.Options{Mutant: name, Paths: paths, Concurrency: 2}
+		}}.run(t)
 }
 
 // TestEveryRequirementHasAScenario is the coverage check of the catalogue against both

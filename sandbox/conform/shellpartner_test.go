@@ -537,14 +537,6 @@ func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	passed := 0
-	for _, s := range o.Result.Run.Scenarios {
-		if s.Status == "passed" {
-			passed++
-		} else {
-			t.Errorf("%s (%s): %s %s", s.Name, s.URI, s.Status, s.Error)
-		}
-	}
 	want, err := steps.Scenarios(features.FS, "partner")
 	if err != nil {
 		t.Fatal(err)
@@ -555,8 +547,9 @@ func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
 			n++
 		}
 	}
-	if passed != n || n < 6 {
-		t.Fatalf("the shell partner passed %d of the %d product and balance scenarios\n%s", passed, n, out.String())
+	if n < 6 {
+		t.Fatalf("only %d product and balance scenarios: the selection proves too little", n)
 	}
+	passed := passedAll(t, o, n, &out)
 	t.Logf("shell partner (curl + openssl): %d/%d product and balance scenarios passed", passed, n)
 }

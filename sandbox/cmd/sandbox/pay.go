@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
@@ -55,8 +56,8 @@ is sent, and the bank replays its stored answer byte for byte (the payment is ma
 			kept := filepath.Join(dir, "payments", key+".json")
 			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked below
 			switch {
-			case !validKey(key):
-				return fmt.Errorf("--idempotency-key: use 1 to 64 letters, digits, '-' or '_'")
+			case !payments.ValidIdempotencyKey(key):
+				return fmt.Errorf("--idempotency-key: use 1 to %d letters, digits, '-', '_', '.' or ':' (what the bank accepts)", payments.MaxIdempotencyKeyLen)
 			case err == nil:
 				fmt.Fprintf(out, "Idempotency-Key: %s (a retry: the request first sent with this key, from %s)\n", key, kept)
 			default:
@@ -108,16 +109,4 @@ func sealedPayment(dir, amount, payee, name, from, memo string) ([]byte, error) 
 	}
 	return json.Marshal(map[string]any{"debit_account_id": from, "amount": amount, "currency": "CNY",
 		"payee": map[string]any{"encrypted": env}, "memo": memo})
-}
-
-func validKey(k string) bool {
-	if len(k) == 0 || len(k) > 64 {
-		return false
-	}
-	for _, r := range k {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
