@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -223,5 +224,32 @@ func TestCheckInvariantsMasksAccountNumbers(t *testing.T) {
 	err := ledger.CheckInvariants(context.Background(), db)
 	if err == nil || strings.Contains(err.Error(), zhang) || !strings.Contains(err.Error(), zhang[:4]+" **** **** "+zhang[len(zhang)-4:]) {
 		t.Fatalf("err = %v: want the account masked", err)
+	}
+}
+
+// Identifiers made later sort later (locality in the indexes keyed by them) and keep
+// their shape: the prefix and 20 characters of the unambiguous alphabet.
+func TestNewIDSortsByTimeAndKeepsItsShape(t *testing.T) {
+	t.Parallel()
+	shape := regexp.MustCompile(`^PAY[A-HJ-NP-Z2-9]{20}$`)
+	prev := ledger.NewID("PAY")
+	for i := 0; i < 3; i++ {
+		time.Sleep(2 * time.Millisecond)
+		id := ledger.NewID("PAY")
+		if !shape.MatchString(id) {
+			t.Fatalf("%q does not have the shape of an identifier", id)
+		}
+		if id <= prev {
+			t.Fatalf("%q made after %q sorts before it", id, prev)
+		}
+		prev = id
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 10000; i++ { // same millisecond: the random part keeps them apart
+		id := ledger.NewID("PST")
+		if seen[id] {
+			t.Fatalf("duplicate identifier %q", id)
+		}
+		seen[id] = true
 	}
 }

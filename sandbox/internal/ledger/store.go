@@ -40,44 +40,76 @@ func loadAccount(ctx context.Context, q Querier, no string) (account, error) {
 	return a, err
 }
 
-// applyEntry moves the materialized balance. A debit of a customer account is applied
-// only if it keeps the balance at or above -credit_limit_fen: check and update are one
-// statement, so concurrent debits cannot both pass. ok is false when it was refused.
-func applyEntry(ctx context.Context, tx Querier, e Entry, a account) (after int64, ok bool, err error) {
-	query := `UPDATE accounts SET balance_fen = balance_fen + $1 WHERE account_no = $2 RETURNING balance_fen`
-	if !a.internal() && e.AmountFen < 0 {
-		query = `UPDATE accounts SET balance_fen = balance_fen + $1 WHERE account_no = $2 AND balance_fen + $1 >= -credit_limit_fen RETURNING balance_fen`
-	}
-	err = tx.QueryRowContext(ctx, query, e.AmountFen, e.Account).Scan(&after)
+// applyEntry moves the materialized balance of e's account if the account holds e's
+// currency and, for a customer account, is active and — for a debit — keeps its balance
+// at or above -credit_limit_fen: check and update are one statement, so concurrent
+// debits cannot both pass. ok is false when it was refused (or the account is unknown);
+// internal says the account is a bank-internal one.
+func applyEntry(ctx context.Context, tx Querier, e Entry) (after int64, internal, ok bool, err error) {
+	var kind string
+	err = tx.QueryRowContext(ctx, `UPDATE accounts SET balance_fen = balance_fen + $1
+		WHERE account_no = $2 AND currency = $3
+		AND (kind = $4 OR (status = 'active' AND ($1 >= 0 OR balance_fen + $1 >= -credit_limit_fen)))
+		RETURNING balance_fen, kind`, e.AmountFen, e.Account, e.Currency, KindInternal).Scan(&after, &kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return 0, false, false, nil
 	}
-	return after, err == nil, err
+	return after, kind == KindInternal, err == nil, err
 }
 
-// referenceExists: the condition that reference is not empty lets SQLite use the partial unique
-// index postings_reference (without it, every posting was scanned).
-func referenceExists(ctx context.Context, q Querier, ref string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM postings WHERE reference = $1 AND reference <> ''`, ref).Scan(&n)
-	return n > 0, err
+// insertPosting adds p unless a posting with its (non-empty) reference exists:
+// inserted is false then.
+func insertPosting(ctx context.Context, tx Querier, p Posting) (inserted bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO postings (posting_id, kind, reference, memo, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, p.ID, p.Kind, p.Reference, p.Memo, p.At.UnixNano())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
-func insertPosting(ctx context.Context, tx Querier, p Posting) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO postings (posting_id, kind, reference, memo, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		p.ID, p.Kind, p.Reference, p.Memo, p.At.UnixNano())
-	return err
+// entryRow is an applied entry: its id and sequence in the posting and the balance it
+// left; history is set for a customer account (whose statement shows it).
+type entryRow struct {
+	id      string
+	seq     int
+	e       Entry
+	after   int64
+	history bool
 }
 
-func insertEntry(ctx context.Context, tx Querier, id, postingID string, seq int, e Entry, at int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (entry_id, posting_id, seq, account_no, amount_fen, currency, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, postingID, seq, e.Account, e.AmountFen, e.Currency, at)
-	return err
-}
-
-func insertHistory(ctx context.Context, tx Querier, id string, e Entry, memo string, at, after int64) error {
+// insertEntries writes the posting's entries, and the customer accounts' history, with
+// one statement each.
+func insertEntries(ctx context.Context, tx Querier, postingID string, rows []entryRow, at int64) error {
+	var entries, history strings.Builder
+	var eArgs, hArgs []any
+	for _, r := range rows {
+		if len(eArgs) > 0 {
+			entries.WriteString(", ")
+		}
+		n := len(eArgs)
+		fmt.Fprintf(&entries, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		eArgs = append(eArgs, r.id, postingID, r.seq, r.e.Account, r.e.AmountFen, r.e.Currency, at)
+		if !r.history {
+			continue
+		}
+		if len(hArgs) > 0 {
+			history.WriteString(", ")
+		}
+		n = len(hArgs)
+		fmt.Fprintf(&history, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		hArgs = append(hArgs, r.id, r.e.Account, at, r.e.AmountFen, r.e.Currency, r.e.Counterparty, r.e.Memo, r.after)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (entry_id, posting_id, seq, account_no, amount_fen, currency, created_at)
+		VALUES `+entries.String(), eArgs...); err != nil {
+		return err
+	}
+	if len(hArgs) == 0 {
+		return nil
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO account_transactions (txn_id, account_no, at, amount_fen, currency, counterparty, memo, balance_after_fen)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, e.Account, at, e.AmountFen, e.Currency, e.Counterparty, memo, after)
+		VALUES `+history.String(), hArgs...)
 	return err
 }
 
@@ -143,23 +175,19 @@ func OpenBalancesTx(ctx context.Context, tx *sql.Tx, now time.Time) error {
 	}
 	at := now.UnixNano()
 	for _, g := range gaps {
-		ref := "opening:" + g.no
-		if exists, err := referenceExists(ctx, tx, ref); err != nil {
-			return err
-		} else if exists {
-			continue // already opened: a remaining difference is a violation CheckInvariants reports
-		}
 		if g.currency != CurrencyCNY {
 			return fmt.Errorf("opening balance of %s: currency %s has no equity account", label(g.no), g.currency)
 		}
-		p := Posting{ID: NewID("PST"), Kind: KindOpening, Reference: ref, Memo: "opening balance", At: now}
-		if err := insertPosting(ctx, tx, p); err != nil {
+		p := Posting{ID: NewID("PST"), Kind: KindOpening, Reference: "opening:" + g.no, Memo: "opening balance", At: now}
+		if inserted, err := insertPosting(ctx, tx, p); err != nil {
 			return err
+		} else if !inserted {
+			continue // already opened: a remaining difference is a violation CheckInvariants reports
 		}
-		if err := insertEntry(ctx, tx, p.ID+"-1", p.ID, 1, Entry{Account: g.no, AmountFen: g.diff, Currency: g.currency}, at); err != nil {
-			return err
-		}
-		if err := insertEntry(ctx, tx, p.ID+"-2", p.ID, 2, Entry{Account: EquityAccount, AmountFen: -g.diff, Currency: g.currency}, at); err != nil {
+		if err := insertEntries(ctx, tx, p.ID, []entryRow{
+			{id: p.ID + "-1", seq: 1, e: Entry{Account: g.no, AmountFen: g.diff, Currency: g.currency}},
+			{id: p.ID + "-2", seq: 2, e: Entry{Account: EquityAccount, AmountFen: -g.diff, Currency: g.currency}},
+		}, at); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance_fen = balance_fen - $1 WHERE account_no = $2`, g.diff, EquityAccount); err != nil {

@@ -181,3 +181,98 @@ func TestCreateConfirmedEnforcesDailyLimits(t *testing.T) {
 	}
 	e.invariants()
 }
+
+// answerRecorder is an Answer whose Sign stamps each body with a serial number, so a
+// test sees which signing produced the stored answer, and records what it rendered.
+type answerRecorder struct {
+	mu       sync.Mutex
+	signed   []string // bodies signed, in order
+	rendered []Status // statuses rendered
+}
+
+func (a *answerRecorder) answer() Answer {
+	return Answer{
+		Render: func(p Payment) (int, []byte, error) {
+			a.mu.Lock()
+			a.rendered = append(a.rendered, p.Status)
+			a.mu.Unlock()
+			return 201, []byte(`{"id":"` + p.ID + `","status":"` + string(p.Status) + `"}`), nil
+		},
+		Sign: func(status int, body []byte) (StoredResponse, error) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.signed = append(a.signed, string(body))
+			return StoredResponse{Status: status, Headers: map[string]string{"X-Signing": string(rune('0' + len(a.signed)))}, Body: body}, nil
+		},
+	}
+}
+
+// The answer signed ahead for the expected outcome is the one stored, in the payment's
+// own transaction: a retry replays it byte for byte with no StoreResponse call.
+func TestCreateConfirmedAnsweredStoresTheAnswerSignedAhead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	r := e.req(e.user("zhangsan", 0), e.user("lisi", 0), 700)
+	var calls atomic.Int64
+	var a answerRecorder
+	res, err := e.svc.CreateConfirmedAnswered(ctx, r, consumeMark(&calls, r.IdempotencyKey, nil), a.answer())
+	if err != nil || res.Replayed || res.Payment.Status != StatusSucceeded || res.Response == nil {
+		t.Fatalf("CreateConfirmedAnswered = %+v, %v", res, err)
+	}
+	want := `{"id":"` + res.Payment.ID + `","status":"succeeded"}`
+	if len(a.signed) != 1 || a.signed[0] != want || string(res.Response.Body) != want || res.Response.Headers["X-Signing"] != "1" {
+		t.Fatalf("signed %q, answer %+v; want one signing of %s", a.signed, res.Response, want)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = $1 AND state = 'done'`, r.IdempotencyKey); n != 1 {
+		t.Fatal("the answer was not stored with the payment")
+	}
+	again, err := e.svc.CreateConfirmedAnswered(ctx, r, consumeMark(&calls, r.IdempotencyKey, nil), a.answer())
+	if err != nil || !again.Replayed || again.Response == nil || string(again.Response.Body) != want ||
+		again.Response.Headers["X-Signing"] != "1" || calls.Load() != 1 {
+		t.Fatalf("replay = %+v, %v; consume called %d times", again, err, calls.Load())
+	}
+	e.invariants()
+}
+
+// When the outcome is not the one expected — a refusal at execution recorded as a failed
+// payment — the answer is rendered from the actual payment and signed again.
+func TestCreateConfirmedAnsweredSignsTheActualOutcomeWhenItDiffers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	r := e.req(e.user("zhangsan", 0), e.user("lisi", 0), MagicInsufficientFundsFen)
+	var calls atomic.Int64
+	var a answerRecorder
+	res, err := e.svc.CreateConfirmedAnswered(ctx, r, consumeMark(&calls, r.IdempotencyKey, nil), a.answer())
+	if err != nil || res.Payment.Status != StatusFailed || res.Response == nil {
+		t.Fatalf("CreateConfirmedAnswered = %+v, %v", res, err)
+	}
+	want := `{"id":"` + res.Payment.ID + `","status":"failed"}`
+	if len(a.signed) != 2 || a.signed[1] != want || string(res.Response.Body) != want || res.Response.Headers["X-Signing"] != "2" {
+		t.Fatalf("signed %q, answer %+v; want the failed outcome signed second", a.signed, res.Response)
+	}
+	e.invariants()
+}
+
+// A refusal (here the consent already used) stores no answer and leaves the key
+// free, as CreateConfirmed does; an Answer without its functions is a programming error.
+func TestCreateConfirmedAnsweredRefusalStoresNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	payer := e.user("zhangsan", 0)
+	r := e.req(payer, e.user("lisi", 0), 500)
+	var calls atomic.Int64
+	var a answerRecorder
+	_, err := e.svc.CreateConfirmedAnswered(ctx, r, consumeMark(&calls, r.IdempotencyKey, problem.ConsentUsed), a.answer())
+	if code(err) != "CONSENT_USED" {
+		t.Fatalf("err = %v, want the consume error", err)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM idempotency_keys`); n != 0 {
+		t.Fatalf("%d idempotency keys after a refusal", n)
+	}
+	if _, err := e.svc.CreateConfirmedAnswered(ctx, r, consumeMark(&calls, r.IdempotencyKey, nil), Answer{}); code(err) != "INTERNAL_ERROR" {
+		t.Fatalf("without an answer: %v", err)
+	}
+}

@@ -159,25 +159,31 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 	if status < 100 || status > 599 {
 		return problem.Internal.Wrap(errors.New("payments: StoreResponse with an invalid HTTP status"))
 	}
-	h, err := json.Marshal(headers) // map keys are sorted: deterministic
-	if err != nil {
-		return problem.Internal.Wrap(err)
-	}
-	now, b64 := s.clock.Now().UnixNano(), base64.StdEncoding.EncodeToString(body)
 	// Relaxed (no wait for fsync): the payment itself committed durably before; a stored
 	// response lost to a power loss is the case of a process killed before storing it,
 	// which Create already handles (Result.Response nil: the replay renders the payment
 	// as it stands).
-	err = s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
-		_, err := s.store.q(tx).ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
-			WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
-			keyDone, status, string(h), b64, now, appID, key, keyExecuted)
-		return err
+	now := s.clock.Now()
+	err := s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
+		return storeResponseTx(ctx, s.store.q(tx), appID, key, StoredResponse{Status: status, Headers: headers, Body: body}, now)
 	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
 	return nil
+}
+
+// storeResponseTx records r as the answer of (appID, key) in q's transaction, if the key
+// created a payment and has no answer yet.
+func storeResponseTx(ctx context.Context, q querier, appID, key string, r StoredResponse, now time.Time) error {
+	h, err := json.Marshal(r.Headers) // map keys are sorted: deterministic
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
+		WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
+		keyDone, r.Status, string(h), base64.StdEncoding.EncodeToString(r.Body), now.UnixNano(), appID, key, keyExecuted)
+	return err
 }
 
 // LookupResponse returns the stored response for (appID, key), if there is one.

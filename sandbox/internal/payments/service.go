@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -206,7 +207,7 @@ const (
 // Create validates a payment request and records it pending the payer's confirmation.
 // It is idempotent per (AppID, IdempotencyKey); see the package documentation.
 func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
-	return s.createWith(ctx, r, nil)
+	return s.createWith(ctx, r, "", s.clock.Now(), nil)
 }
 
 // CreateConfirmed is Create and Confirm in one transaction, for a payment the payer
@@ -217,14 +218,24 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
 // of it is, and the key is free again. A replay returns the key's payment as Create
 // does, without calling consume.
 func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume func(*sql.Tx) error) (Result, error) {
+	return s.createConfirmed(ctx, r, "", s.clock.Now(), consume, nil)
+}
+
+// createConfirmed is CreateConfirmed of a payment with id ("": a new one) at now; then,
+// when set, runs last in the transaction, given the payment as confirmed.
+func (s *Service) createConfirmed(ctx context.Context, r CreateRequest, id string, now time.Time, consume func(*sql.Tx) error, then func(querier, Payment) error) (Result, error) {
 	if consume == nil {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
 	}
-	res, err := s.createWith(ctx, r, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
+	res, err := s.createWith(ctx, r, id, now, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
 		if err := consume(tx); err != nil {
 			return p, err
 		}
-		return s.confirmTx(ctx, q, p, now, &c)
+		p, err := s.confirmTx(ctx, q, p, now, &c)
+		if err == nil && then != nil {
+			err = then(q, p)
+		}
+		return p, err
 	})
 	if err == nil && !res.Replayed {
 		s.alarmIfHeld(res.Payment)
@@ -232,16 +243,74 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 	return res, err
 }
 
-// createWith is Create; then, when set, runs in the creating transaction after the
-// payment is recorded.
-func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
+// Answer renders and signs the answer to the request that creates a payment, for
+// CreateConfirmedAnswered. Render must be deterministic and must not use the database.
+type Answer struct {
+	Render func(p Payment) (status int, body []byte, err error)
+	Sign   func(status int, body []byte) (StoredResponse, error)
+}
+
+// CreateConfirmedAnswered is CreateConfirmed that also stores, in the same transaction,
+// the signed answer for the payment: the payment and the bytes replayed for its
+// idempotency key commit together, so no crash can leave a payment whose first answer
+// is not replayable byte for byte, and the answer costs no write of its own. The new
+// payment's Result carries that answer in Response (Replayed false).
+//
+// The answer is signed before the transaction, on the caller's goroutine, for the
+// outcome expected (the payment succeeds as asked, with the identifier and time given
+// to it then); the transaction keeps that answer when the outcome renders to the same
+// bytes, and signs the actual one otherwise (a refusal at execution, a hold for
+// review). So the signing, an SM2 operation, does not hold up the one writer.
+func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, consume func(*sql.Tx) error, a Answer) (Result, error) {
+	if a.Render == nil || a.Sign == nil {
+		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmedAnswered without an answer"))
+	}
+	id, now := ledger.NewID("PAY"), s.clock.Now()
+	var expected *StoredResponse
+	if p, err := checkShape(r); err == nil {
+		p.ID, p.Status, p.CreatedAt, p.UpdatedAt, p.FinishedAt = id, StatusSucceeded, now, now, now
+		if st, body, err := a.Render(p); err == nil {
+			if signed, err := a.Sign(st, body); err == nil {
+				expected = &signed
+			}
+		}
+	}
+	var answer *StoredResponse
+	res, err := s.createConfirmed(ctx, r, id, now, consume, func(q querier, p Payment) error {
+		answer = nil // the transaction may run again (group commit)
+		st, body, err := a.Render(p)
+		if err != nil {
+			return err
+		}
+		signed := expected
+		if signed == nil || signed.Status != st || !bytes.Equal(signed.Body, body) {
+			actual, err := a.Sign(st, body)
+			if err != nil {
+				return err
+			}
+			signed = &actual
+		}
+		if err := storeResponseTx(ctx, q, r.AppID, r.IdempotencyKey, *signed, now); err != nil {
+			return err
+		}
+		answer = signed
+		return nil
+	})
+	if err == nil && !res.Replayed {
+		res.Response = answer
+	}
+	return res, err
+}
+
+// createWith is Create of a payment with id ("": a new one) at now; then, when set,
+// runs in the creating transaction after the payment is recorded.
+func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, now time.Time, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
 	if !ValidIdempotencyKey(r.IdempotencyKey) {
 		return Result{}, problem.IdempotencyKeyInvalid
 	}
-	now := s.clock.Now()
 	// Reservation and creation share one transaction: a request refused by validation
 	// rolls its reservation back with it, so the key is free again for a corrected retry.
 	var res reservation
@@ -257,7 +326,7 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sq
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
 			var c checked
-			p, c, err = s.createTx(ctx, q, r, res.owner, now)
+			p, c, err = s.createTx(ctx, q, r, id, res.owner, now)
 			if err == nil && then != nil {
 				p, err = then(tx, q, p, c, now)
 			}
@@ -284,18 +353,22 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, then func(*sq
 // create records a payment under a reservation taken earlier, in its own transaction.
 func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, _, err = s.createTx(ctx, s.store.q(tx), r, owner, now)
+		p, _, err = s.createTx(ctx, s.store.q(tx), r, "", owner, now)
 		return err
 	})
 	return p, err
 }
 
-func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, owner string, now time.Time) (Payment, checked, error) {
+// createTx records the payment r asks for, with id ("" for a new one).
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id, owner string, now time.Time) (Payment, checked, error) {
 	p, err := checkShape(r)
 	if err != nil {
 		return Payment{}, checked{}, err
 	}
-	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = ledger.NewID("PAY"), StatusPendingConfirmation, now, now
+	if id == "" {
+		id = ledger.NewID("PAY")
+	}
+	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = id, StatusPendingConfirmation, now, now
 	payer, err := s.checkAccounts(ctx, tx, &p)
 	if err != nil {
 		return Payment{}, checked{}, err

@@ -202,30 +202,16 @@ func usage(ctx context.Context, q querier, p Payment, since time.Time, at usageA
 	if at == usageAtExecute {
 		col = "executed_fen"
 	}
-	rows, err := q.QueryContext(ctx, `SELECT dim, SUM(`+col+`) FROM payment_usage WHERE day >= $1 AND
-		((dim = 'payer_account' AND key = $2) OR (dim = 'app_id' AND key = $3) OR (dim = 'customer_id' AND key = $4)) GROUP BY dim`,
-		since.UnixNano(), p.PayerAccount, p.AppID, p.CustomerID)
-	if err != nil {
-		return dailyUsage{}, err
-	}
-	defer rows.Close()
+	// One row (QueryRowContext: the Committer's prepared-statement cache serves it).
 	var u dailyUsage
-	for rows.Next() {
-		var dim string
-		var sum int64
-		if err := rows.Scan(&dim, &sum); err != nil {
-			return u, err
-		}
-		switch dim {
-		case "payer_account":
-			u.payer = sum
-		case "app_id":
-			u.app = sum
-		case "customer_id":
-			u.customer = sum
-		}
-	}
-	return u, rows.Err()
+	err := q.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN dim = 'payer_account' THEN `+col+` END), 0),
+		COALESCE(SUM(CASE WHEN dim = 'app_id' THEN `+col+` END), 0),
+		COALESCE(SUM(CASE WHEN dim = 'customer_id' THEN `+col+` END), 0)
+		FROM payment_usage WHERE day >= $1 AND
+		((dim = 'payer_account' AND key = $2) OR (dim = 'app_id' AND key = $3) OR (dim = 'customer_id' AND key = $4))`,
+		since.UnixNano(), p.PayerAccount, p.AppID, p.CustomerID).Scan(&u.payer, &u.app, &u.customer)
+	return u, err
 }
 
 func listByStatus(ctx context.Context, q querier, st Status, limit int) ([]Payment, error) {

@@ -31,12 +31,14 @@ type Input struct {
 }
 
 // Reply lets a handler take part in signing: Raw is written verbatim (a stored answer
-// replayed byte for byte, its original signature included); After receives the signed
+// replayed byte for byte, its original signature included; or, when Fresh, the answer
+// to this very request, signed and stored by the handler); After receives the signed
 // response so it can be stored.
 type Reply struct {
 	Status int
 	Body   any
 	Raw    *payments.StoredResponse
+	Fresh  bool
 	After  func(status int, headers map[string]string, body []byte)
 }
 
@@ -89,9 +91,12 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 			_ = s.renderProblem(c, perr)
 		}
 		s.lifecycleHeaders(c, api)
-		if reply != nil && reply.Raw != nil {
+		switch {
+		case reply != nil && reply.Raw != nil && reply.Fresh: // signed already
+			s.macResponse(c, adm)
+		case reply != nil && reply.Raw != nil:
 			c.Set("Idempotent-Replayed", "true") // not covered by the signature
-		} else {
+		default:
 			s.signResponse(c, adm)
 		}
 		if reply != nil && reply.After != nil {

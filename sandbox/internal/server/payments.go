@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/jr0185/harness/sandbox/internal/money"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
@@ -113,11 +115,18 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 		Currency: req.Currency, Memo: req.Memo, RequestHash: protocol.SM3Hex(in.Body)}
 	// The user confirmed this payment at the bank when consenting (7.2.1 b2): the
 	// payment, the use of its single-use consent and its execution commit together.
-	res, err := s.d.Payments.CreateConfirmed(ctx, req2, func(tx *sql.Tx) error {
+	// Its signed answer is stored for replays in the same transaction.
+	res, err := s.d.Payments.CreateConfirmedAnswered(ctx, req2, func(tx *sql.Tx) error {
 		return s.d.Consent.UseOnceTx(ctx, tx, g.ConsentID)
-	})
+	}, payments.Answer{Render: func(p payments.Payment) (int, []byte, error) {
+		body, err := json.Marshal(s.view(p))
+		return 201, body, err
+	}, Sign: s.signedAnswer})
 	if err != nil {
 		return 0, nil, err
+	}
+	if !res.Replayed && res.Response != nil {
+		return 0, &Reply{Raw: res.Response, Fresh: true}, nil
 	}
 	if !res.Replayed {
 		return s.storedReply(adm.App.ID, key, 201, s.view(res.Payment))
@@ -155,6 +164,20 @@ func (s *Server) storedReply(appID, key string, status int, v any) (int, any, er
 			s.d.Log.Error("storing the idempotent response failed", "app_id", appID, "err", err)
 		}
 	}}, nil
+}
+
+// signedAnswer is the JSON answer body with status, signed (what signResponse adds to
+// a rendered answer), for a handler that stores its answer.
+func (s *Server) signedAnswer(status int, body []byte) (payments.StoredResponse, error) {
+	sig, err := s.responseSignature(body)
+	if err != nil {
+		return payments.StoredResponse{}, err
+	}
+	headers := map[string]string{fiber.HeaderContentType: fiber.MIMEApplicationJSONCharsetUTF8}
+	for k, v := range sig {
+		headers[k] = v
+	}
+	return payments.StoredResponse{Status: status, Headers: headers, Body: body}, nil
 }
 
 // openPayee decrypts the payee with the bank's encryption key.

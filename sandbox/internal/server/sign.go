@@ -17,25 +17,43 @@ import (
 // MAC-authenticated (A1), the same string is also MACed with the app's key so that a
 // partner without SM2 can check integrity.
 func (s *Server) signResponse(c *fiber.Ctx, adm *gateway.Admission) {
-	if s.d.Mutant.Is(mutant.UnsignedResponses) {
-		return
-	}
-	ts := protocol.Timestamp(time.Now())
-	nonce := protocol.NewNonce()
-	msg := protocol.ResponseStringToSign(ts, nonce, c.Response().Body())
-	key := s.d.Signer.Get()
-	sig, err := protocol.SignSM2(key.Priv, msg)
+	sig, err := s.responseSignature(c.Response().Body())
 	if err != nil {
 		s.d.Log.Error("response signing failed", "request_id", requestID(c), "err", err)
 		return
 	}
-	c.Set(protocol.HeaderTimestamp, ts)
-	c.Set(protocol.HeaderNonce, nonce)
-	c.Set(protocol.HeaderSignature, sig)
-	c.Set(protocol.HeaderSerial, key.Serial)
-	if adm != nil && adm.MACKey != nil {
-		c.Set(protocol.HeaderMAC, protocol.MACBase64(adm.MACKey, msg))
+	for k, v := range sig {
+		c.Set(k, v)
 	}
+	s.macResponse(c, adm)
+}
+
+// macResponse adds the A1 response MAC (when the request was MAC-authenticated) over
+// the string the response signature covers.
+func (s *Server) macResponse(c *fiber.Ctx, adm *gateway.Admission) {
+	h := &c.Response().Header
+	ts, nonce := string(h.Peek(protocol.HeaderTimestamp)), string(h.Peek(protocol.HeaderNonce))
+	if adm != nil && adm.MACKey != nil && ts != "" {
+		c.Set(protocol.HeaderMAC, protocol.MACBase64(adm.MACKey, protocol.ResponseStringToSign(ts, nonce, c.Response().Body())))
+	}
+}
+
+// responseSignature returns the signature headers of a response with body: timestamp,
+// nonce, the SM2 signature over them and the body, and the signing key's serial (none
+// for the unsigned-responses mutant).
+func (s *Server) responseSignature(body []byte) (map[string]string, error) {
+	if s.d.Mutant.Is(mutant.UnsignedResponses) {
+		return nil, nil
+	}
+	ts := protocol.Timestamp(time.Now())
+	nonce := protocol.NewNonce()
+	key := s.d.Signer.Get()
+	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{protocol.HeaderTimestamp: ts, protocol.HeaderNonce: nonce,
+		protocol.HeaderSignature: sig, protocol.HeaderSerial: key.Serial}, nil
 }
 
 // replaceAnswer discards the answer written so far (already signed and, for an
