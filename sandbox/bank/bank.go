@@ -75,11 +75,13 @@ type Bank struct {
 	db     *store.DB
 	writer *store.Committer
 	reader *sql.DB
-	audit  *audit.Log
-	ln     net.Listener
-	done   chan error
-	cancel context.CancelFunc
-	log    *slog.Logger
+	// readStmts prepares the per-request reads on reader once.
+	readStmts *store.Prepared
+	audit     *audit.Log
+	ln        net.Listener
+	done      chan error
+	cancel    context.CancelFunc
+	log       *slog.Logger
 }
 
 // File names inside the data folder.
@@ -175,7 +177,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if b.reader, err = store.OpenSQLiteReader(ctx, filepath.Join(cfg.DataDir, dbFile), 4); err != nil {
 		return nil, err
 	}
-	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer, R: b.reader}
+	b.readStmts = store.NewPrepared(b.reader)
+	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer, R: b.readStmts}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
 		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
 	endConsentsAtExit(appSvc, consentSvc, cfg.Mutants())
@@ -188,6 +191,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.AdminToken = token
 
 	metrics := monitor.NewMetrics()
+	metrics.WatchWriter(b.writer)
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
 	alarms.Silent = cfg.Mutants().Is(mutant.NoAlarms)
 	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
@@ -316,6 +320,10 @@ func (b *Bank) closeStores() error {
 	if b.writer != nil {
 		b.writer.Close() // after the server stopped: nothing new is submitted
 		b.writer = nil
+	}
+	if b.readStmts != nil {
+		errs = append(errs, b.readStmts.Close())
+		b.readStmts = nil
 	}
 	if b.reader != nil {
 		errs = append(errs, b.reader.Close())

@@ -25,7 +25,7 @@ var (
 )
 
 // parseMetrics reads the Prometheus text exposition format.
-func parseMetrics(t *testing.T, body string) []sample {
+func parseMetrics(t testing.TB, body string) []sample {
 	t.Helper()
 	var out []sample
 	for _, line := range strings.Split(body, "\n") {

@@ -86,12 +86,12 @@ var (
 type SQLStore struct {
 	DB *sql.DB
 	W  store.Writer
-	R  *sql.DB // when set: read-only pool for the per-request reads (GetToken, GetConsent)
+	R  store.Querier // when set: read-only pool for the per-request reads (GetToken, GetConsent)
 }
 
 // reader is the pool for the per-request reads: R, which reads beside the one writing
 // connection (WAL), or DB.
-func (s *SQLStore) reader() *sql.DB {
+func (s *SQLStore) reader() store.Querier {
 	if s.R != nil {
 		return s.R
 	}

@@ -213,7 +213,7 @@ func validate(p Posting) error {
 // them instead of dirtying one page each (every page a commit changes is a frame, two
 // writes, in the write-ahead log). They name records, never secrets.
 func NewID(prefix string) string {
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	const alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ" // in byte order: the time part sorts
 	var b [11]byte
 	_, _ = rand.Read(b[:])
 	out := make([]byte, 0, len(prefix)+20)

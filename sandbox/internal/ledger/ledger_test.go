@@ -233,8 +233,8 @@ func TestNewIDSortsByTimeAndKeepsItsShape(t *testing.T) {
 	t.Parallel()
 	shape := regexp.MustCompile(`^PAY[A-HJ-NP-Z2-9]{20}$`)
 	prev := ledger.NewID("PAY")
-	for i := 0; i < 3; i++ {
-		time.Sleep(2 * time.Millisecond)
+	for i := 0; i < 40; i++ { // crosses many digit-to-letter boundaries of the time part
+		time.Sleep(time.Millisecond)
 		id := ledger.NewID("PAY")
 		if !shape.MatchString(id) {
 			t.Fatalf("%q does not have the shape of an identifier", id)

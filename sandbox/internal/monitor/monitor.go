@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // Metrics holds the bank's collectors on a private registry.
@@ -54,6 +56,32 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.latency, m.requests, m.alarms, m.inflight, m.byApp, m.faults,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WriterStats is what WatchWriter reads of the business database's one writer (a
+// store.Committer).
+type WriterStats interface {
+	Stats() store.CommitterStats
+}
+
+// WatchWriter exports the group-committing writer's counters: the time it spent
+// committing (its rate is the writer's utilisation — the payment path's bottleneck when
+// it nears 1), its commits and the transactions they held (their ratio is the batch size).
+func (m *Metrics) WatchWriter(w WriterStats) {
+	m.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "jr0185_db_writer_busy_seconds_total",
+			Help: "Time the database's one writer spent running group commits.",
+		}, func() float64 { return w.Stats().Busy.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "jr0185_db_writer_commits_total",
+			Help: "Group commits of the database's one writer.",
+		}, func() float64 { return float64(w.Stats().Batches) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "jr0185_db_writer_transactions_total",
+			Help: "Write transactions the group commits held.",
+		}, func() float64 { return float64(w.Stats().Transactions) }),
+	)
 }
 
 // Observe records one finished API call.

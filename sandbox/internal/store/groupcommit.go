@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Writer runs fn in a write transaction: committed if fn returns nil, rolled back
@@ -65,6 +67,21 @@ type Committer struct {
 	mu     sync.RWMutex // guards closed against sends on jobs
 	closed bool
 	done   chan struct{}
+
+	busy, batches, txs atomic.Int64 // see Stats
+}
+
+// CommitterStats is what a Committer has done since it started: the time its goroutine
+// spent running batches (the one writer's utilisation is its rate), the batches it
+// committed and the transactions those held.
+type CommitterStats struct {
+	Busy                  time.Duration
+	Batches, Transactions int64
+}
+
+// Stats returns the counters so far.
+func (c *Committer) Stats() CommitterStats {
+	return CommitterStats{Busy: time.Duration(c.busy.Load()), Batches: c.batches.Load(), Transactions: c.txs.Load()}
 }
 
 type job struct {
@@ -161,7 +178,11 @@ func (c *Committer) run() {
 				break fill
 			}
 		}
+		start := time.Now()
 		c.commit(batch)
+		c.busy.Add(int64(time.Since(start)))
+		c.batches.Add(1)
+		c.txs.Add(int64(len(batch)))
 		// Between batches the committer holds no transaction: it may prepare.
 		c.stmts.PrepareNoted(context.Background())
 	}
