@@ -173,6 +173,14 @@ func TestMetrics(t *testing.T) {
 				t.Errorf("%s: %s%v = %g (%d series), want %g", c.name, c.metric, c.labels, v, n, c.want)
 			}
 		}
+		// The three accepted calls each recorded their nonce through the group-commit writer.
+		txs, n1 := metricValue(samples, "jr0185_db_writer_transactions_total", nil)
+		commits, n2 := metricValue(samples, "jr0185_db_writer_commits_total", nil)
+		busy, n3 := metricValue(samples, "jr0185_db_writer_busy_seconds_total", nil)
+		if n1 != 1 || n2 != 1 || n3 != 1 || txs < 3 || commits < 1 || commits > txs || busy <= 0 {
+			t.Errorf("writer: %g transactions in %g commits, busy %gs (series %d %d %d); want >= 3 transactions, 1 to that many commits, busy > 0",
+				txs, commits, busy, n1, n2, n3)
+		}
 		if v, n := metricValue(samples, "jr0185_api_request_duration_seconds_sum", with(products, "result", "success")); n != 1 || v <= 0 {
 			t.Errorf("latency sum of product lists = %g (%d series), want > 0", v, n)
 		}
