@@ -23,7 +23,9 @@
 // The A2 API's payments are confirmed when the user consents to them at the bank;
 // CreateConfirmed records such a payment, consumes its single-use consent (a function
 // the caller passes) and executes it in one transaction, so there is no state in which
-// a payment waits for a confirmation its consent already gave.
+// a payment waits for a confirmation its consent already gave: it is recorded in
+// processing (or held in risk_review) from the start. CreateConfirmedAnswered also
+// stores the signed answer for its idempotency key in that transaction.
 //
 // A payment whose execution is interrupted (process killed between the claim and the
 // posting) stays in processing; ResumeProcessing, called at start-up, finishes it. The

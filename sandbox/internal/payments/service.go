@@ -207,7 +207,7 @@ const (
 // Create validates a payment request and records it pending the payer's confirmation.
 // It is idempotent per (AppID, IdempotencyKey); see the package documentation.
 func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
-	return s.createWith(ctx, r, "", s.clock.Now(), nil)
+	return s.createWith(ctx, r, "", s.clock.Now(), StatusPendingConfirmation, nil)
 }
 
 // CreateConfirmed is Create and Confirm in one transaction, for a payment the payer
@@ -227,7 +227,9 @@ func (s *Service) createConfirmed(ctx context.Context, r CreateRequest, id strin
 	if consume == nil {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
 	}
-	res, err := s.createWith(ctx, r, id, now, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
+	// Recorded in processing from the start (its confirmation came with the consent):
+	// one write of its status fewer than pending then confirmed.
+	res, err := s.createWith(ctx, r, id, now, StatusProcessing, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
 		if err := consume(tx); err != nil {
 			return p, err
 		}
@@ -302,9 +304,10 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 	return res, err
 }
 
-// createWith is Create of a payment with id ("": a new one) at now; then, when set,
+// createWith is Create of a payment with id ("": a new one) at now, recorded in status
+// initial (pending confirmation; processing when then confirms it); then, when set,
 // runs in the creating transaction after the payment is recorded.
-func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, now time.Time, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
+func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, now time.Time, initial Status, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -326,7 +329,7 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
 			var c checked
-			p, c, err = s.createTx(ctx, q, r, id, res.owner, now)
+			p, c, err = s.createTx(ctx, q, r, id, initial, res.owner, now)
 			if err == nil && then != nil {
 				p, err = then(tx, q, p, c, now)
 			}
@@ -353,14 +356,16 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 // create records a payment under a reservation taken earlier, in its own transaction.
 func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
 	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, _, err = s.createTx(ctx, s.store.q(tx), r, "", owner, now)
+		p, _, err = s.createTx(ctx, s.store.q(tx), r, "", StatusPendingConfirmation, owner, now)
 		return err
 	})
 	return p, err
 }
 
-// createTx records the payment r asks for, with id ("" for a new one).
-func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id, owner string, now time.Time) (Payment, checked, error) {
+// createTx records the payment r asks for, with id ("" for a new one), in status
+// initial: pending confirmation, or processing for a payment confirmed as it is
+// created (confirmTx then holds it for review or executes it).
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id string, initial Status, owner string, now time.Time) (Payment, checked, error) {
 	p, err := checkShape(r)
 	if err != nil {
 		return Payment{}, checked{}, err
@@ -368,7 +373,7 @@ func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id,
 	if id == "" {
 		id = ledger.NewID("PAY")
 	}
-	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = id, StatusPendingConfirmation, now, now
+	p.ID, p.Status, p.CreatedAt, p.UpdatedAt = id, initial, now, now
 	payer, err := s.checkAccounts(ctx, tx, &p)
 	if err != nil {
 		return Payment{}, checked{}, err
@@ -588,8 +593,16 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 
 // confirmTx moves a payment pending confirmation on, in tx: held for review (10.2.3/3)
 // or executed.
+//
+// fresh, when set, is the payment as createTx recorded and checked earlier in this
+// transaction; recorded in processing (confirmed as it was created), it stays there
+// unless it is held.
 func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time, fresh *checked) (Payment, error) {
-	if p.Status != StatusPendingConfirmation {
+	from := StatusPendingConfirmation
+	if fresh != nil && p.Status == StatusProcessing {
+		from = StatusProcessing
+	}
+	if p.Status != from {
 		return p, problem.StateConflict.WithDetail("the payment is %s, not pending confirmation", p.Status)
 	}
 	next, set := StatusProcessing, map[string]any{}
@@ -607,12 +620,14 @@ func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.
 	if reason != "" {
 		next, set["risk_reason"], p.RiskReason = StatusRiskReview, reason, reason
 	}
-	ok, err := s.transition(ctx, q, p.ID, StatusPendingConfirmation, next, now, set)
-	if err == nil && !ok {
-		err = problem.StateConflict.WithDetail("the payment is no longer pending confirmation")
-	}
-	if err != nil {
-		return p, err
+	if next != from {
+		ok, err := s.transition(ctx, q, p.ID, from, next, now, set)
+		if err == nil && !ok {
+			err = problem.StateConflict.WithDetail("the payment is no longer %s", from)
+		}
+		if err != nil {
+			return p, err
+		}
 	}
 	p.Status, p.UpdatedAt = next, now
 	if next != StatusProcessing {
