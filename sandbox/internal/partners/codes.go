@@ -7,6 +7,8 @@ package partners
 import (
 	"fmt"
 	"strings"
+
+	"github.com/jr0185/harness/fakedata"
 )
 
 // usccChars are the 31 characters of a unified social credit code, in value order
@@ -76,27 +78,22 @@ func checkOrgCode(o string) error {
 	return nil
 }
 
-// idWeights are the GB 11643-1999 weights of the first 17 digits of a citizen ID number.
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
 // CheckIDNumber validates an 18-character resident ID number (GB 11643-1999): 17 digits,
 // a plausible birth date, and the check character (0-9 or X).
 func CheckIDNumber(id string) error {
 	if len(id) != 18 {
 		return fmt.Errorf("must be 18 characters, got %d", len(id))
 	}
-	sum := 0
 	for i := 0; i < 17; i++ {
 		if id[i] < '0' || id[i] > '9' {
 			return fmt.Errorf("characters 1 to 17 must be digits")
 		}
-		sum += int(id[i]-'0') * idWeights[i]
 	}
 	y, m, d := atoi(id[6:10]), atoi(id[10:12]), atoi(id[12:14])
 	if y < 1900 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return fmt.Errorf("characters 7 to 14 must be a birth date (YYYYMMDD)")
 	}
-	if want := "10X98765432"[sum%11]; id[17] != want {
+	if want, _ := fakedata.ResidentIDCheckChar(id[:17]); id[17] != want { // 17 digits: no error
 		return fmt.Errorf("check character is %q, the digits give %q", id[17], want)
 	}
 	return nil
