@@ -26,12 +26,10 @@ func (s *Service) EndAllForApp(ctx context.Context, appID, reason string) (int64
 func (s *SQLStore) EndAppConsents(ctx context.Context, appID string, now time.Time, by, reason string) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		if _, err := t.ExecContext(ctx, `UPDATE oauth_tokens SET revoked_at = $2, revoked_by = $3 WHERE app_id = $1 AND revoked_at = 0`,
-			appID, ns(now), by); err != nil {
+		if _, err := t.ExecContext(ctx, revokeByAppSQL, appID, ns(now), by); err != nil {
 			return err
 		}
-		res, err := t.ExecContext(ctx, `UPDATE consents SET status = 'revoked', revoked_at = $2, revoked_by = $3, revoke_reason = $4
-			WHERE app_id = $1 AND status = 'active'`, appID, ns(now), by, reason)
+		res, err := t.ExecContext(ctx, endByAppSQL, appID, ns(now), by, reason)
 		if err != nil {
 			return err
 		}

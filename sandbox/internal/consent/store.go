@@ -281,26 +281,33 @@ func (s *SQLStore) RevokeToken(ctx context.Context, hash string, now time.Time, 
 	return err
 }
 
+// Revocations keyed by one column, $1 (a consent's, an App_ID's), at $2 by $3:
+// revoke* revokes its live tokens, end* ends its active consents with reason $4.
+const (
+	revokeByConsentSQL  = `UPDATE oauth_tokens SET revoked_at = $2, revoked_by = $3 WHERE consent_id = $1 AND revoked_at = 0`
+	revokeByAppSQL      = `UPDATE oauth_tokens SET revoked_at = $2, revoked_by = $3 WHERE app_id = $1 AND revoked_at = 0`
+	endConsentsWhereSQL = `UPDATE consents SET status = 'revoked', revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE `
+	endByConsentSQL     = endConsentsWhereSQL + `consent_id = $1 AND status = 'active'`
+	endByAppSQL         = endConsentsWhereSQL + `app_id = $1 AND status = 'active'`
+)
+
 // RevokeGrant implements Store.
 func (s *SQLStore) RevokeGrant(ctx context.Context, consentID string, now time.Time, by, reason string, endConsent bool) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
-		if _, err := t.ExecContext(ctx, `UPDATE oauth_tokens SET revoked_at = $2, revoked_by = $3 WHERE consent_id = $1 AND revoked_at = 0`,
-			consentID, ns(now), by); err != nil {
+		if _, err := t.ExecContext(ctx, revokeByConsentSQL, consentID, ns(now), by); err != nil {
 			return err
 		}
 		if !endConsent {
 			return nil
 		}
-		_, err := t.ExecContext(ctx, `UPDATE consents SET status = 'revoked', revoked_at = $2, revoked_by = $3, revoke_reason = $4
-			WHERE consent_id = $1 AND status = 'active'`, consentID, ns(now), by, reason)
+		_, err := t.ExecContext(ctx, endByConsentSQL, consentID, ns(now), by, reason)
 		return err
 	})
 }
 
 // RevokeAppTokens implements Store.
 func (s *SQLStore) RevokeAppTokens(ctx context.Context, appID string, now time.Time, by string) (int64, error) {
-	res, err := s.DB.ExecContext(ctx, `UPDATE oauth_tokens SET revoked_at = $2, revoked_by = $3 WHERE app_id = $1 AND revoked_at = 0`,
-		appID, ns(now), by)
+	res, err := s.DB.ExecContext(ctx, revokeByAppSQL, appID, ns(now), by)
 	if err != nil {
 		return 0, err
 	}

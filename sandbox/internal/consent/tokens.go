@@ -333,9 +333,8 @@ func (s *Service) consent(ctx context.Context, id string, now time.Time) (Consen
 	return c, nil
 }
 
-// usable refuses a revoked, used or expired consent.
-// usable says why a consent cannot be used now, or nil. ignoreExpiry is the
-// ignore-consent-expiry mutant bank.
+// usable says why a consent cannot be used now (revoked, used or expired), or nil.
+// ignoreExpiry is the ignore-consent-expiry mutant bank.
 func usable(c Consent, now time.Time, ignoreExpiry bool) error {
 	switch c.effective(now) {
 	case StatusRevoked:

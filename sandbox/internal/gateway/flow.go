@@ -10,6 +10,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/risk"
 )
 
 // flowControl enforces each app's requests per second and concurrent calls
@@ -71,48 +72,16 @@ func (f *flowControl) acquire(a apps.App, now time.Time) (func(), *problem.Error
 
 // failureTracker counts authentication failures per App_ID and pauses an App_ID that
 // fails too often (JR/T 0185-2020 10.1.2/1b: 未授权和冒用的监测机制).
-type failureTracker struct {
-	mu    sync.Mutex
-	byApp map[string]*failures
-}
+type failureTracker struct{ t risk.Tracker }
 
-type failures struct {
-	times       []time.Time
-	lockedUntil time.Time
-}
-
-func newFailureTracker() *failureTracker { return &failureTracker{byApp: map[string]*failures{}} }
+func newFailureTracker() *failureTracker { return &failureTracker{} }
 
 func (t *failureTracker) locked(appID string, now time.Time) (time.Time, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f, ok := t.byApp[appID]
-	if !ok || !now.Before(f.lockedUntil) {
-		return time.Time{}, false
-	}
-	return f.lockedUntil, true
+	return t.t.Locked(appID, now)
 }
 
 // fail records a failure and reports whether it just locked the App_ID.
 func (t *failureTracker) fail(appID string, now time.Time, limit int, window, lockFor time.Duration) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f, ok := t.byApp[appID]
-	if !ok {
-		f = &failures{}
-		t.byApp[appID] = f
-	}
-	keep := f.times[:0]
-	for _, x := range f.times {
-		if now.Sub(x) < window {
-			keep = append(keep, x)
-		}
-	}
-	f.times = append(keep, now)
-	if len(f.times) >= limit && !now.Before(f.lockedUntil) {
-		f.lockedUntil = now.Add(lockFor)
-		f.times = f.times[:0]
-		return true
-	}
-	return false
+	_, locked := t.t.Fail(appID, now, limit, window, lockFor)
+	return locked
 }

@@ -9,15 +9,12 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/pii"
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // Querier is what both *sql.DB and *sql.Tx offer; Post takes a transaction, or a
 // transaction with cached statements (store.Stmts.On).
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+type Querier = store.Querier
 
 type account struct {
 	No             string

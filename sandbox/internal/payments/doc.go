@@ -54,17 +54,17 @@
 // Refused with 422 LIMIT_EXCEEDED (10.2.1/3), the detail naming the limit: the payer
 // account's per-transaction and daily limits (accounts table), the App_ID's own
 // per-transaction and daily limits (AppLimits, set by the operator; daily default
-// Options.AppDailyLimitFen) and the user's daily limit (Options).
+// Options.AppDailyLimitFen) and the user's daily limit (Options). A day is a calendar
+// day in China Standard Time. Daily usage counts the day's payments that are pending,
+// in review, processing or succeeded; limits are checked at creation and again,
+// counting processing and succeeded payments, when the payment executes.
 //
 // # Velocity
 //
 // The risk engine counts, at confirmation, the payments created within a window by the
 // App_ID (its AppLimits threshold, else Options.VelocityAppMax) and from the debit
 // account (Options.VelocityAccountMax); with no threshold set there is no rule. The payment that makes the count exceed a
-// threshold is held in risk_review with a payment_velocity alarm (10.2.3/1). A day is a calendar day in China Standard Time.
-// Daily usage counts the day's payments that are pending, in review, processing or
-// succeeded; limits are checked at creation and again, counting processing and
-// succeeded payments, when the payment executes.
+// threshold is held in risk_review with a payment_velocity alarm (10.2.3/1).
 //
 // # Magic values
 //

@@ -62,17 +62,9 @@ type reservation struct {
 
 // reserve claims (appID, key) for a request whose body hashes to hash, insert-first:
 // the unique primary key decides between concurrent requests, in any process. A
-// reservation whose lease expired (its owner crashed) is taken over.
-func (s *SQLStore) reserve(ctx context.Context, appID, key, hash string, now time.Time, lease time.Duration) (res reservation, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err = reserve(ctx, s.q(tx), appID, key, hash, now, lease)
-		return err
-	})
-	return res, err
-}
-
-// reserve is SQLStore.reserve in the caller's transaction (Create reserves and creates
-// in one transaction: a refused request's reservation is rolled back with it).
+// reservation whose lease expired (its owner crashed) is taken over. It runs in the
+// caller's transaction (Create reserves and creates in one transaction: a refused
+// request's reservation is rolled back with it).
 func reserve(ctx context.Context, q querier, appID, key, hash string, now time.Time, lease time.Duration) (reservation, error) {
 	owner := ledger.NewID("IDM")
 	for attempt := 0; attempt < 5; attempt++ {
@@ -140,15 +132,7 @@ func complete(ctx context.Context, tx querier, appID, key, owner, paymentID stri
 	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, payment_id = $2, updated_at = $3
 		WHERE app_id = $4 AND idem_key = $5 AND owner = $6 AND state = $7`,
 		keyExecuted, paymentID, now.UnixNano(), appID, key, owner, keyInProgress)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n != 1 {
-		return errLostReservation
-	}
-	return nil
+	return heldReservation(res, err)
 }
 
 // StoreResponse records the response sent for the request that created the payment of
@@ -176,14 +160,52 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 // storeResponseTx records r as the answer of (appID, key) in q's transaction, if the key
 // created a payment and has no answer yet.
 func storeResponseTx(ctx context.Context, q querier, appID, key string, r StoredResponse, now time.Time) error {
-	h, err := json.Marshal(r.Headers) // map keys are sorted: deterministic
+	h, body, err := encodeResponse(r)
 	if err != nil {
 		return err
 	}
 	_, err = q.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, response_status = $2, response_headers = $3, response_body = $4, updated_at = $5
 		WHERE app_id = $6 AND idem_key = $7 AND state = $8`,
-		keyDone, r.Status, string(h), base64.StdEncoding.EncodeToString(r.Body), now.UnixNano(), appID, key, keyExecuted)
+		keyDone, r.Status, h, body, now.UnixNano(), appID, key, keyExecuted)
 	return err
+}
+
+// completeAnswered is complete and storeResponseTx in one write, for a payment created
+// under owner's reservation in the transaction that also stores its answer r
+// (CreateConfirmedAnswered): the key goes from in_progress straight to done, with the
+// payment and the answer — the row complete and storeResponseTx would leave.
+func completeAnswered(ctx context.Context, q querier, appID, key, owner, paymentID string, r StoredResponse, now time.Time) error {
+	h, body, err := encodeResponse(r)
+	if err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `UPDATE idempotency_keys SET state = $1, payment_id = $2, response_status = $3, response_headers = $4,
+		response_body = $5, updated_at = $6 WHERE app_id = $7 AND idem_key = $8 AND owner = $9 AND state = $10`,
+		keyDone, paymentID, r.Status, h, body, now.UnixNano(), appID, key, owner, keyInProgress)
+	return heldReservation(res, err)
+}
+
+// heldReservation is the outcome of an UPDATE of a reservation by its owner:
+// errLostReservation when it changed no row.
+func heldReservation(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errLostReservation
+	}
+	return nil
+}
+
+// encodeResponse is r's headers and body as the idempotency_keys row keeps them.
+func encodeResponse(r StoredResponse) (headers, body string, err error) {
+	h, err := json.Marshal(r.Headers) // map keys are sorted: deterministic
+	if err != nil {
+		return "", "", err
+	}
+	return string(h), base64.StdEncoding.EncodeToString(r.Body), nil
 }
 
 // LookupResponse returns the stored response for (appID, key), if there is one.

@@ -56,8 +56,13 @@ func Backoff(n int) time.Duration {
 // Magic payees delay the first attempt or exhaust the row at once (package magic).
 func (s *Service) enqueue(ctx context.Context, tx querier, p Payment, now time.Time) error {
 	next, attempts, lastErr := s.magicNotification(p, now)
-	_, err := tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, last_error, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ledger.NewID("NTF"), p.ID, p.AppID, string(p.Status), attempts, next.UnixNano(), lastErr, now.UnixNano())
+	return insertNotification(ctx, tx, ledger.NewID("NTF"), p, attempts, next, lastErr, now)
+}
+
+// insertNotification writes outbox row id for p's current status, created at now.
+func insertNotification(ctx context.Context, q querier, id string, p Payment, attempts int, next time.Time, lastErr string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, last_error, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, p.ID, p.AppID, string(p.Status), attempts, next.UnixNano(), lastErr, now.UnixNano())
 	return err
 }
 

@@ -17,7 +17,8 @@ func (s *Service) Renotify(ctx context.Context, paymentID string) (Notification,
 	now := s.clock.Now()
 	n := Notification{ID: ledger.NewID("NTF"), PaymentID: paymentID, NextAttemptAt: now, CreatedAt: now}
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, err := getPayment(ctx, s.store.q(tx), paymentID)
+		q := s.store.q(tx)
+		p, err := getPayment(ctx, q, paymentID)
 		if err != nil {
 			return err
 		}
@@ -25,9 +26,7 @@ func (s *Service) Renotify(ctx context.Context, paymentID string) (Notification,
 			return problem.StateConflict.WithDetail("payment %s is %s: it is notified when it reaches a final status", p.ID, p.Status)
 		}
 		n.AppID, n.Status = p.AppID, p.Status
-		_, err = tx.ExecContext(ctx, `INSERT INTO payment_notifications (notification_id, payment_id, app_id, status, attempts, next_attempt_at, created_at)
-			VALUES ($1, $2, $3, $4, 0, $5, $5)`, n.ID, p.ID, p.AppID, string(p.Status), now.UnixNano())
-		return err
+		return insertNotification(ctx, q, n.ID, p, 0, now, "", now)
 	})
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, errNotFound) {
 		return Notification{}, problem.PaymentNotFound.WithDetail("no payment %q", clipText(paymentID, 40))

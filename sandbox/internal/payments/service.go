@@ -207,7 +207,7 @@ const (
 // Create validates a payment request and records it pending the payer's confirmation.
 // It is idempotent per (AppID, IdempotencyKey); see the package documentation.
 func (s *Service) Create(ctx context.Context, r CreateRequest) (Result, error) {
-	return s.createWith(ctx, r, "", s.clock.Now(), StatusPendingConfirmation, nil)
+	return s.createWith(ctx, r, "", s.clock.Now(), StatusPendingConfirmation, false, nil)
 }
 
 // CreateConfirmed is Create and Confirm in one transaction, for a payment the payer
@@ -221,21 +221,22 @@ func (s *Service) CreateConfirmed(ctx context.Context, r CreateRequest, consume 
 	return s.createConfirmed(ctx, r, "", s.clock.Now(), consume, nil)
 }
 
-// createConfirmed is CreateConfirmed of a payment with id ("": a new one) at now; then,
-// when set, runs last in the transaction, given the payment as confirmed.
-func (s *Service) createConfirmed(ctx context.Context, r CreateRequest, id string, now time.Time, consume func(*sql.Tx) error, then func(querier, Payment) error) (Result, error) {
+// createConfirmed is CreateConfirmed of a payment with id ("": a new one) at now; answer,
+// when set, runs last in the transaction, given the payment as confirmed and the owner
+// of the key's reservation, and must complete that reservation (completeAnswered).
+func (s *Service) createConfirmed(ctx context.Context, r CreateRequest, id string, now time.Time, consume func(*sql.Tx) error, answer func(q querier, p Payment, owner string) error) (Result, error) {
 	if consume == nil {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: CreateConfirmed without consume"))
 	}
 	// Recorded in processing from the start (its confirmation came with the consent):
 	// one write of its status fewer than pending then confirmed.
-	res, err := s.createWith(ctx, r, id, now, StatusProcessing, func(tx *sql.Tx, q querier, p Payment, c checked, now time.Time) (Payment, error) {
+	res, err := s.createWith(ctx, r, id, now, StatusProcessing, answer != nil, func(tx *sql.Tx, q querier, p Payment, c checked, owner string, now time.Time) (Payment, error) {
 		if err := consume(tx); err != nil {
 			return p, err
 		}
 		p, err := s.confirmTx(ctx, q, p, now, &c)
-		if err == nil && then != nil {
-			err = then(q, p)
+		if err == nil && answer != nil {
+			err = answer(q, p, owner)
 		}
 		return p, err
 	})
@@ -278,7 +279,7 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 		}
 	}
 	var answer *StoredResponse
-	res, err := s.createConfirmed(ctx, r, id, now, consume, func(q querier, p Payment) error {
+	res, err := s.createConfirmed(ctx, r, id, now, consume, func(q querier, p Payment, owner string) error {
 		answer = nil // the transaction may run again (group commit)
 		st, body, err := a.Render(p)
 		if err != nil {
@@ -292,7 +293,8 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 			}
 			signed = &actual
 		}
-		if err := storeResponseTx(ctx, q, r.AppID, r.IdempotencyKey, *signed, now); err != nil {
+		// The key's one write after its reservation: executed and answered at once.
+		if err := completeAnswered(ctx, q, r.AppID, r.IdempotencyKey, owner, p.ID, *signed, now); err != nil {
 			return err
 		}
 		answer = signed
@@ -306,8 +308,10 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 
 // createWith is Create of a payment with id ("": a new one) at now, recorded in status
 // initial (pending confirmation; processing when then confirms it); then, when set,
-// runs in the creating transaction after the payment is recorded.
-func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, now time.Time, initial Status, then func(*sql.Tx, querier, Payment, checked, time.Time) (Payment, error)) (Result, error) {
+// runs in the creating transaction after the payment is recorded, given the owner of
+// the key's reservation. answered says then stores the key's answer, completing the
+// reservation in the same write (completeAnswered): createTx leaves it to then.
+func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, now time.Time, initial Status, answered bool, then func(*sql.Tx, querier, Payment, checked, string, time.Time) (Payment, error)) (Result, error) {
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
@@ -329,9 +333,9 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 			p, err = getPayment(ctx, q, res.paymentID)
 		case reserved:
 			var c checked
-			p, c, err = s.createTx(ctx, q, r, id, initial, res.owner, now)
+			p, c, err = s.createTx(ctx, q, r, id, initial, res.owner, answered, now)
 			if err == nil && then != nil {
-				p, err = then(tx, q, p, c, now)
+				p, err = then(tx, q, p, c, res.owner, now)
 			}
 		}
 		return err
@@ -353,19 +357,12 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 	return Result{Payment: p}, nil
 }
 
-// create records a payment under a reservation taken earlier, in its own transaction.
-func (s *Service) create(ctx context.Context, r CreateRequest, owner string, now time.Time) (p Payment, err error) {
-	err = s.store.tx(ctx, func(tx *sql.Tx) error {
-		p, _, err = s.createTx(ctx, s.store.q(tx), r, "", StatusPendingConfirmation, owner, now)
-		return err
-	})
-	return p, err
-}
-
 // createTx records the payment r asks for, with id ("" for a new one), in status
 // initial: pending confirmation, or processing for a payment confirmed as it is
-// created (confirmTx then holds it for review or executes it).
-func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id string, initial Status, owner string, now time.Time) (Payment, checked, error) {
+// created (confirmTx then holds it for review or executes it), under owner's
+// reservation of its key. answered: the key is completed later in this transaction,
+// with the answer (completeAnswered), not here.
+func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id string, initial Status, owner string, answered bool, now time.Time) (Payment, checked, error) {
 	p, err := checkShape(r)
 	if err != nil {
 		return Payment{}, checked{}, err
@@ -382,15 +379,19 @@ func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id 
 	if err != nil {
 		return Payment{}, checked{}, err
 	}
-	// The key first: a request whose reservation was taken over stops here.
-	if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
-		return Payment{}, checked{}, err
+	// The key first: a request whose reservation was taken over stops here. (Answered,
+	// the reservation was taken in this same transaction: nobody can have taken it over
+	// since, and completeAnswered checks it again.)
+	if !answered {
+		if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
+			return Payment{}, checked{}, err
+		}
 	}
 	if err := insertPayment(ctx, tx, p); err != nil {
 		return Payment{}, checked{}, err
 	}
 	c, e := usageWeights(p.Status)
-	return p, checked{p: p, payer: payer, app: &app}, s.addUsage(ctx, tx, p, c*p.AmountFen, e*p.AmountFen)
+	return p, checked{payer: payer, app: &app}, s.addUsage(ctx, tx, p, c*p.AmountFen, e*p.AmountFen)
 }
 
 // checkShape checks what needs no database: amount, currency and free text
@@ -594,12 +595,12 @@ func (s *Service) Confirm(ctx context.Context, paymentID, customerID string) (Pa
 // confirmTx moves a payment pending confirmation on, in tx: held for review (10.2.3/3)
 // or executed.
 //
-// fresh, when set, is the payment as createTx recorded and checked earlier in this
-// transaction; recorded in processing (confirmed as it was created), it stays there
-// unless it is held.
+// fresh, when set, is what createTx checked earlier in this transaction, where it
+// recorded p in processing (confirmed as it was created): p stays there unless it is
+// held.
 func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.Time, fresh *checked) (Payment, error) {
 	from := StatusPendingConfirmation
-	if fresh != nil && p.Status == StatusProcessing {
+	if fresh != nil {
 		from = StatusProcessing
 	}
 	if p.Status != from {
@@ -634,7 +635,7 @@ func (s *Service) confirmTx(ctx context.Context, q querier, p Payment, now time.
 		return p, nil
 	}
 	if fresh != nil {
-		fresh.p = p
+		fresh.p = p // as confirmed: execute starts from it
 	}
 	return s.settleTx(ctx, q, p.ID, now, fresh)
 }
@@ -834,7 +835,7 @@ func (s *Service) settleTx(ctx context.Context, tx querier, paymentID string, no
 // checked is a payment that createTx recorded and checked — payer, payee and limits —
 // earlier in the same transaction, with the payer as it loaded it.
 type checked struct {
-	p     Payment
+	p     Payment // as confirmTx confirmed it (set there)
 	payer accountInfo
 	app   *AppLimits // the App_ID's limits as checked
 }

@@ -23,11 +23,7 @@ type SQLStore struct {
 var errNotFound = errors.New("payment not found")
 
 // querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+type querier = store.Querier
 
 func (s *SQLStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return store.WriterFor(s.W, s.DB).Tx(ctx, fn)

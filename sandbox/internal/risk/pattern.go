@@ -66,21 +66,17 @@ func (t Trip) Detail() string {
 // gateway admitted that the business layer refused) from one App_ID throttle that
 // App_ID, and only it. Safe for concurrent use.
 type Watcher struct {
+	opts  Options
+	fails Tracker
+
 	mu     sync.Mutex
-	opts   Options
-	apps   map[string]*appState
 	events map[string][]Event
 	seq    int
 }
 
-type appState struct {
-	failures []time.Time
-	until    time.Time
-}
-
 // NewWatcher returns the rule.
 func NewWatcher(o Options) *Watcher {
-	return &Watcher{opts: o.withDefaults(), apps: map[string]*appState{}, events: map[string][]Event{}}
+	return &Watcher{opts: o.withDefaults(), events: map[string][]Event{}}
 }
 
 // Observe records a finished, admitted call of appID; businessFailure is true when the
@@ -89,37 +85,16 @@ func (w *Watcher) Observe(appID string, businessFailure bool, now time.Time) (Tr
 	if appID == "" || !businessFailure {
 		return Trip{}, false
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	st, ok := w.apps[appID]
-	if !ok {
-		st = &appState{}
-		w.apps[appID] = st
-	}
-	keep := st.failures[:0]
-	for _, t := range st.failures {
-		if now.Sub(t) < w.opts.Window {
-			keep = append(keep, t)
-		}
-	}
-	st.failures = append(keep, now)
-	if len(st.failures) < w.opts.Threshold || now.Before(st.until) {
+	n, tripped := w.fails.Fail(appID, now, w.opts.Threshold, w.opts.Window, w.opts.ThrottleFor)
+	if !tripped {
 		return Trip{}, false
 	}
-	t := Trip{AppID: appID, Failures: len(st.failures), Window: w.opts.Window, Until: now.Add(w.opts.ThrottleFor)}
-	st.until, st.failures = t.Until, st.failures[:0]
-	return t, true
+	return Trip{AppID: appID, Failures: n, Window: w.opts.Window, Until: now.Add(w.opts.ThrottleFor)}, true
 }
 
 // Throttled reports whether appID is throttled at now, and until when.
 func (w *Watcher) Throttled(appID string, now time.Time) (time.Time, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	st, ok := w.apps[appID]
-	if !ok || !now.Before(st.until) {
-		return time.Time{}, false
-	}
-	return st.until, true
+	return w.fails.Locked(appID, now)
 }
 
 // Record keeps a signed event notice for its App_ID and gives it an id.

@@ -53,6 +53,10 @@ func (s *Stmts) get(query string) *sql.Stmt {
 // no transaction on the database.
 func (s *Stmts) PrepareNoted(ctx context.Context) {
 	s.mu.Lock()
+	if len(s.noted) == 0 { // the common case, after every batch: nothing new
+		s.mu.Unlock()
+		return
+	}
 	var todo []string
 	for q := range s.noted {
 		todo = append(todo, q)
