@@ -39,7 +39,7 @@ func Seal(pub *ecdsa.PublicKey, serial string, plaintext, aad []byte) (Envelope,
 	if _, err := rand.Read(iv); err != nil {
 		return Envelope{}, err
 	}
-	gcm, err := newGCM(key)
+	gcm, err := NewSM4GCM(key)
 	if err != nil {
 		return Envelope{}, err
 	}
@@ -71,7 +71,7 @@ func Open(priv *sm2.PrivateKey, e Envelope, aad []byte) ([]byte, error) {
 	if err != nil || len(key) != 16 {
 		return nil, fmt.Errorf("%w: the content key does not decrypt with this key (serial %s?)", ErrEnvelope, clip(e.Serial))
 	}
-	gcm, err := newGCM(key)
+	gcm, err := NewSM4GCM(key)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +94,9 @@ func ParseEnvelope(raw []byte) (Envelope, error) {
 	return e, nil
 }
 
-// newGCM builds SM4-GCM with the standard cipher.NewGCM (not a hand-rolled mode).
-func newGCM(key []byte) (cipher.AEAD, error) {
+// NewSM4GCM builds SM4-GCM, the envelope's content encryption, with the standard
+// cipher.NewGCM (not a hand-rolled mode).
+func NewSM4GCM(key []byte) (cipher.AEAD, error) {
 	block, err := sm4.NewCipher(key)
 	if err != nil {
 		return nil, err

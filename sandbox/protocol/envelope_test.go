@@ -76,7 +76,7 @@ func TestEnvelopeKeyOpensWithOpenSSL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("openssl could not decrypt the wrapped key: %v", err)
 	}
-	gcm, _ := newGCM(out)
+	gcm, _ := NewSM4GCM(out)
 	iv, _ := base64.StdEncoding.DecodeString(e.IV)
 	ct, _ := base64.StdEncoding.DecodeString(e.Ciphertext)
 	if pt, err := gcm.Open(nil, iv, ct, nil); err != nil || string(pt) != "x" {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -308,12 +309,5 @@ func kindList() string {
 		out = append(out, string(k))
 	}
 	sort.Strings(out)
-	s := ""
-	for i, k := range out {
-		if i > 0 {
-			s += ", "
-		}
-		s += k
-	}
-	return s
+	return strings.Join(out, ", ")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/clock"
 	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/sigdebug"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -424,7 +425,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		ok := protocol.VerifyMAC(mk, sts, c.Signature)
 		tr.signature(ok)
 		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return tr.step(StepSignature, g.debugSignature(g.explain(problem.MACInvalid, c, sts), app, creds, r, now))
+			return tr.step(StepSignature, g.debugSignature(g.explain(problem.MACInvalid, c), app, creds, r, now))
 		}
 		adm.MACKey = mk
 	case protocol.SchemeSM2:
@@ -435,7 +436,7 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		ok := protocol.VerifySM2(pub, sts, c.Signature)
 		tr.signature(ok)
 		if !ok && !g.opts.Mutant.Is(mutant.SkipSignatureCheck) {
-			return tr.step(StepSignature, g.debugSignature(g.explain(problem.SignatureInvalid, c, sts), app, creds, r, now))
+			return tr.step(StepSignature, g.debugSignature(g.explain(problem.SignatureInvalid, c), app, creds, r, now))
 		}
 	}
 	tr.step(StepSignature, nil)
@@ -458,25 +459,15 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 	return nil
 }
 
-// explain adds the signature debugger's evidence in sandbox mode: the exact string the
-// bank verified and its digest (the Alipay practice), and the key serial used.
-func (g *Gateway) explain(e *problem.Error, c protocol.Credentials, sts []byte) *problem.Error {
-	e = e.WithDetail("the %s over the string to sign does not verify with key serial %s of App_ID %s", kindName(c.Scheme), c.Serial, c.AppID)
+// explain names the refused MAC or signature and, in sandbox mode, adds how it is
+// computed. The signature debugger's evidence (the exact string the bank verified and
+// its digest, the Alipay practice, and the key serial used) is debugSignature's.
+func (g *Gateway) explain(e *problem.Error, c protocol.Credentials) *problem.Error {
+	e = e.WithDetail("the %s over the string to sign does not verify with key serial %s of App_ID %s", sigdebug.KindName(c.Scheme), c.Serial, c.AppID)
 	if !g.opts.Debug {
 		return e
 	}
-	return e.WithDebug("string_to_sign", string(sts)).
-		WithDebug("string_to_sign_sm3", protocol.SM3Hex(sts)).
-		WithDebug("serial", c.Serial).
-		WithDebug("scheme", c.Scheme).
-		WithDebug("hint", hintFor(c.Scheme))
-}
-
-func kindName(scheme string) string {
-	if scheme == protocol.SchemeHMAC {
-		return "HMAC-SM3 MAC"
-	}
-	return "SM2 signature"
+	return e.WithDebug("hint", hintFor(c.Scheme))
 }
 
 func hintFor(scheme string) string {

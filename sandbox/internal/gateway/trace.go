@@ -62,19 +62,29 @@ func (t *Trace) step(name string, perr *problem.Error) *problem.Error {
 	if t == nil || t.n == maxSteps {
 		return perr
 	}
-	c := observe.Check{Step: name, Result: observe.Pass}
-	if perr != nil {
-		c.Result, c.Code = observe.Fail, perr.Code
-	}
-	t.steps[t.n] = c
+	t.steps[t.n] = StepCheck(name, perr)
 	t.n++
 	return perr
 }
 
-func (t *Trace) credentials(c protocol.Credentials, now time.Time) {
-	if t == nil {
-		return
+// StepCheck is one step's check: pass when perr is nil, else fail with its code.
+func StepCheck(name string, perr *problem.Error) observe.Check {
+	c := observe.Check{Step: name, Result: observe.Pass}
+	if perr != nil {
+		c.Result, c.Code = observe.Fail, perr.Code
 	}
+	return c
+}
+
+func (t *Trace) credentials(c protocol.Credentials, now time.Time) {
+	if t != nil {
+		t.SetCredentials(c, now, clip)
+	}
+}
+
+// SetCredentials records the credentials as sent, each field cut by clip, and the skew
+// of their timestamp from now (left as it was when the timestamp is not unix seconds).
+func (t *Trace) SetCredentials(c protocol.Credentials, now time.Time, clip func(string) string) {
 	t.Scheme, t.Serial, t.Timestamp, t.Nonce = clip(c.Scheme), clip(c.Serial), clip(c.Timestamp), clip(c.Nonce)
 	if ts, err := strconv.ParseInt(c.Timestamp, 10, 64); err == nil {
 		t.Skew = now.Sub(time.Unix(ts, 0))

@@ -9,7 +9,14 @@ import (
 	"html"
 	"strings"
 	"time"
+
+	"github.com/jr0185/harness/fakedata"
+	"github.com/jr0185/harness/sandbox/internal/money"
 )
+
+// Password is the test users' password (JR/T 0185-2020 12.1: how to use the test
+// environment), the one the seeded customers get.
+const Password = fakedata.TestPassword
 
 // Amounts (fen) with a forced outcome once the payment is made.
 const (
@@ -50,17 +57,17 @@ type Value struct {
 // Table lists every magic value (JR/T 0185-2020 12.1: how to use the test environment).
 var Table = []Value{
 	{"insufficient funds", "user", "lisi", "lisi's only debit card holds a small balance; paying 40,000.00 from it fails", "payment failed", "INSUFFICIENT_FUNDS"},
-	{"insufficient funds", "amount", "0.13", "fails whatever the balance", "payment failed", "INSUFFICIENT_FUNDS"},
+	{"insufficient funds", "amount", money.Format(AmountInsufficientFen), "fails whatever the balance", "payment failed", "INSUFFICIENT_FUNDS"},
 	{"frozen account", "user", "wangwu", "wangwu's debit card is frozen; a payment from it is refused", "422", "ACCOUNT_FROZEN"},
 	{"limit exceeded", "user", "zhangsan", "paying 500,000.01 exceeds his card's per-transaction limit", "422", "LIMIT_EXCEEDED"},
-	{"risk review", "amount", "88888.88", "held for the operator's review (any amount of 50,000.00 or more is too)", "payment risk_review", ""},
+	{"risk review", "amount", money.Format(AmountRiskReviewFen), "held for the operator's review (any amount of 50,000.00 or more is too)", "payment risk_review", ""},
 	{"risk review", "payee", PayeeFlagged, "payee on the bank's watch list: held for review", "payment risk_review", ""},
 	{"payee unavailable", "payee", PayeeClosed, "the receiving bank reports the account closed", "payment failed", "PAYEE_ACCOUNT_UNAVAILABLE"},
-	{"confirmation failed", "amount", "0.22", "the bank cannot verify the payer's confirmation; nothing is debited", "payment failed", "PAYMENT_CONFIRMATION_FAILED"},
+	{"confirmation failed", "amount", money.Format(AmountConfirmFailedFen), "the bank cannot verify the payer's confirmation; nothing is debited", "payment failed", "PAYMENT_CONFIRMATION_FAILED"},
 	{"delayed notification", "payee", PayeeNotifyDelayed, "the payment succeeds; its notification is first sent 2 minutes (sandbox clock) later", "payment succeeded", ""},
 	{"failed notification", "payee", PayeeNotifyFails, "the payment succeeds; its notification is never delivered (recorded as exhausted, last_error says why)", "payment succeeded", ""},
-	{"503", "amount", "5.03", "the create call answers 503 with Retry-After: 5; nothing is created and the consent stays unused", "503", "SERVICE_UNAVAILABLE"},
-	{"slow response", "amount", "8.08", "the create call answers after 3 seconds (then normally): test your client timeout", "201 after 3 s", ""},
+	{"503", "amount", money.Format(AmountUnavailableFen), "the create call answers 503 with Retry-After: 5; nothing is created and the consent stays unused", "503", "SERVICE_UNAVAILABLE"},
+	{"slow response", "amount", money.Format(AmountSlowFen), "the create call answers after 3 seconds (then normally): test your client timeout", "201 after 3 s", ""},
 }
 
 // Markdown renders Table as the README's table.
@@ -81,7 +88,7 @@ func Markdown() string {
 func HTML() string {
 	var b strings.Builder
 	b.WriteString(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Magic values</title></head><body><h1>Magic values</h1>` +
-		`<p>Test users (password <code>Sandbox#2020</code>), amounts and payee accounts that reach every unhappy path. Machine-readable: <a href="/docs/magic-values.json">/docs/magic-values.json</a>.</p>` +
+		`<p>Test users (password <code>` + html.EscapeString(Password) + `</code>), amounts and payee accounts that reach every unhappy path. Machine-readable: <a href="/docs/magic-values.json">/docs/magic-values.json</a>.</p>` +
 		"<table><thead><tr><th>Unhappy path</th><th>Kind</th><th>Value</th><th>Effect</th><th>Partner sees</th></tr></thead><tbody>")
 	e := html.EscapeString
 	for _, v := range Table {

@@ -42,14 +42,57 @@ type Surge struct {
 	keys   map[[2]string]*surgeWindow
 }
 
+// surgeWindow is one App_ID and API's calls within the window, oldest first:
+// calls[head:] with running counts, so that recording a call is amortized O(1).
 type surgeWindow struct {
-	calls     []surgeCall
+	calls     []surgeCall // calls[head:] are in the window
+	head      int
+	failed    int       // failed calls in calls[head:]
+	newest    time.Time // time of the latest call recorded
 	lastAlarm time.Time
 }
 
 type surgeCall struct {
 	at     time.Time
 	failed bool
+}
+
+// surgeCompactAt is how many dropped calls may sit before the window's head before
+// the live ones are moved down (when they are also at least half the slice).
+const surgeCompactAt = 64
+
+// len is the number of calls in the window.
+func (w *surgeWindow) len() int { return len(w.calls) - w.head }
+
+// add drops the calls a window or more older than now and records one call at now.
+// Callers racing for the lock can arrive a little out of order: a call earlier than
+// the newest one is recorded at the newest time, keeping the queue in time order. A
+// clock that went back a window or more (sandbox clock reset) starts the window afresh.
+func (w *surgeWindow) add(now time.Time, failed bool, window time.Duration) {
+	if w.len() > 0 && w.newest.Sub(now) >= window {
+		w.calls, w.head, w.failed = w.calls[:0], 0, 0
+	}
+	for w.head < len(w.calls) && now.Sub(w.calls[w.head].at) >= window {
+		if w.calls[w.head].failed {
+			w.failed--
+		}
+		w.head++
+	}
+	switch {
+	case w.head == len(w.calls):
+		w.calls, w.head = w.calls[:0], 0
+	case w.head >= surgeCompactAt && 2*w.head >= len(w.calls):
+		w.calls, w.head = w.calls[:copy(w.calls, w.calls[w.head:])], 0
+	}
+	at := now
+	if at.Before(w.newest) {
+		at = w.newest
+	}
+	w.calls = append(w.calls, surgeCall{at: at, failed: failed})
+	if failed {
+		w.failed++
+	}
+	w.newest = at
 }
 
 // NewSurge returns the rule; it raises alarms on a.
@@ -69,20 +112,8 @@ func (s *Surge) Observe(appID, apiID string, status int, now time.Time) {
 		w = &surgeWindow{}
 		s.keys[k] = w
 	}
-	keep := w.calls[:0]
-	for _, c := range w.calls {
-		if now.Sub(c.at) < s.opts.Window {
-			keep = append(keep, c)
-		}
-	}
-	w.calls = append(keep, surgeCall{at: now, failed: status >= 500})
-	failed := 0
-	for _, c := range w.calls {
-		if c.failed {
-			failed++
-		}
-	}
-	n := len(w.calls)
+	w.add(now, status >= 500, s.opts.Window)
+	failed, n := w.failed, w.len()
 	trip := n >= s.opts.MinCalls && float64(failed) >= s.opts.Ratio*float64(n) &&
 		(w.lastAlarm.IsZero() || now.Sub(w.lastAlarm) >= s.opts.Cooldown)
 	if trip {
@@ -90,7 +121,7 @@ func (s *Surge) Observe(appID, apiID string, status int, now time.Time) {
 	}
 	if len(s.keys) > 10000 { // bound memory: forget idle keys
 		for key, x := range s.keys {
-			if len(x.calls) == 0 || now.Sub(x.calls[len(x.calls)-1].at) >= s.opts.Window {
+			if x.len() == 0 || now.Sub(x.newest) >= s.opts.Window {
 				delete(s.keys, key)
 			}
 		}

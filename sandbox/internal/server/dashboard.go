@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/dashboard"
 	"github.com/jr0185/harness/sandbox/internal/problem"
-	"github.com/jr0185/harness/sandbox/protocol"
 )
 
 // The request inspector and trainer dashboard (sandbox mode only): every call the bank
@@ -130,8 +128,7 @@ func (s *Server) dashLoginPage(c *fiber.Ctx) error {
 // dashLogin: POST /dashboard/login token=<admin token>.
 func (s *Server) dashLogin(c *fiber.Ctx) error {
 	tok := pgForm(c, "token")
-	got := protocol.SM3Hex([]byte(tok))
-	if tok == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.d.AdminToken)) != 1 {
+	if tok == "" || !s.adminTokenOK(tok) {
 		s.d.Log.Warn("dashboard: login refused", "remote", c.Context().RemoteAddr().String())
 		if !pgWantsHTML(c) {
 			return problem.AdminUnauthorized.WithDetail("the dashboard needs the admin token")

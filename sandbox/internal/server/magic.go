@@ -19,21 +19,27 @@ func (s *Server) magicAnswer(ctx context.Context, amountFen int64) error {
 			WithDetail("magic amount 5.03: the sandbox answers 503; nothing was created and the consent was not used")
 	}
 	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return sleepCtx(ctx, delay)
 	}
 	return nil
+}
+
+// sleepCtx waits d, or until ctx ends (then it returns ctx.Err()).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // magicValuesRoutes serves the magic-values table, generated from package magic.
 func (s *Server) magicValuesRoutes() {
 	s.app.Get("/docs/magic-values.json", func(c *fiber.Ctx) error {
-		return writeJSON(c, 200, fiber.Map{"magic_values": magic.Table, "password": "Sandbox#2020"})
+		return writeJSON(c, 200, fiber.Map{"magic_values": magic.Table, "password": magic.Password})
 	})
 	s.app.Get("/docs/magic-values", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -1,15 +1,12 @@
 package server
 
 import (
-	"crypto/cipher"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/emmansun/gmsm/sm4"
 
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -166,11 +163,7 @@ func manualVectors(macOverride func([]byte) []byte) ([]vector, error) {
 func sm4GCM(keyHex, ivHex, plain, aad string) (ct, tag []byte, err error) {
 	key, _ := hex.DecodeString(keyHex)
 	iv, _ := hex.DecodeString(ivHex)
-	block, err := sm4.NewCipher(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := protocol.NewSM4GCM(key)
 	if err != nil {
 		return nil, nil, err
 	}

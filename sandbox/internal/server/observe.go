@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,11 +62,7 @@ func (o *observed) add(step string, perr *problem.Error) {
 	if o.n == len(o.extra) {
 		return
 	}
-	c := observe.Check{Step: step, Result: observe.Pass}
-	if perr != nil {
-		c.Result, c.Code = observe.Fail, perr.Code
-	}
-	o.extra[o.n] = c
+	o.extra[o.n] = gateway.StepCheck(step, perr)
 	o.n++
 }
 
@@ -128,13 +123,12 @@ func (s *Server) fallbackTrace(c *fiber.Ctx, req gateway.Request) *gateway.Trace
 	if _, err := s.d.Apps.Get(c.UserContext(), cred.AppID); err != nil {
 		return nil
 	}
-	tr := &gateway.Trace{AppID: cred.AppID, Scheme: clipN(cred.Scheme, 64), Serial: clipN(cred.Serial, 64),
-		Timestamp: clipN(cred.Timestamp, 64), Nonce: clipN(cred.Nonce, 64)}
-	if ts, err := strconv.ParseInt(cred.Timestamp, 10, 64); err == nil {
-		tr.Skew = s.d.Clock.Now().Sub(time.Unix(ts, 0))
-	}
+	tr := &gateway.Trace{AppID: cred.AppID}
+	tr.SetCredentials(cred, s.d.Clock.Now(), clip64) // clipped with a marker, unlike the gateway's trace
 	return tr
 }
+
+func clip64(s string) string { return clipN(s, 64) }
 
 // ObserveNotification records a notification attempt (real delivery or probe) under
 // the App_ID it went to (set as notify.Notifier.Observe in sandbox mode).

@@ -16,9 +16,8 @@ func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
 	if e.Status >= 500 {
 		s.d.Log.Error("request failed", "request_id", requestID(c), "code", e.Code, "cause", e.Unwrap())
 	}
-	body, _ := json.Marshal(e.Body(requestID(c), s.d.Debug))
-	if s.d.Mutant.Is(mutant.LeakStackTrace) {
-		body = leakyBody(body)
+	body, leaky := s.problemBody(e, requestID(c))
+	if leaky {
 		c.Set("Server", "fasthttp")
 	}
 	if e.RetryAfter > 0 {
@@ -34,6 +33,16 @@ func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
 	c.Status(e.Status)
 	c.Set(fiber.HeaderContentType, problem.ContentType)
 	return c.Send(body)
+}
+
+// problemBody is the problem+json body of e for request rid; leaky reports the
+// leak-stack-trace mutant's body, whose answer also names the server.
+func (s *Server) problemBody(e *problem.Error, rid string) (body []byte, leaky bool) {
+	body, _ = json.Marshal(e.Body(rid, s.d.Debug))
+	if s.d.Mutant.Is(mutant.LeakStackTrace) {
+		return leakyBody(body), true
+	}
+	return body, false
 }
 
 // errorHandler maps framework errors to the catalogue by status only: the framework's

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -166,10 +165,9 @@ func (s *Server) framingError(ctx *fasthttp.RequestCtx, err error) {
 // renderRaw writes a problem outside fiber (framing errors, unknown methods).
 func (s *Server) renderRaw(ctx *fasthttp.RequestCtx, e *problem.Error) {
 	rid := newRequestID(s.d.Clock.Now())
-	body, _ := json.Marshal(e.Body(rid, s.d.Debug))
+	body, leaky := s.problemBody(e, rid)
 	ctx.Response.Reset()
-	if s.d.Mutant.Is(mutant.LeakStackTrace) {
-		body = leakyBody(body)
+	if leaky {
 		ctx.Response.Header.Set("Server", "fasthttp")
 	}
 	ctx.SetStatusCode(e.Status)

@@ -19,7 +19,6 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/risk"
-	"github.com/jr0185/harness/sandbox/protocol"
 )
 
 // serviceControls are the API service layer's controls after the gateway admitted a
@@ -48,12 +47,7 @@ func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admis
 			WithDetail("App_ID %s is over its rate limit (injected fault %s); retry after %ds", adm.App.ID, e.Fault.ID, e.RetryAfter)
 	}
 	if e.Delay > 0 {
-		t := time.NewTimer(e.Delay)
-		select {
-		case <-t.C:
-		case <-c.UserContext().Done():
-			t.Stop()
-		}
+		_ = sleepCtx(c.UserContext(), e.Delay) // a caller gone early still gets the fault's answer
 	}
 	if !e.Fail {
 		return e, nil
@@ -89,15 +83,14 @@ func (s *Server) watch(api *apis.API, adm *gateway.Admission, appID string, stat
 		"window_seconds": int(t.Window.Seconds()),
 		"message":        "异常业务调用：请开展事件调查 (abnormal business calls: please investigate)",
 	})
-	ts, nonce := protocol.Timestamp(time.Now()), protocol.NewNonce()
-	key := s.d.Signer.Get()
-	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
+	// Signed whatever the mutant: unsigned-responses spoils API answers only.
+	ts, nonce, serial, sig, err := s.signBody(body)
 	if err != nil {
 		s.d.Log.Error("event notice signing failed", "app_id", t.AppID, "err", err)
 		return
 	}
 	s.d.Risk.Record(risk.Event{AppID: t.AppID, At: now, Kind: "risk.throttled", Body: string(body),
-		Timestamp: ts, Nonce: nonce, Serial: key.Serial, Signature: sig})
+		Timestamp: ts, Nonce: nonce, Serial: serial, Signature: sig})
 }
 
 // metricsAppID is the App_ID a call is counted under: the claimed one once the gateway

@@ -45,15 +45,21 @@ func (s *Server) responseSignature(body []byte) (map[string]string, error) {
 	if s.d.Mutant.Is(mutant.UnsignedResponses) {
 		return nil, nil
 	}
-	ts := protocol.Timestamp(time.Now())
-	nonce := protocol.NewNonce()
-	key := s.d.Signer.Get()
-	sig, err := protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
+	ts, nonce, serial, sig, err := s.signBody(body)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]string{protocol.HeaderTimestamp: ts, protocol.HeaderNonce: nonce,
-		protocol.HeaderSignature: sig, protocol.HeaderSerial: key.Serial}, nil
+		protocol.HeaderSignature: sig, protocol.HeaderSerial: serial}, nil
+}
+
+// signBody signs body as the bank signs its answers: a fresh timestamp and nonce, and
+// the SM2 signature over them and the body with the current key (of that serial).
+func (s *Server) signBody(body []byte) (ts, nonce, serial, sig string, err error) {
+	ts, nonce = protocol.Timestamp(time.Now()), protocol.NewNonce()
+	key := s.d.Signer.Get()
+	sig, err = protocol.SignSM2(key.Priv, protocol.ResponseStringToSign(ts, nonce, body))
+	return ts, nonce, key.Serial, sig, err
 }
 
 // replaceAnswer discards the answer written so far (already signed and, for an

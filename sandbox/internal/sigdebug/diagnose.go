@@ -153,7 +153,7 @@ func Diagnose(r Request, k Keys, o Options) Verdict {
 			return v
 		}
 		v.Valid = true
-		v.Diagnosis = &Diagnosis{Code: CodeOK, Message: "the " + kindName(c.Scheme) + " verifies and the timestamp is inside the window", Fix: "nothing"}
+		v.Diagnosis = &Diagnosis{Code: CodeOK, Message: "the " + KindName(c.Scheme) + " verifies and the timestamp is inside the window", Fix: "nothing"}
 		return v
 	}
 	v.Diagnosis, v.Tried = d.find()
@@ -176,7 +176,9 @@ func (v *Verdict) setString(sts []byte) {
 	v.StringToSignSM3 = protocol.SM3Hex(sts)
 }
 
-func kindName(scheme string) string {
+// KindName names what a scheme authenticates a request with: "HMAC-SM3 MAC" or "SM2
+// signature" (the gateway's refusals say it too).
+func KindName(scheme string) string {
 	if scheme == schemeHMAC {
 		return "HMAC-SM3 MAC"
 	}
@@ -312,7 +314,7 @@ func (d *debugger) find() (*Diagnosis, []string) {
 		hint = hintMAC
 	}
 	return &Diagnosis{Code: CodeNoKnownMistake,
-		Message: fmt.Sprintf("the %s does not verify with key serial %s, and none of the common mistakes explains it", kindName(d.c.Scheme), d.c.Serial),
+		Message: fmt.Sprintf("the %s does not verify with key serial %s, and none of the common mistakes explains it", KindName(d.c.Scheme), d.c.Serial),
 		Fix:     "compare your string to sign with string_to_sign byte for byte (see string_to_sign_escaped and its SM3 digest); " + hint}, tried
 }
 
