@@ -29,6 +29,7 @@ import (
 type Env struct {
 	T     Target
 	roots *x509.CertPool
+	caPEM []byte       // the PEM text of roots (what a partner under test is handed)
 	plain *http.Client // TLS 1.2+, no client certificate: pages, /docs, /pki, admin
 
 	mu        sync.Mutex
@@ -76,11 +77,11 @@ func NewEnv(t Target) (*Env, error) {
 	if err := t.complete(); err != nil {
 		return nil, err
 	}
-	roots, err := t.caPool()
+	roots, caPEM, err := t.caPool()
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{T: t, roots: roots, bankKeys: map[string]*sm2.PublicKey{}, locks: map[string]*sync.Mutex{}}
+	e := &Env{T: t, roots: roots, caPEM: caPEM, bankKeys: map[string]*sm2.PublicKey{}, locks: map[string]*sync.Mutex{}}
 	e.plain = e.httpClient(nil, 0)
 	return e, nil
 }
