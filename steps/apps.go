@@ -69,13 +69,22 @@ func (e *Env) Admin(ctx context.Context, method, path string, body any) (*Exchan
 
 // adminOK calls the admin API and insists on one of the wanted statuses.
 func (e *Env) adminOK(ctx context.Context, method, path string, body any, want ...int) (map[string]any, error) {
+	x, err := e.adminWant(ctx, method, path, body, want...)
+	if err != nil {
+		return nil, err
+	}
+	return x.JSON(), nil
+}
+
+// adminWant calls the admin API and insists on one of the wanted statuses.
+func (e *Env) adminWant(ctx context.Context, method, path string, body any, want ...int) (*Exchange, error) {
 	x, err := e.Admin(ctx, method, path, body)
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range want {
 		if x.Status == w {
-			return x.JSON(), nil
+			return x, nil
 		}
 	}
 	return nil, fmt.Errorf("test control %s %s: HTTP %d %s", method, path, x.Status, clip(string(x.Body), 300))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -218,14 +217,12 @@ func firstAnswerStillVerifies(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sig, err := base64.StdEncoding.DecodeString(first.Header.Get("X-JR-Signature"))
+		s, err := bankSignatureOf(first.Header, first.Body)
 		if err != nil {
-			return err
+			return fmt.Errorf("the first answer: %w", err)
 		}
-		msg := first.Header.Get("X-JR-Timestamp") + "\n" + first.Header.Get("X-JR-Nonce") + "\n" + string(first.Body) + "\n"
-		//lint:ignore SA1019 tjfoc's key type is built from raw coordinates; nothing is modified
-		if !verifyDER(&sm2.PublicKey{Curve: sm2.P256Sm2(), X: k.X, Y: k.Y}, []byte(msg), sig) {
-			return fmt.Errorf("the first answer does not verify with the published certificate %s", serial)
+		if err := s.verify(tjPub(k)); err != nil {
+			return fmt.Errorf("the first answer does not verify with the published certificate %s: %w", serial, err)
 		}
 		w.Note("answer signed before the rotation (serial %s) verifies against /pki/bank-sign-certs.pem (%d certificates)", serial, len(certs))
 		return nil
@@ -271,36 +268,31 @@ func secretValidityByLevel(ctx context.Context) error {
 // A1-style call (App_Secret MAC), whatever the rest of the request.
 func a2APIsRefuseMAC(ctx context.Context, table *godog.Table) error {
 	w := W(ctx)
-	x, err := w.Env.get(ctx, "/docs/apis.json")
+	cat, err := catalogue(ctx)
 	if err != nil {
 		return err
 	}
-	list, _ := x.JSON()["apis"].([]any)
-	published := map[string]string{} // "METHOD /path/{param}" → U_API_ID
-	for _, it := range list {
-		m, _ := it.(map[string]any)
-		method, _ := m["method"].(string)
-		path, _ := m["path"].(string)
-		id, _ := m["u_api_id"].(string)
-		parts := strings.Split(path, "/")
+	published := map[string]pubAPI{} // "METHOD /path/{param}" → the interface
+	for _, a := range cat.APIs {
+		parts := strings.Split(a.Path, "/")
 		for i, p := range parts {
 			if strings.HasPrefix(p, ":") {
 				parts[i] = "{" + p[1:] + "}"
 			}
 		}
-		published[method+" "+strings.Join(parts, "/")] = id
+		published[a.Method+" "+strings.Join(parts, "/")] = a
 	}
 	if len(table.Rows) < 2 {
 		return fmt.Errorf("the table lists no API")
 	}
 	for _, row := range table.Rows[1:] {
 		api, example := row.Cells[0].Value, row.Cells[1].Value
-		id, ok := published[api]
+		a, ok := published[api]
 		if !ok {
 			return fmt.Errorf("%s is not in the published catalogue /docs/apis.json", api)
 		}
-		if len(id) != 24 || id[8:10] != "02" {
-			return fmt.Errorf("%s is published as %s, not interface type 02 (A2)", api, id)
+		if len(a.UAPIID) != 24 || typeOf(a) != "02" {
+			return fmt.Errorf("%s is published as %s, not interface type 02 (A2)", api, a.UAPIID)
 		}
 		method, uri, _ := strings.Cut(example, " ")
 		var body []byte

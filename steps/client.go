@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/tjfoc/gmsm/sm2"
-	tjx509 "github.com/tjfoc/gmsm/x509"
 
 	"github.com/jr0185/harness/steps/driver"
 )
@@ -31,11 +29,14 @@ import (
 type Env struct {
 	T     Target
 	roots *x509.CertPool
+	caPEM []byte       // the PEM text of roots (what a partner under test is handed)
 	plain *http.Client // TLS 1.2+, no client certificate: pages, /docs, /pki, admin
 
-	mu       sync.Mutex
-	bankKeys map[string]*sm2.PublicKey // serial → key
-	locks    map[string]*sync.Mutex
+	mu        sync.Mutex
+	bankKeys  map[string]*sm2.PublicKey // serial → key
+	encKey    *sm2.PublicKey            // the bank's encryption key, once fetched
+	encSerial string
+	locks     map[string]*sync.Mutex
 
 	// clock orders exchanges around the rare step that moves the bank-global sandbox
 	// clock: every exchange holds it shared; that step holds it exclusively, so no
@@ -76,11 +77,11 @@ func NewEnv(t Target) (*Env, error) {
 	if err := t.complete(); err != nil {
 		return nil, err
 	}
-	roots, err := t.caPool()
+	roots, caPEM, err := t.caPool()
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{T: t, roots: roots, bankKeys: map[string]*sm2.PublicKey{}, locks: map[string]*sync.Mutex{}}
+	e := &Env{T: t, roots: roots, caPEM: caPEM, bankKeys: map[string]*sm2.PublicKey{}, locks: map[string]*sync.Mutex{}}
 	e.plain = e.httpClient(nil, 0)
 	return e, nil
 }
@@ -125,31 +126,17 @@ func (e *Env) bankKey(ctx context.Context, serial string) (*sm2.PublicKey, error
 	if ok {
 		return k, nil
 	}
-	x, err := e.get(ctx, "/pki/bank-sign-certs.pem")
+	certs, err := publishedCerts(ctx, e, "/pki/bank-sign-certs.pem")
 	if err != nil {
 		return nil, err
 	}
-	if x.Status != 200 {
-		return nil, fmt.Errorf("GET /pki/bank-sign-certs.pem: HTTP %d", x.Status)
-	}
-	rest := x.Body
 	found := map[string]*sm2.PublicKey{}
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		cert, err := tjx509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("bank signing certificate: %w", err)
-		}
+	for _, cert := range certs {
 		ec, ok := cert.PublicKey.(*ecdsa.PublicKey)
 		if !ok {
 			return nil, fmt.Errorf("bank signing certificate holds a %T, not an SM2 key", cert.PublicKey)
 		}
-		//lint:ignore SA1019 tjfoc's key type is built from raw coordinates; nothing is modified
-		found[serialHex(cert.SerialNumber.Bytes())] = &sm2.PublicKey{Curve: sm2.P256Sm2(), X: ec.X, Y: ec.Y}
+		found[serialHex(cert.SerialNumber.Bytes())] = tjPub(ec)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -160,6 +147,12 @@ func (e *Env) bankKey(ctx context.Context, serial string) (*sm2.PublicKey, error
 		return k, nil
 	}
 	return nil, fmt.Errorf("serial %q is not among the bank's published signing certificates", serial)
+}
+
+// tjPub is a certificate's key as tjfoc's SM2 key type.
+func tjPub(ec *ecdsa.PublicKey) *sm2.PublicKey {
+	//lint:ignore SA1019 tjfoc's key type is built from raw coordinates; nothing is modified
+	return &sm2.PublicKey{Curve: sm2.P256Sm2(), X: ec.X, Y: ec.Y}
 }
 
 func serialHex(b []byte) string {
@@ -178,10 +171,9 @@ func (e *Env) get(ctx context.Context, path string) (*Exchange, error) {
 
 // Exchange is one request and its answer, kept for assertions and evidence.
 type Exchange struct {
-	Method, URI  string
-	ReqHeader    http.Header
-	ReqBody      []byte
-	StringToSign string
+	Method, URI string
+	ReqHeader   http.Header
+	ReqBody     []byte
 
 	Status int
 	Header http.Header
@@ -275,6 +267,10 @@ type Call struct {
 	Now         time.Time // signing time (zero: now)
 	Nonce       string    // zero: random
 	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
+	// Sign, when set, makes the Authorization header's scheme, serial and signature
+	// over the string to sign instead of the app's conforming signer (a deliberately
+	// non-conforming algorithm).
+	Sign func(a *App, sts string) (scheme, serial, sig string, err error)
 }
 
 // Fault is a deliberate mistake in a call, named as the features name it.
@@ -346,13 +342,16 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 		signedURI = c.URI + "x"
 	}
 	sts := stringToSign(c.Method, signedURI, ts, nonce, signedBody)
-	x.StringToSign = sts
 	appID := a.ID
 	if c.Fault == FaultUnknownApp {
 		appID = "APPUNKNOWN" + strings.ToUpper(randomNonce()[:8])
 	}
 	if c.Fault != FaultUnsigned {
-		scheme, serial, sig, err := a.sign(c.Fault, sts)
+		sign := func(a *App, sts string) (string, string, string, error) { return a.sign(c.Fault, sts) }
+		if c.Sign != nil {
+			sign = c.Sign
+		}
+		scheme, serial, sig, err := sign(a, sts)
 		if err != nil {
 			return nil, err
 		}
@@ -380,7 +379,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 
 // Replay sends exactly the same request bytes again (same nonce, same signature).
 func (e *Env) Replay(ctx context.Context, a *App, prev *Exchange) *Exchange {
-	x := &Exchange{Method: prev.Method, URI: prev.URI, ReqHeader: prev.ReqHeader.Clone(), StringToSign: prev.StringToSign}
+	x := &Exchange{Method: prev.Method, URI: prev.URI, ReqHeader: prev.ReqHeader.Clone()}
 	_ = x.send(ctx, e, a.client, e.T.BaseURL, prev.ReqBody)
 	return x
 }
@@ -397,28 +396,57 @@ func (e *Env) VerifyAnswer(ctx context.Context, a *App, x *Exchange) error {
 	if x.Err != nil {
 		return fmt.Errorf("no answer: %v", x.Err)
 	}
-	h := x.Header
-	ts, nonce, sigB64, serial := h.Get("X-JR-Timestamp"), h.Get("X-JR-Nonce"), h.Get("X-JR-Signature"), h.Get("X-JR-Serial")
-	if ts == "" || nonce == "" || sigB64 == "" || serial == "" {
-		return fmt.Errorf("answer is not signed: X-JR-Timestamp %q, X-JR-Nonce %q, X-JR-Serial %q, X-JR-Signature present %v",
-			ts, nonce, serial, sigB64 != "")
-	}
-	key, err := e.bankKey(ctx, serial)
+	s, err := e.verifyBankSigned(ctx, x.Header, x.Body)
 	if err != nil {
 		return err
 	}
-	sig, err := base64.StdEncoding.DecodeString(sigB64)
-	if err != nil {
-		return fmt.Errorf("X-JR-Signature is not base64: %v", err)
-	}
-	msg := ts + "\n" + nonce + "\n" + string(x.Body) + "\n"
-	if !verifyDER(key, []byte(msg), sig) {
-		return fmt.Errorf("the bank's SM2 signature (serial %s) does not verify over timestamp\\nnonce\\nbody\\n", serial)
-	}
 	if a != nil && a.MACKey != nil && x.Status < 500 {
-		if got := h.Get("X-JR-MAC"); got != mac(a.MACKey, msg) {
+		if got := x.Header.Get("X-JR-MAC"); got != mac(a.MACKey, s.msg) {
 			return fmt.Errorf("X-JR-MAC %q does not match HMAC-SM3 under the app's key", got)
 		}
 	}
 	return nil
+}
+
+// bankSignature is the bank's signature on an answer or a notification: the headers
+// X-JR-Timestamp, X-JR-Nonce, X-JR-Serial and X-JR-Signature, over timestamp\nnonce\nbody\n.
+type bankSignature struct {
+	serial, sigB64 string
+	msg            string // timestamp\nnonce\nbody\n
+}
+
+// bankSignatureOf reads the bank's signature headers; all four must be present.
+func bankSignatureOf(h http.Header, body []byte) (bankSignature, error) {
+	ts, nonce, sigB64, serial := h.Get("X-JR-Timestamp"), h.Get("X-JR-Nonce"), h.Get("X-JR-Signature"), h.Get("X-JR-Serial")
+	if ts == "" || nonce == "" || sigB64 == "" || serial == "" {
+		return bankSignature{}, fmt.Errorf("not signed by the bank: X-JR-Timestamp %q, X-JR-Nonce %q, X-JR-Serial %q, X-JR-Signature present %v",
+			ts, nonce, serial, sigB64 != "")
+	}
+	return bankSignature{serial: serial, sigB64: sigB64, msg: ts + "\n" + nonce + "\n" + string(body) + "\n"}, nil
+}
+
+// verify checks the DER SM2 signature under key.
+func (s bankSignature) verify(key *sm2.PublicKey) error {
+	sig, err := base64.StdEncoding.DecodeString(s.sigB64)
+	if err != nil {
+		return fmt.Errorf("X-JR-Signature is not base64: %v", err)
+	}
+	if !verifyDER(key, []byte(s.msg), sig) {
+		return fmt.Errorf("the bank's SM2 signature (serial %s) does not verify over timestamp\\nnonce\\nbody\\n with its published key", s.serial)
+	}
+	return nil
+}
+
+// verifyBankSigned checks the bank's signature on an answer or a notification against
+// the published signing key the signature names.
+func (e *Env) verifyBankSigned(ctx context.Context, h http.Header, body []byte) (bankSignature, error) {
+	s, err := bankSignatureOf(h, body)
+	if err != nil {
+		return s, err
+	}
+	key, err := e.bankKey(ctx, s.serial)
+	if err != nil {
+		return s, err
+	}
+	return s, s.verify(key)
 }

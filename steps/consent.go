@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -291,14 +290,11 @@ func browserOf(ctx context.Context, user string) (*Browser, error) {
 	var b *Browser
 	var err error
 	if user == "" {
-		jar, jerr := cookiejar.New(nil)
-		if jerr != nil {
-			return nil, jerr
-		}
-		c := *w.Env.plain
-		c.Jar = jar
-		b = &Browser{e: w.Env, c: &c}
-	} else if b, err = w.Env.NewBrowser(user); err != nil {
+		b, err = w.Env.newBrowser(User{})
+	} else {
+		b, err = w.Env.NewBrowser(user)
+	}
+	if err != nil {
 		return nil, err
 	}
 	w.Browsers[user] = b
@@ -436,6 +432,11 @@ func paymentCode(ctx context.Context, b *Browser, csrf, req string) (string, err
 	l := b.e.userLock(b.User.Username)
 	l.Lock()
 	defer l.Unlock()
+	return b.paymentCodeLocked(ctx, csrf, req)
+}
+
+// paymentCodeLocked is paymentCode for a caller already holding the user's lock.
+func (b *Browser) paymentCodeLocked(ctx context.Context, csrf, req string) (string, error) {
 	y, err := b.Do(ctx, "POST", "/oauth/consent/code", url.Values{"csrf": {csrf}, "req": {req}})
 	if err != nil {
 		return "", err

@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/cucumber/godog"
 	"github.com/tjfoc/gmsm/sm2"
-	tjx509 "github.com/tjfoc/gmsm/x509"
 )
 
 // Steps of area A2 account data and payments: payment consents, payments with the payee
@@ -140,26 +138,28 @@ func consentToPay(ctx context.Context, user, amount, payee, name, from string) e
 	return nil
 }
 
-// bankEncKey fetches the bank's published encryption certificate.
+// bankEncKey returns the bank's published encryption key (/pki/bank-enc.crt) and its
+// serial, fetched once per run: the encryption certificate is not rotated.
 func (e *Env) bankEncKey(ctx context.Context) (*sm2.PublicKey, string, error) {
-	x, err := e.get(ctx, "/pki/bank-enc.crt")
+	e.mu.Lock()
+	k, serial := e.encKey, e.encSerial
+	e.mu.Unlock()
+	if k != nil {
+		return k, serial, nil
+	}
+	certs, err := publishedCerts(ctx, e, "/pki/bank-enc.crt")
 	if err != nil {
 		return nil, "", err
 	}
-	block, _ := pem.Decode(x.Body)
-	if x.Status != 200 || block == nil {
-		return nil, "", fmt.Errorf("GET /pki/bank-enc.crt: HTTP %d, no PEM certificate", x.Status)
-	}
-	cert, err := tjx509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return nil, "", fmt.Errorf("bank encryption certificate: %w", err)
-	}
-	ec, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	ec, ok := certs[0].PublicKey.(*ecdsa.PublicKey)
 	if !ok {
-		return nil, "", fmt.Errorf("bank encryption certificate holds a %T", cert.PublicKey)
+		return nil, "", fmt.Errorf("bank encryption certificate holds a %T", certs[0].PublicKey)
 	}
-	//lint:ignore SA1019 tjfoc's key type is built from raw coordinates; nothing is modified
-	return &sm2.PublicKey{Curve: sm2.P256Sm2(), X: ec.X, Y: ec.Y}, serialHex(cert.SerialNumber.Bytes()), nil
+	k, serial = tjPub(ec), serialHex(certs[0].SerialNumber.Bytes())
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.encKey, e.encSerial = k, serial
+	return k, serial, nil
 }
 
 // pay sends POST /a2/v1/payments with a new Idempotency-Key, the payee sealed to the
@@ -492,7 +492,7 @@ func signedNotification(ctx context.Context, status string) error {
 			if json.Unmarshal(n.Body, &m) != nil || m.Payment.ID != id || m.Payment.Status != status {
 				continue
 			}
-			if err := w.Env.verifyNotification(ctx, n); err != nil {
+			if _, err := w.Env.verifyBankSigned(ctx, n.Header, n.Body); err != nil {
 				return fmt.Errorf("the notification that payment %s is %s: %w", id, status, err)
 			}
 			if moneyFullNumberRE.Match(n.Body) {
@@ -512,47 +512,15 @@ func signedNotification(ctx context.Context, status string) error {
 	}
 }
 
-func (e *Env) verifyNotification(ctx context.Context, n notification) error {
-	ts, nonce, sigB64, serial := n.Header.Get("X-JR-Timestamp"), n.Header.Get("X-JR-Nonce"), n.Header.Get("X-JR-Signature"), n.Header.Get("X-JR-Serial")
-	if ts == "" || nonce == "" || sigB64 == "" || serial == "" {
-		return errors.New("it is not signed (X-JR-Timestamp, X-JR-Nonce, X-JR-Signature, X-JR-Serial)")
-	}
-	key, err := e.bankKey(ctx, serial)
-	if err != nil {
-		return err
-	}
-	sig, err := base64.StdEncoding.DecodeString(sigB64)
-	if err != nil {
-		return fmt.Errorf("X-JR-Signature is not base64: %v", err)
-	}
-	if !verifyDER(key, []byte(ts+"\n"+nonce+"\n"+string(n.Body)+"\n"), sig) {
-		return errors.New("its SM2 signature does not verify with the bank's published key")
-	}
-	return nil
-}
-
 // ---- 9.1.1/4: no clearing between outside accounts
 
 // catalogueMovesFundsOnce reads the published catalogue: apart from the token service,
 // the only interface that changes anything is the payment, which acts for the
 // consenting user (who holds the debit account at the bank).
 func catalogueMovesFundsOnce(ctx context.Context) error {
-	w := W(ctx)
-	x, err := w.Env.get(ctx, "/docs/apis.json")
+	cat, err := catalogue(ctx)
 	if err != nil {
 		return err
-	}
-	w.record(x)
-	var cat struct {
-		APIs []struct {
-			ID        string `json:"api_id"`
-			Method    string `json:"method"`
-			Path      string `json:"path"`
-			UserToken bool   `json:"user_token"`
-		} `json:"apis"`
-	}
-	if x.Status != 200 || json.Unmarshal(x.Body, &cat) != nil || len(cat.APIs) == 0 {
-		return fmt.Errorf("GET /docs/apis.json: HTTP %d %s", x.Status, clip(string(x.Body), 200))
 	}
 	var writes []string
 	for _, a := range cat.APIs {
@@ -562,7 +530,7 @@ func catalogueMovesFundsOnce(ctx context.Context) error {
 		writes = append(writes, a.Method+" "+a.Path)
 		if a.Path != paymentsURI || !a.UserToken {
 			return fmt.Errorf("the catalogue offers %s %s (%s), an interface that changes state without acting for a consenting user's own payment",
-				a.Method, a.Path, a.ID)
+				a.Method, a.Path, a.APIID)
 		}
 	}
 	if len(writes) != 1 {

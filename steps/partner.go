@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +42,6 @@ type partnerState struct {
 	after, hsAfter int64 // observation cursors at the scenario's start
 	user           string
 	accounts       []driver.Account
-	lastErr        error
-	lastAction     string
 	answers        []actionAnswer // every action of the scenario, in order
 	payment        driver.PaymentResult
 	handed         []string // full numbers the harness handed to the partner (payee accounts)
@@ -182,11 +179,7 @@ func (e *Env) onboard(ctx context.Context) error {
 		}
 		cp.NotifyCertPEM, _ = out["certificate"].(string)
 	}
-	ca, err := os.ReadFile(e.T.CACert)
-	if err != nil {
-		return err
-	}
-	cp.CAPEM = string(ca)
+	cp.CAPEM = string(e.caPEM)
 	for path, dst := range map[string]*string{"/pki/bank-sign-certs.pem": &cp.BankSignCertsPEM, "/pki/bank-enc.crt": &cp.BankEncCertPEM} {
 		x, err := e.get(ctx, path)
 		if err != nil || x.Status != 200 {
@@ -210,6 +203,18 @@ func checkHello(h driver.HelloResult) error {
 	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
 		return fmt.Errorf("client_cert_pem: %w", err)
 	}
+	if err := distinctKeys(h); err != nil {
+		return err
+	}
+	if u, err := url.Parse(h.RedirectURI); err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("redirect_uri %q is not an https URL", h.RedirectURI)
+	}
+	return nil
+}
+
+// distinctKeys insists the partner's signing and encryption public keys are SM2 keys
+// in PEM, and two different keys.
+func distinctKeys(h driver.HelloResult) error {
 	sign, err := tjx509.ReadPublicKeyFromPem([]byte(h.SignPublicKeyPEM))
 	if err != nil {
 		return fmt.Errorf("sign_public_key_pem is not an SM2 public key in PEM: %v", err)
@@ -220,9 +225,6 @@ func checkHello(h driver.HelloResult) error {
 	}
 	if sign.X.Cmp(enc.X) == 0 && sign.Y.Cmp(enc.Y) == 0 {
 		return errors.New("the partner offers one SM2 key pair for both signing and encryption (JR/T 0185-2020 7.3.4/1: separate keys)")
-	}
-	if u, err := url.Parse(h.RedirectURI); err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("redirect_uri %q is not an https URL", h.RedirectURI)
 	}
 	return nil
 }
@@ -268,7 +270,6 @@ func partnerDo(ctx context.Context, action string, params, out any) error {
 	err := w.Env.Partner.Do(ctx, action, params, out)
 	a.End, a.Err, a.Result = time.Now(), err, out
 	s.answers = append(s.answers, a)
-	s.lastAction, s.lastErr = action, err
 	if err != nil && driver.Code(err) == "" {
 		return fmt.Errorf("driver %s: %w", action, err)
 	}
@@ -276,6 +277,18 @@ func partnerDo(ctx context.Context, action string, params, out any) error {
 		w.Note("partner %s → refused: %v", action, err)
 	} else {
 		w.Note("partner %s → ok", action)
+	}
+	return nil
+}
+
+// partnerDoOK runs one action the scenario needs to go on: a partner refusal fails the
+// step ("<action> refused: …").
+func partnerDoOK(ctx context.Context, action string, params, out any) error {
+	if err := partnerDo(ctx, action, params, out); err != nil {
+		return err
+	}
+	if a, _ := pst(W(ctx)).last(); a.Err != nil {
+		return fmt.Errorf("%s refused: %w", action, a.Err)
 	}
 	return nil
 }
@@ -294,33 +307,24 @@ func partnerLinks(ctx context.Context, user, scopes string) error {
 	w := W(ctx)
 	s := pst(w)
 	var auth driver.AuthorizationResult
-	if err := partnerDo(ctx, driver.StartLink, driver.LinkParams{Scopes: strings.Fields(scopes), ValidDays: 30}, &auth); err != nil {
+	if err := partnerDoOK(ctx, driver.StartLink, driver.LinkParams{Scopes: strings.Fields(scopes), ValidDays: 30}, &auth); err != nil {
 		return err
-	}
-	if s.lastErr != nil {
-		return fmt.Errorf("start_link refused: %w", s.lastErr)
 	}
 	redirect, err := userAtBank(ctx, user, auth.AuthorizationURL, false)
 	if err != nil {
 		return err
 	}
 	var link driver.LinkResult
-	if err := partnerDo(ctx, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect}, &link); err != nil {
+	if err := partnerDoOK(ctx, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect}, &link); err != nil {
 		return err
-	}
-	if s.lastErr != nil {
-		return fmt.Errorf("finish_link refused: %w", s.lastErr)
 	}
 	s.user = user
 	if !strings.Contains(" "+scopes+" ", " accounts:read ") {
 		return nil
 	}
 	var accts driver.AccountsResult
-	if err := partnerDo(ctx, driver.Accounts, struct{}{}, &accts); err != nil {
+	if err := partnerDoOK(ctx, driver.Accounts, struct{}{}, &accts); err != nil {
 		return err
-	}
-	if s.lastErr != nil {
-		return fmt.Errorf("accounts refused: %w", s.lastErr)
 	}
 	if len(accts.Accounts) == 0 {
 		return fmt.Errorf("the partner lists no account of %s after the consent", user)
@@ -401,12 +405,9 @@ func partnerPays(ctx context.Context, amount, payee, name string) error {
 	s.truthBefore = before
 	s.handed = append(s.handed, payee)
 	var auth driver.AuthorizationResult
-	if err := partnerDo(ctx, driver.StartPayment, driver.PaymentParams{AccountID: id, Amount: amount, PayeeAccount: payee, PayeeName: name,
+	if err := partnerDoOK(ctx, driver.StartPayment, driver.PaymentParams{AccountID: id, Amount: amount, PayeeAccount: payee, PayeeName: name,
 		Reference: "conformance " + randomNonce()[:8]}, &auth); err != nil {
 		return err
-	}
-	if s.lastErr != nil {
-		return fmt.Errorf("start_payment refused: %w", s.lastErr)
 	}
 	redirect, err := userAtBank(ctx, s.user, auth.AuthorizationURL, true)
 	if err != nil {

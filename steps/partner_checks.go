@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	tjx509 "github.com/tjfoc/gmsm/x509"
 
 	"github.com/jr0185/harness/steps/driver"
 )
@@ -303,16 +302,7 @@ func partnerAccountsMasked(ctx context.Context) error {
 }
 
 func partnerKeysDiffer(ctx context.Context) error {
-	h := W(ctx).Env.partner.hello
-	sign, err1 := tjx509.ReadPublicKeyFromPem([]byte(h.SignPublicKeyPEM))
-	enc, err2 := tjx509.ReadPublicKeyFromPem([]byte(h.EncPublicKeyPEM))
-	if err := errors.Join(err1, err2); err != nil {
-		return err
-	}
-	if sign.X.Cmp(enc.X) == 0 && sign.Y.Cmp(enc.Y) == 0 {
-		return errors.New("the partner uses one SM2 key pair for both signing and encryption (JR/T 0185-2020 7.3.4/1: separate keys)")
-	}
-	return nil
+	return distinctKeys(W(ctx).Env.partner.hello)
 }
 
 func partnerHistory(ctx context.Context, k1, k2, k3 string) error {

@@ -27,6 +27,7 @@ type pubAPI struct {
 	Version     string `json:"version"`
 	Level       string `json:"level"`
 	Scope       string `json:"scope"`
+	UserToken   bool   `json:"user_token"`
 	ServiceType struct {
 		Code string `json:"code"`
 		Name string `json:"name"`

@@ -429,25 +429,15 @@ func sum(text, metric string, want map[string]string) float64 {
 
 // uapiID looks an API's U_API_ID up in the published catalogue.
 func uapiID(ctx context.Context, api string) (string, error) {
-	x, err := W(ctx).Env.get(ctx, "/docs/apis.json")
+	cat, err := catalogue(ctx)
 	if err != nil {
 		return "", err
 	}
-	var cat struct {
-		APIs []struct {
-			ID     string `json:"api_id"`
-			UAPIID string `json:"u_api_id"`
-		} `json:"apis"`
+	a, err := cat.byID(api)
+	if err != nil {
+		return "", fmt.Errorf("%s is not in the published catalogue", api)
 	}
-	if err := json.Unmarshal(x.Body, &cat); err != nil {
-		return "", fmt.Errorf("/docs/apis.json: %v", err)
-	}
-	for _, a := range cat.APIs {
-		if a.ID == api {
-			return a.UAPIID, nil
-		}
-	}
-	return "", fmt.Errorf("%s is not in the published catalogue", api)
+	return a.UAPIID, nil
 }
 
 func metricsCount(ctx context.Context, n int, outcome, api, code string) error {

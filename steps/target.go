@@ -93,19 +93,19 @@ func (t *Target) complete() error {
 	return nil
 }
 
-// caPool reads CACert (inline PEM or file).
-func (t *Target) caPool() (*x509.CertPool, error) {
+// caPool reads CACert (inline PEM or file): the pool and the PEM text it was built from.
+func (t *Target) caPool() (*x509.CertPool, []byte, error) {
 	pemText := []byte(t.CACert)
 	if !strings.Contains(t.CACert, "-----BEGIN") {
 		raw, err := os.ReadFile(t.CACert)
 		if err != nil {
-			return nil, fmt.Errorf("target: ca_cert: %w", err)
+			return nil, nil, fmt.Errorf("target: ca_cert: %w", err)
 		}
 		pemText = raw
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pemText) {
-		return nil, errors.New("target: ca_cert holds no PEM certificate")
+		return nil, nil, errors.New("target: ca_cert holds no PEM certificate")
 	}
-	return pool, nil
+	return pool, pemText, nil
 }

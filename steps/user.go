@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // Browser is a test user's browser at the bank's own pages (login, one-time code,
@@ -31,6 +30,12 @@ func (e *Env) NewBrowser(role string) (*Browser, error) {
 	if !ok {
 		return nil, fmt.Errorf("the target defines no test user %q", role)
 	}
+	return e.newBrowser(u)
+}
+
+// newBrowser opens a fresh browser (its own cookie jar) logged in as nobody yet; u is
+// the test user it will log in as (zero: an anonymous visitor).
+func (e *Env) newBrowser(u User) (*Browser, error) {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, err
@@ -220,15 +225,8 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 		}
 		l := b.e.userLock(b.User.Username)
 		l.Lock()
-		defer l.Unlock()
-		y, err := b.Do(ctx, "POST", "/oauth/consent/code", url.Values{"csrf": {csrf}, "req": {req}})
-		if err != nil {
-			return nil, err
-		}
-		if err := b.expect(y, 303, ""); err != nil {
-			return nil, fmt.Errorf("payment code: %w", err)
-		}
-		code, err := b.PhoneCode(ctx)
+		defer l.Unlock() // held until the code is used: no other scenario's code in between
+		code, err := b.paymentCodeLocked(ctx, csrf, req)
 		if err != nil {
 			return nil, err
 		}
@@ -258,5 +256,4 @@ func redirectQuery(x *Exchange) (url.Values, error) {
 type Token struct {
 	Access, Refresh string
 	ExpiresIn       int
-	Obtained        time.Time
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 )
@@ -69,7 +69,7 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 	}
 	w.Tokens[user] = tok
 	w.Vars[user+".code"] = q.Get("code")
-	if r.Payment || !contains(r.Scopes, "accounts:read") {
+	if r.Payment || !slices.Contains(r.Scopes, "accounts:read") {
 		return nil
 	}
 	h := map[string][]string{"X-Jr-Access-Token": {tok.Access}}
@@ -96,20 +96,11 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 
 // tokenFrom reads the token set from a token endpoint answer.
 func tokenFrom(x *Exchange) *Token {
-	tok := &Token{Obtained: time.Now()}
+	tok := &Token{}
 	tok.Access, _ = x.JSON()["access_token"].(string)
 	tok.Refresh, _ = x.JSON()["refresh_token"].(string)
 	if f, ok := x.JSON()["expires_in"].(float64); ok {
 		tok.ExpiresIn = int(f)
 	}
 	return tok
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

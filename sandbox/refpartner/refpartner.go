@@ -25,6 +25,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +97,8 @@ type Partner struct {
 
 	mu           sync.Mutex // guards what follows (the notification server runs concurrently)
 	conf         *driver.ConfigureParams
+	roots        *x509.CertPool              // conf's CA, parsed once
+	bankKeys     map[string]*ecdsa.PublicKey // conf's bank signing keys by serial, parsed once
 	client       *sdk.Client
 	bankEnc      *ecdsa.PublicKey
 	bankEncSN    string

@@ -55,27 +55,9 @@ func (p *Partner) configure(_ context.Context, params json.RawMessage) (any, err
 		}
 		p.notifyCert.Store(pair)
 	}
-	p.mu.Lock()
-	p.conf, p.bankEnc, p.bankEncSN = &c, encPub, encSN
-	p.mu.Unlock()
-	if err := p.buildClient(); err != nil {
-		return nil, err
-	}
-	p.logger.Info("configured", "app_id", c.AppID, "bank", c.BankURL)
-	return struct{}{}, nil
-}
-
-// buildClient makes a fresh SDK client from the configuration (fresh breaker too).
-func (p *Partner) buildClient() error {
-	p.mu.Lock()
-	c := p.conf
-	p.mu.Unlock()
-	if c == nil {
-		return nil
-	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM([]byte(c.CAPEM)) {
-		return fail(driver.CodeInvalid, "ca_pem holds no certificate")
+		return nil, fail(driver.CodeInvalid, "ca_pem holds no certificate")
 	}
 	keys := map[string]*ecdsa.PublicKey{}
 	rest := []byte(c.BankSignCertsPEM)
@@ -85,7 +67,26 @@ func (p *Partner) buildClient() error {
 		}
 	}
 	if len(keys) == 0 {
-		return fail(driver.CodeInvalid, "bank_sign_certs_pem holds no SM2 certificate")
+		return nil, fail(driver.CodeInvalid, "bank_sign_certs_pem holds no SM2 certificate")
+	}
+	p.mu.Lock()
+	p.conf, p.roots, p.bankKeys, p.bankEnc, p.bankEncSN = &c, roots, keys, encPub, encSN
+	p.mu.Unlock()
+	if err := p.buildClient(); err != nil {
+		return nil, err
+	}
+	p.logger.Info("configured", "app_id", c.AppID, "bank", c.BankURL)
+	return struct{}{}, nil
+}
+
+// buildClient makes a fresh SDK client from the configuration (fresh breaker too), with
+// the CA and bank signing keys configure parsed (the SDK copies the keys it is given).
+func (p *Partner) buildClient() error {
+	p.mu.Lock()
+	c, roots, keys := p.conf, p.roots, p.bankKeys
+	p.mu.Unlock()
+	if c == nil {
+		return nil
 	}
 	cert := p.id.clientCert
 	cfg := sdk.Config{BaseURL: c.BankURL, AppID: c.AppID, AppSecret: c.AppSecret, SecretSerial: c.AppSecretSerial,
