@@ -45,8 +45,8 @@ type Config struct {
 	// RefreshBankKeys: when a response (or notification) names a bank key serial not in
 	// BankKeys — the bank rotated its signing key — fetch the bank's published signing
 	// certificates (GET /pki/bank-sign-certs.pem, over the same verified TLS connection)
-	// once for that serial and verify again. A serial still unknown is an integrity
-	// failure.
+	// and verify again. Concurrent calls share one fetch, and fetches are at most one
+	// every 30 s whatever the serial. A serial still unknown is an integrity failure.
 	RefreshBankKeys bool
 
 	// Nonce makes the nonce of each request (default protocol.NewNonce: 128 random
