@@ -3,11 +3,9 @@ package sdk
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -85,18 +83,6 @@ func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
 	return c.keys.keys[serial]
 }
 
-// BankKeySerials lists the serials of the bank keys the client accepts now.
-func (c *Client) BankKeySerials() []string {
-	c.keys.mu.Lock()
-	defer c.keys.mu.Unlock()
-	out := make([]string, 0, len(c.keys.keys))
-	for s := range c.keys.keys {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // fetchBankKeys reads the bank's published signing certificates over the client's TLS
 // connection (the bank's TLS certificate is verified against RootCAs: that is what
 // makes the fetched keys trustworthy).
@@ -123,12 +109,7 @@ func (c *Client) fetchBankKeys(ctx context.Context) (map[string]*ecdsa.PublicKey
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string]*ecdsa.PublicKey{}
-	for block, rest := pem.Decode(out.Body); block != nil; block, rest = pem.Decode(rest) {
-		if s, k, err := ParseSM2CertPEM(pem.EncodeToMemory(block)); err == nil {
-			keys[s] = k
-		}
-	}
+	keys := parseSM2CertBundle(out.Body)
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("sdk: %s holds no SM2 certificate", BankSignCertsPath)
 	}

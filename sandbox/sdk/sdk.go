@@ -284,10 +284,7 @@ func ReadResponse(resp *http.Response) (*Response, error) {
 // non-nil error wraps ErrIntegrity: do not act on the response. Do verifies every
 // response itself; Verify is for responses read with ReadResponse.
 // The context bounds a fetch of the bank's published keys (Config.RefreshBankKeys).
-func (c *Client) Verify(ctx context.Context, r *Response) error { return c.verify(ctx, r) }
-
-// verify checks the bank's SM2 signature (and the A1 MAC when present).
-func (c *Client) verify(ctx context.Context, r *Response) error {
+func (c *Client) Verify(ctx context.Context, r *Response) error {
 	ts, nonce := r.Header.Get(protocol.HeaderTimestamp), r.Header.Get(protocol.HeaderNonce)
 	sig, serial := r.Header.Get(protocol.HeaderSignature), r.Header.Get(protocol.HeaderSerial)
 	r.Integrity.Serial = serial

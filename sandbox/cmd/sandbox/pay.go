@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jr0185/harness/sandbox/internal/payments"
-	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -99,14 +97,6 @@ func sealedPayment(dir, amount, payee, name, from, memo string) ([]byte, error) 
 	if err != nil {
 		return nil, fmt.Errorf("the bank's encryption certificate: %w", err)
 	}
-	details, err := json.Marshal(map[string]string{"account": payee, "name": name})
-	if err != nil {
-		return nil, err
-	}
-	env, err := protocol.Seal(bankEnc, serial, details, []byte("payee"))
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(map[string]any{"debit_account_id": from, "amount": amount, "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": memo})
+	body, _, err := sdk.SealedPaymentBody(bankEnc, serial, sdk.PaymentOrder{DebitAccountID: from, Amount: amount, PayeeAccount: payee, PayeeName: name, Memo: memo})
+	return body, err
 }
