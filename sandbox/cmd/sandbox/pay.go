@@ -51,11 +51,12 @@ is sent, and the bank replays its stored answer byte for byte (the payment is ma
 			}
 			// A retry must send the very request the key was first used with (the sealed
 			// payee is random each time): it is kept under the key.
-			kept := filepath.Join(dir, "payments", key+".json")
-			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked below
-			switch {
-			case !payments.ValidIdempotencyKey(key):
+			if !payments.ValidIdempotencyKey(key) {
 				return fmt.Errorf("--idempotency-key: use 1 to %d letters, digits, '-', '_', '.' or ':' (what the bank accepts)", payments.MaxIdempotencyKeyLen)
+			}
+			kept := filepath.Join(dir, "payments", key+".json")
+			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked above
+			switch {
 			case err == nil:
 				fmt.Fprintf(out, "Idempotency-Key: %s (a retry: the request first sent with this key, from %s)\n", key, kept)
 			default:
