@@ -39,11 +39,7 @@ func TestA2TokenRefusals(t *testing.T) {
 	browser := pgNewBrowser(t, tb)
 	zhang, lisi := pgCustomer(t, tb, "zhangsan"), pgCustomer(t, tb, "lisi")
 
-	auth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read"}, ValidDays: 7})
-	tok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, auth.URL, "zhangsan", false), auth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := accountsToken(t, client, browser, "zhangsan", 7, "accounts:read")
 	user := client.ForUser(&sdk.Token{AccessToken: tok.AccessToken, Expiry: time.Now().Add(time.Hour)})
 	r, err := user.Do(ctx, "GET", "/a2/v1/accounts", nil, nil)
 	if err != nil || r.Status != 200 {
@@ -62,11 +58,7 @@ func TestA2TokenRefusals(t *testing.T) {
 
 	// Lisi's account id, learned through her own consent to the same partner.
 	lisiBrowser := pgNewBrowser(t, tb)
-	lauth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read"}, ValidDays: 7})
-	ltok, err := client.ExchangeCode(ctx, consentThroughPages(t, lisiBrowser, lauth.URL, "lisi", false), lauth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ltok := accountsToken(t, client, lisiBrowser, "lisi", 7, "accounts:read")
 	lr, _ := client.ForUser(ltok).Do(ctx, "GET", "/a2/v1/accounts", nil, nil)
 	var llist struct {
 		Accounts []struct {
@@ -118,11 +110,7 @@ func TestA2TokenRefusals(t *testing.T) {
 		expectAPIError(t, "token over another certificate", r, err, 401, "TOKEN_CERT_MISMATCH")
 	})
 	t.Run("401/revoked token", func(t *testing.T) {
-		a2, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read"}, ValidDays: 7})
-		t2, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, a2.URL, "zhangsan", false), a2.Verifier, pgRedirect)
-		if err != nil {
-			t.Fatal(err)
-		}
+		t2 := accountsToken(t, client, browser, "zhangsan", 7, "accounts:read")
 		if err := client.Revoke(ctx, t2.AccessToken); err != nil {
 			t.Fatal(err)
 		}
@@ -130,12 +118,7 @@ func TestA2TokenRefusals(t *testing.T) {
 		expectAPIError(t, "revoked token", r, err, 401, "TOKEN_REVOKED")
 	})
 	t.Run("409+422/idempotency conflicts and reused single-use consent", func(t *testing.T) {
-		pauth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-			Amount: "1.00", Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-		ptok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, pauth.URL, "zhangsan", true), pauth.Verifier, pgRedirect)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ptok := paymentToken(t, client, browser, "zhangsan", "1.00", zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 		payer := client.ForUser(&sdk.Token{AccessToken: ptok.AccessToken, Expiry: time.Now().Add(time.Hour)})
 		body := paymentBody(t, tb, zhangAccountID(t, client, tok, zhang.Accounts[0].Number), "1.00", lisi.Accounts[0].Number, lisi.Name, "first")
 		// Concurrent duplicates: one payment; every answer is the first result or 409.
@@ -195,6 +178,19 @@ func TestA2TokenRefusals(t *testing.T) {
 
 func zhangAppID(t *testing.T, c *sdk.Client) string { t.Helper(); return c.Config().AppID }
 
+// listedAccount is one entry of an account list (GET /a2/v1/accounts).
+type listedAccount struct {
+	ID     string `json:"account_id"`
+	Masked string `json:"account_number_masked"`
+}
+
+// listedAccounts decodes an account list's entries (none when it does not decode).
+func listedAccounts(body []byte) []listedAccount {
+	var list struct{ Accounts []listedAccount }
+	_ = json.Unmarshal(body, &list)
+	return list.Accounts
+}
+
 // zhangAccountID finds the opaque id of an account number through the account list.
 func zhangAccountID(t testing.TB, c *sdk.Client, tok *sdk.Token, number string) string {
 	t.Helper()
@@ -202,14 +198,7 @@ func zhangAccountID(t testing.TB, c *sdk.Client, tok *sdk.Token, number string) 
 	if err != nil || r.Status != 200 {
 		t.Fatalf("accounts: %v", err)
 	}
-	var list struct {
-		Accounts []struct {
-			ID     string `json:"account_id"`
-			Masked string `json:"account_number_masked"`
-		}
-	}
-	_ = json.Unmarshal(r.Body, &list)
-	for _, a := range list.Accounts {
+	for _, a := range listedAccounts(r.Body) {
 		if strings.HasSuffix(a.Masked, number[len(number)-4:]) && strings.HasPrefix(a.Masked, number[:4]) {
 			return a.ID
 		}

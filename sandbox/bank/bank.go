@@ -100,6 +100,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	mut := cfg.Mutants()
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -154,24 +155,24 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 
-	cat, err := apis.Build(cfg.InstitutionCode, cfg.Mutants())
+	cat, err := apis.Build(cfg.InstitutionCode, mut)
 	if err != nil {
 		return nil, err
 	}
 	appSvc := apps.NewService(&apps.SQLStore{DB: db.DB}, clk, apps.Options{
 		DefaultLimits:  apps.Limits{RPS: cfg.RateRPS, Burst: cfg.RateBurst, MaxConcurrent: cfg.MaxConcurrent},
-		SecretValidity: secretValidity(cfg.Mutants()),
-		Mutant:         cfg.Mutants(),
+		SecretValidity: secretValidity(mut),
+		Mutant:         mut,
 		KnownScopes:    cat.KnownScope,
 	})
-	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat, apis.LifecycleOptions{Partners: grantees{appSvc}, Mutant: cfg.Mutants()})
+	life, err := apis.NewLifecycle(ctx, db.DB, clk, cat, apis.LifecycleOptions{Partners: grantees{appSvc}, Mutant: mut})
 	if err != nil {
 		return nil, err
 	}
 
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
 	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
-	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: cfg.Mutants()})
+	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: mut})
 	// The gateway's per-request token and consent reads run on a read-only pool beside
 	// the writing connection.
 	if b.reader, err = store.OpenSQLiteReader(ctx, filepath.Join(cfg.DataDir, dbFile), 4); err != nil {
@@ -180,9 +181,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.readStmts = store.NewPrepared(b.reader)
 	consentStore := &consent.SQLStore{DB: db.DB, W: b.writer, R: b.readStmts}
 	consentSvc := consent.NewService(consent.Deps{Store: consentStore, Apps: consent.AppRegistry{Registry: appSvc},
-		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: cfg.Mutants()})
-	endConsentsAtExit(appSvc, consentSvc, cfg.Mutants())
-	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now).WithMutant(cfg.Mutants())
+		Sessions: sessSvc, Codes: otpSvc, Accounts: consentStore, Clock: clk}, consent.Options{Mutant: mut})
+	endConsentsAtExit(appSvc, consentSvc, mut)
+	acctSvc := accounts.NewService(&accounts.SQLStore{DB: db.DB}, clk.Now).WithMutant(mut)
 
 	token, err := ensureAdminToken(ctx, db, b.AdminTokenFile)
 	if err != nil {
@@ -193,8 +194,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	metrics := monitor.NewMetrics()
 	metrics.WatchWriter(b.writer)
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
-	alarms.Silent = cfg.Mutants().Is(mutant.NoAlarms)
-	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: cfg.Mutants()})
+	alarms.Silent = mut.Is(mutant.NoAlarms)
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: mut})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	} else if n > 0 {
@@ -207,12 +208,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	nonces.W = store.Relaxed(b.writer) // replay protection must not wait for fsync (see TxRelaxed)
 	gw := gateway.New(appSvc, clientCerts{pk}, consentSvc, life, nonces, alarms, clk, gateway.Options{
 		TimestampWindow: cfg.TimestampWindow, AuthFailLimit: cfg.AuthFailLimit, AuthFailWindow: cfg.AuthFailWindow,
-		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(), Mutant: cfg.Mutants(),
+		AuthLockFor: cfg.AuthLockFor, Debug: cfg.Sandbox(), Mutant: mut,
 	})
 
 	signer := signing.New(pk.SignKey, pk.SignKeySerial())
 	auditLog, err := audit.Open(b.AuditFile, &signing.Checkpoints{C: signer}, audit.Options{
-		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log, Unchained: cfg.Mutants().Is(mutant.AuditUnchained),
+		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log, Unchained: mut.Is(mutant.AuditUnchained),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -220,7 +221,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	b.audit = auditLog
 
 	tokenHash := protocol.SM3Hex([]byte(token))
-	encKey, encCertPEM := encryptionKey(pk, cfg.Mutants())
+	encKey, encCertPEM := encryptionKey(pk, mut)
 	published, err := loadSignCerts(pk.Paths.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("bank signing certificates: %w", err)
@@ -242,11 +243,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Payments: paySvc, EncKey: encKey,
 		Signer: signer, Rotate: rotator(pk, signer, published, b.DemoDir, log), BankCerts: published.Get,
 		EncCertPEM: encCertPEM,
-		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: cfg.Mutants(),
+		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: mut,
 		IssueTestServerCert:      pk.IssueTestServerCert,
 		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
-		Partners: &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: cfg.Mutants(), PKI: pk,
+		Partners: &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: mut, PKI: pk,
 			AutoApprove: cfg.PartnerAutoApprove && cfg.Sandbox()},
 		Ready:     func() error { return db.PingContext(context.Background()) },
 		Dashboard: console,
@@ -258,7 +259,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	tlsCfg := server.TLSConfig(pk.ServerTLSCertificate())
-	if cfg.Mutants().Is(mutant.AcceptTLS11) {
+	if mut.Is(mutant.AcceptTLS11) {
 		tlsCfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- the accept-tls11 mutant bank, sandbox mode only
 		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
 	}
@@ -266,7 +267,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		server.WatchHandshakes(tlsCfg, sd.Observe) // sandbox: refused handshakes are observed
 	}
 	b.ln = tls.NewListener(raw, tlsCfg)
-	if cfg.Mutants().Is(mutant.PlainHTTP) {
+	if mut.Is(mutant.PlainHTTP) {
 		b.ln = &plainHTTPMutant{Listener: raw, tls: tlsCfg}
 	}
 	b.Addr = raw.Addr().String()
@@ -460,30 +461,44 @@ func ensureDemoPartner(ctx context.Context, db *store.DB, svc *apps.Service, pk 
 		}
 		// The folder was removed: issue a fresh demo partner below.
 	}
-	app, issued, err := svc.Register(ctx, apps.Registration{
+	appID, err := onboardInHouse(ctx, svc, pk, b.URL, apps.Registration{
 		Name: demoOrg, Level: apps.LevelA2, Scopes: cat.Scopes(),
 		RedirectURIs: []string{"https://partner.example/callback"}, NotifyURL: "https://partner.example/notify",
-	})
+	}, "demo partner approved at first start", b.DemoDir, true)
 	if err != nil {
 		return err
 	}
-	if _, err := svc.Apply(ctx, app.ID, apps.Approve, "demo partner approved at first start"); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(b.DemoDir, 0o700); err != nil {
-		return err
-	}
-	pc, err := issuePartnerKeys(ctx, svc, pk, b.DemoDir, app.ID, demoOrg)
+	b.DemoAppID = appID
+	return db.SetMeta(ctx, "demo_app_id", appID)
+}
+
+// onboardInHouse registers and approves one of the bank's own partners (reg.Name is its
+// organisation), issues its keys into the folder dir and writes its credentials there
+// (with the App_Secret only when withSecret); it returns the App_ID.
+func onboardInHouse(ctx context.Context, svc *apps.Service, pk *pki.Bank, baseURL string, reg apps.Registration, approval, dir string, withSecret bool) (string, error) {
+	app, issued, err := svc.Register(ctx, reg)
 	if err != nil {
-		return err
+		return "", err
 	}
-	creds := sdk.Credentials{BaseURL: b.URL, AppID: app.ID, AppSecret: issued.AppSecret, SecretSerial: issued.Serial,
+	if _, err := svc.Apply(ctx, app.ID, apps.Approve, approval); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	pc, err := issuePartnerKeys(ctx, svc, pk, dir, app.ID, reg.Name)
+	if err != nil {
+		return "", err
+	}
+	creds := sdk.Credentials{BaseURL: baseURL, AppID: app.ID, SecretSerial: issued.Serial,
 		SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial(), BankSerial: pk.SignKeySerial()}
-	if err := writeJSON(filepath.Join(b.DemoDir, sdk.CredentialsFile), creds); err != nil {
-		return err
+	if withSecret {
+		creds.AppSecret = issued.AppSecret
 	}
-	b.DemoAppID = app.ID
-	return db.SetMeta(ctx, "demo_app_id", app.ID)
+	if err := writeJSON(filepath.Join(dir, sdk.CredentialsFile), creds); err != nil {
+		return "", err
+	}
+	return app.ID, nil
 }
 
 // updateDemoURL keeps the demo credentials' base URL in step with the listen address.
@@ -561,12 +576,21 @@ func VerifyAudit(ctx context.Context, dataDir string) (audit.Report, error) {
 	if err != nil {
 		return audit.Report{}, fmt.Errorf("bank signing certificate: %w", err)
 	}
-	return audit.Verify(ctx, filepath.Join(dataDir, auditFile), func(serial string) (*ecdsa.PublicKey, error) {
+	return audit.Verify(ctx, filepath.Join(dataDir, auditFile), keyLookup(keys, nil))
+}
+
+// keyLookup finds a bank signing key by serial in keys (as read by BankKeys); when they
+// could not be read (readErr), every lookup fails with readErr.
+func keyLookup(keys map[string]*ecdsa.PublicKey, readErr error) func(serial string) (*ecdsa.PublicKey, error) {
+	return func(serial string) (*ecdsa.PublicKey, error) {
+		if readErr != nil {
+			return nil, readErr
+		}
 		if k, ok := keys[serial]; ok {
 			return k, nil
 		}
 		return nil, fmt.Errorf("no bank signing key with serial %s", serial)
-	})
+	}
 }
 
 // plainHTTPMutant serves TLS and, for the plain-http mutant bank only, plain HTTP on the

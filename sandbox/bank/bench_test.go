@@ -87,22 +87,14 @@ func measureA2Payments(b *testing.B) {
 	browser := pgNewBrowser(b, tb)
 
 	// Account id of the payer, through an account-information consent.
-	auth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read"}, ValidDays: 1})
-	atok, err := client.ExchangeCode(ctx, consentThroughPages(b, browser, auth.URL, "zhangsan", false), auth.Verifier, pgRedirect)
-	if err != nil {
-		b.Fatal(err)
-	}
+	atok := accountsToken(b, client, browser, "zhangsan", 1, "accounts:read")
 	debitID := zhangAccountID(b, client, atok, zhang.Accounts[0].Number)
 
 	payments := benchPayments
 	t0 := time.Now()
 	tokens := make([]*sdk.Token, payments+benchPaced)
 	for i := range tokens {
-		pauth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-			Amount: "0.01", Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-		if tokens[i], err = client.ExchangeCode(ctx, consentThroughPages(b, browser, pauth.URL, "zhangsan", true), pauth.Verifier, pgRedirect); err != nil {
-			b.Fatal(err)
-		}
+		tokens[i] = paymentToken(b, client, browser, "zhangsan", "0.01", zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 	}
 	consentTime := time.Since(t0)
 	body := paymentBody(b, tb, debitID, "0.01", lisi.Accounts[0].Number, lisi.Name, "bench")
@@ -149,6 +141,7 @@ func measureA2Payments(b *testing.B) {
 	}})
 	reqs := make([]*http.Request, payments+benchPaced)
 	for i := range reqs {
+		var err error
 		if reqs[i], err = client.ForUser(tokens[i]).NewRequest(trace, "POST", "/a2/v1/payments", body,
 			http.Header{"Idempotency-Key": {fmt.Sprintf("bench-%d", i)}}); err != nil {
 			b.Fatal(err)

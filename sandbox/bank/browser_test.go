@@ -61,11 +61,7 @@ func screenshotDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("JR0185_SCREENSHOTS")
 	if dir == "" {
-		abs, err := filepath.Abs(filepath.Join("..", "..", ".artifacts", "screenshots")) // the test runs in sandbox/bank
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = abs
+		dir = filepath.Join(repoRoot(t), ".artifacts", "screenshots")
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
@@ -191,15 +187,7 @@ func loginWithCode(t *testing.T, ctx context.Context, bankURL, user string) {
 		chromedp.Submit("#password", chromedp.ByQuery),
 		chromedp.WaitVisible("#code", chromedp.ByQuery),
 	)
-	phone, cancel := chromedp.NewContext(ctx) // a second tab: the user's phone
-	defer cancel()
-	var code string
-	run(t, phone, "reading the code on the simulated phone",
-		chromedp.Navigate(bankURL+"/phone?user="+url.QueryEscape(user)),
-		chromedp.Text(".otp-code", &code, chromedp.ByQuery),
-		shot(t, phone, "2-phone"),
-	)
-	code = strings.TrimSpace(code)
+	code := phoneCode(t, ctx, bankURL, user, "2-phone")
 	if len(code) != 6 {
 		t.Fatalf("the phone shows %q, want a 6-digit code", code)
 	}
@@ -309,14 +297,8 @@ func TestBrowserPortalRevocationStopsTheNextCall(t *testing.T) {
 func TestBrowserDashboardShowsALiveCallWithItsSteps(t *testing.T) {
 	tb := startBank(t, nil)
 	ctx := newChromium(t, bankTLSKey(t, tb))
-	run(t, ctx, "logging in to the dashboard",
-		chromedp.Navigate(tb.b.URL+"/dashboard"),
-		chromedp.WaitVisible("#token", chromedp.ByQuery),
-		chromedp.SendKeys("#token", tb.b.AdminToken, chromedp.ByQuery),
-		chromedp.Submit("#token", chromedp.ByQuery),
-		chromedp.WaitVisible("#calls", chromedp.ByQuery),
-		chromedp.WaitVisible("#live.on", chromedp.ByQuery), // the event stream is open
-	)
+	dashboardLogin(t, ctx, tb) // the event stream is open
+	run(t, ctx, "the calls table", chromedp.WaitVisible("#calls", chromedp.ByQuery))
 	// A call made now, while the page is open, arrives live.
 	p := newBrowserPartner(t, tb)
 	r, err := p.client.Do(context.Background(), "GET", "/a1/v1/products", nil, nil)
@@ -383,14 +365,19 @@ func dashboardLogin(t *testing.T, ctx context.Context, tb *testBank) {
 	)
 }
 
-// phoneCode reads the user's latest one-time code in a second tab.
-func phoneCode(t *testing.T, ctx context.Context, bankURL, user string) string {
+// phoneCode reads the user's latest one-time code in a second tab (the user's phone),
+// taking a screenshot of it named shotName unless that is empty.
+func phoneCode(t *testing.T, ctx context.Context, bankURL, user, shotName string) string {
 	t.Helper()
 	phone, cancel := chromedp.NewContext(ctx)
 	defer cancel()
 	var code string
-	run(t, phone, "reading the phone", chromedp.Navigate(bankURL+"/phone?user="+url.QueryEscape(user)),
-		chromedp.Text(".otp-code", &code, chromedp.ByQuery))
+	actions := []chromedp.Action{chromedp.Navigate(bankURL + "/phone?user=" + url.QueryEscape(user)),
+		chromedp.Text(".otp-code", &code, chromedp.ByQuery)}
+	if shotName != "" {
+		actions = append(actions, shot(t, phone, shotName))
+	}
+	run(t, phone, "reading the code on the simulated phone", actions...)
 	return strings.TrimSpace(code)
 }
 
@@ -424,7 +411,7 @@ func TestBrowserDashboardGuidedConsentAndPayment(t *testing.T) {
 		chromedp.Click(`form[action="/oauth/consent/code"] button`, chromedp.ByQuery),
 		chromedp.WaitVisible("#otp", chromedp.ByQuery),
 	)
-	code := phoneCode(t, ctx, tb.b.URL, "zhangsan")
+	code := phoneCode(t, ctx, tb.b.URL, "zhangsan", "")
 	run(t, ctx, "payment flow: confirm with the code, back at the dashboard",
 		chromedp.SendKeys("#otp", code, chromedp.ByQuery),
 		shot(t, ctx, "2-payment-consent"),

@@ -141,6 +141,38 @@ func consentThroughPages(t testing.TB, b *pgBrowser, authURL, user string, payme
 	return q.Get("code")
 }
 
+// accountsToken consents user's accounts to client for scopes, valid validDays, through
+// the bank's pages, and returns the token.
+func accountsToken(t testing.TB, client *sdk.Client, browser *pgBrowser, user string, validDays int, scopes ...string) *sdk.Token {
+	t.Helper()
+	auth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: scopes, ValidDays: validDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := client.ExchangeCode(context.Background(), consentThroughPages(t, browser, auth.URL, user, false), auth.Verifier, pgRedirect)
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	return tok
+}
+
+// paymentToken consents one payment of amount CNY from the debit account number to the
+// payee through the bank's pages (confirmed with the payment code) and returns the
+// payment token.
+func paymentToken(t testing.TB, client *sdk.Client, browser *pgBrowser, user, amount, debitAccount, payeeAccount, payeeName string) *sdk.Token {
+	t.Helper()
+	pauth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
+		Amount: amount, Currency: "CNY", PayeeAccount: payeeAccount, PayeeName: payeeName, DebitAccount: debitAccount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptok, err := client.ExchangeCode(context.Background(), consentThroughPages(t, browser, pauth.URL, user, true), pauth.Verifier, pgRedirect)
+	if err != nil {
+		t.Fatalf("payment token: %v", err)
+	}
+	return ptok
+}
+
 // TestA2EndToEnd is the whole A2 journey over real TLS: SDK → authorization URL → the
 // user logs in at the bank with password and one-time code → consents → code → token
 // (mTLS + SM2 signature) → balance → payment consent confirmed with a one-time code →
@@ -157,15 +189,7 @@ func TestA2EndToEnd(t *testing.T) {
 	lisi := pgCustomer(t, tb, "lisi")
 
 	// Account information consent and token.
-	auth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read", "balances:read"}, ValidDays: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := consentThroughPages(t, browser, auth.URL, "zhangsan", false)
-	tok, err := client.ExchangeCode(ctx, code, auth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatalf("token: %v", err)
-	}
+	tok := accountsToken(t, client, browser, "zhangsan", 30, "accounts:read", "balances:read")
 	user := client.ForUser(tok)
 	r, err := user.Do(ctx, "GET", "/a2/v1/accounts", nil, nil)
 	if err != nil || r.Status != 200 {
@@ -201,16 +225,7 @@ func TestA2EndToEnd(t *testing.T) {
 	before := balance()
 
 	// Payment consent, confirmed at the bank with a one-time code, then the payment.
-	pauth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-		Amount: "10.00", Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcode := consentThroughPages(t, browser, pauth.URL, "zhangsan", true)
-	ptok, err := client.ExchangeCode(ctx, pcode, pauth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatalf("payment token: %v", err)
-	}
+	ptok := paymentToken(t, client, browser, "zhangsan", "10.00", zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 	body := paymentBody(t, tb, debitID, "10.00", lisi.Accounts[0].Number, lisi.Name, "e2e")
 	hdr := http.Header{"Idempotency-Key": {"e2e-payment-0001"}}
 	pr, err := client.ForUser(ptok).Do(ctx, "POST", "/a2/v1/payments", body, hdr)

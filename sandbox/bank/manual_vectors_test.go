@@ -3,7 +3,6 @@ package bank_test
 import (
 	"encoding/json"
 	"html"
-	"io"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -19,16 +18,11 @@ type publishedVector struct {
 
 func (tb *testBank) get(path string) []byte {
 	tb.t.Helper()
-	resp, err := tb.http.Get(tb.b.URL + path)
-	if err != nil {
-		tb.t.Fatal(err)
+	r := tb.plainGet(path, "")
+	if r.Status != 200 {
+		tb.t.Fatalf("GET %s: HTTP %d", path, r.Status)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		tb.t.Fatalf("GET %s: HTTP %d %v", path, resp.StatusCode, err)
-	}
-	return b
+	return r.Body
 }
 
 // JR/T 0185-2020 12.1/5: every worked test vector in the served developer manual is

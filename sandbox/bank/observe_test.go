@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,20 +51,13 @@ type observation struct {
 
 func (tb *testBank) observations(appID string, after int64) ([]observation, int64) {
 	tb.t.Helper()
-	req, _ := http.NewRequest("GET", tb.b.URL+"/admin/v1/apps/"+appID+"/observations?after="+itoa(after), nil)
-	req.Header.Set("Authorization", "Bearer "+tb.b.AdminToken)
-	hr, err := tb.http.Do(req)
-	if err != nil {
-		tb.t.Fatal(err)
-	}
-	defer hr.Body.Close()
+	r, _ := tb.adminCall("GET", "/admin/v1/apps/"+appID+"/observations?after="+itoa(after), nil)
 	var out struct {
 		Observations []observation `json:"observations"`
 		Last         int64         `json:"last"`
 	}
-	raw, _ := io.ReadAll(hr.Body)
-	if hr.StatusCode != 200 || json.Unmarshal(raw, &out) != nil || out.Observations == nil {
-		tb.t.Fatalf("observations: %d %s", hr.StatusCode, raw)
+	if r.Status != 200 || json.Unmarshal(r.Body, &out) != nil || out.Observations == nil {
+		tb.t.Fatalf("observations: %d %s", r.Status, r.Body)
 	}
 	return out.Observations, out.Last
 }
@@ -97,18 +89,8 @@ func (o observation) check(step string) string {
 // rawA2 sends an A2 request with a given Authorization header over the partner's mTLS.
 func rawA2(t *testing.T, tb *testBank, c *sdk.Client, method, path, auth, token string) *resp {
 	t.Helper()
-	tc := tb.http.Transport.(*http.Transport).TLSClientConfig.Clone()
-	tc.Certificates = []tls.Certificate{*c.Config().ClientCert}
-	hc := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
-	req, _ := http.NewRequest(method, tb.b.URL+path, nil)
-	req.Header.Set("Authorization", auth)
-	if token != "" {
-		req.Header.Set("X-JR-Access-Token", token)
-	}
-	saved := tb.http
-	tb.http = hc
-	defer func() { tb.http = saved }()
-	return tb.do(req, true)
+	cfg := c.Config()
+	return tb.a2Call(a2Partner{cfg: cfg, cert: *cfg.ClientCert}, path, a2Opts{method: method, auth: auth, token: token})
 }
 
 // TestPartnerObservationAndFaults is the partner-side suite's view of the sandbox: it
@@ -124,14 +106,7 @@ func TestPartnerObservationAndFaults(t *testing.T) {
 	browser := pgNewBrowser(t, tb)
 	zhang, lisi := pgCustomer(t, tb, "zhangsan"), pgCustomer(t, tb, "lisi")
 
-	auth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read", "balances:read"}, ValidDays: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, auth.URL, "zhangsan", false), auth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatalf("token: %v", err)
-	}
+	tok := accountsToken(t, client, browser, "zhangsan", 30, "accounts:read", "balances:read")
 	user := client.ForUser(tok)
 
 	t.Run("a good call is observed with its TLS, bound certificate and valid signature", func(t *testing.T) {
@@ -264,15 +239,7 @@ func TestPartnerObservationAndFaults(t *testing.T) {
 	})
 
 	t.Run("lose-response: 503, then the retry gets the original payment answer and one payment exists", func(t *testing.T) {
-		pauth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-			Amount: "10.00", Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ptok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, pauth.URL, "zhangsan", true), pauth.Verifier, pgRedirect)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ptok := paymentToken(t, client, browser, "zhangsan", "10.00", zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 		body := paymentBody(t, tb, zhangAccountID(t, client, tok, zhang.Accounts[0].Number), "10.00", lisi.Accounts[0].Number, lisi.Name, "lost")
 		hdr := http.Header{"Idempotency-Key": {"observe-lost-0001"}}
 		fault(t, map[string]any{"kind": "lose-response", "count": 1})
@@ -388,19 +355,13 @@ type handshake struct {
 
 func handshakes(t *testing.T, tb *testBank, after int64) ([]handshake, int64) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", tb.b.URL+"/admin/v1/observations/handshakes?after="+itoa(after), nil)
-	req.Header.Set("Authorization", "Bearer "+tb.b.AdminToken)
-	hr, err := tb.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hr.Body.Close()
+	r, _ := tb.adminCall("GET", "/admin/v1/observations/handshakes?after="+itoa(after), nil)
 	var out struct {
 		Handshakes []handshake `json:"handshakes"`
 		Last       int64       `json:"last"`
 	}
-	if err := json.NewDecoder(hr.Body).Decode(&out); err != nil || hr.StatusCode != 200 {
-		t.Fatalf("handshakes: %d %v", hr.StatusCode, err)
+	if err := json.Unmarshal(r.Body, &out); err != nil || r.Status != 200 {
+		t.Fatalf("handshakes: %d %v", r.Status, err)
 	}
 	return out.Handshakes, out.Last
 }

@@ -101,7 +101,7 @@ func TestReadmeRegisterTour(t *testing.T) {
 		Credentials struct {
 			AppSecret string `json:"app_secret"`
 		}
-		Certificates []struct{ Kind, Serial, Certificate string }
+		Certificates []rgCert
 	}
 	raw, err := os.ReadFile(filepath.Join(work, "registration.out"))
 	if err != nil {

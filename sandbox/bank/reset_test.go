@@ -19,14 +19,7 @@ import (
 func rsAccountToken(t *testing.T, client *sdk.Client, browser *pgBrowser) (*sdk.UserSession, *sdk.Token, string) {
 	t.Helper()
 	ctx := context.Background()
-	auth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read", "balances:read"}, ValidDays: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, auth.URL, "zhangsan", false), auth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatalf("token: %v", err)
-	}
+	tok := accountsToken(t, client, browser, "zhangsan", 30, "accounts:read", "balances:read")
 	user := client.ForUser(tok)
 	r, err := user.Do(ctx, "GET", "/a2/v1/accounts", nil, nil)
 	if err != nil || r.Status != 200 {
@@ -40,15 +33,7 @@ func rsAccountToken(t *testing.T, client *sdk.Client, browser *pgBrowser) (*sdk.
 func rsPay(t *testing.T, tb *testBank, client *sdk.Client, browser *pgBrowser, debitID string, zhang, lisi *fakedata.Customer) {
 	t.Helper()
 	ctx := context.Background()
-	pauth, err := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-		Amount: "10.00", Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ptok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, pauth.URL, "zhangsan", true), pauth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatalf("payment token: %v", err)
-	}
+	ptok := paymentToken(t, client, browser, "zhangsan", "10.00", zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 	body := paymentBody(t, tb, debitID, "10.00", lisi.Accounts[0].Number, lisi.Name, "before the reset")
 	pr, err := client.ForUser(ptok).Do(ctx, "POST", "/a2/v1/payments", body, http.Header{"Idempotency-Key": {"reset-payment-1"}})
 	if err != nil || pr.Status != 201 || !strings.Contains(string(pr.Body), `"status":"succeeded"`) {
@@ -59,15 +44,8 @@ func rsPay(t *testing.T, tb *testBank, client *sdk.Client, browser *pgBrowser, d
 // rsAccountID finds the opaque id of an account in an account list by its masked number.
 func rsAccountID(t *testing.T, list, number string) string {
 	t.Helper()
-	var l struct {
-		Accounts []struct {
-			ID     string `json:"account_id"`
-			Masked string `json:"account_number_masked"`
-		}
-	}
-	_ = json.Unmarshal([]byte(list), &l)
 	masked := number[:4] + " **** **** " + number[len(number)-4:]
-	for _, a := range l.Accounts {
+	for _, a := range listedAccounts([]byte(list)) {
 		if a.Masked == masked {
 			return a.ID
 		}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jr0185/harness/sandbox/sdk"
 )
 
 // TestRiskReviewThroughAdmin: a large payment is held for review (JR/T 0185-2020
@@ -22,20 +20,11 @@ func TestRiskReviewThroughAdmin(t *testing.T) {
 	client := onboardPartner(t, tb, notifyURL)
 	browser := pgNewBrowser(t, tb)
 	zhang, lisi := pgCustomer(t, tb, "zhangsan"), pgCustomer(t, tb, "lisi")
-	auth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"accounts:read"}, ValidDays: 1})
-	atok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, auth.URL, "zhangsan", false), auth.Verifier, pgRedirect)
-	if err != nil {
-		t.Fatal(err)
-	}
+	atok := accountsToken(t, client, browser, "zhangsan", 1, "accounts:read")
 	debitID := zhangAccountID(t, client, atok, zhang.Accounts[0].Number)
 	pay := func(amount, key string) map[string]any {
 		t.Helper()
-		pauth, _ := client.AuthorizationURL(sdk.AuthRequest{RedirectURI: pgRedirect, Scopes: []string{"payments:write"}, ConsentType: "payment",
-			Amount: amount, Currency: "CNY", PayeeAccount: lisi.Accounts[0].Number, PayeeName: lisi.Name, DebitAccount: zhang.Accounts[0].Number})
-		ptok, err := client.ExchangeCode(ctx, consentThroughPages(t, browser, pauth.URL, "zhangsan", true), pauth.Verifier, pgRedirect)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ptok := paymentToken(t, client, browser, "zhangsan", amount, zhang.Accounts[0].Number, lisi.Accounts[0].Number, lisi.Name)
 		r, err := client.ForUser(ptok).Do(ctx, "POST", "/a2/v1/payments", paymentBody(t, tb, debitID, amount, lisi.Accounts[0].Number, lisi.Name, "review"),
 			http.Header{"Idempotency-Key": {key}})
 		if err != nil || r.Status != 201 {

@@ -2,8 +2,6 @@ package bank
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"fmt"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/audit"
@@ -19,16 +17,6 @@ import (
 // serviceDeps wires the service layer's monitoring rules and, in sandbox mode, its test
 // controls (fault injection, audit tampering drill).
 func serviceDeps(cfg Config, clk clock.Clock, alarms *monitor.Alarms, log *audit.Log) server.ServiceDeps {
-	lookup := func(serial string) (*ecdsa.PublicKey, error) {
-		keys, err := BankKeys(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		if k, ok := keys[serial]; ok {
-			return k, nil
-		}
-		return nil, fmt.Errorf("no bank signing key with serial %s", serial)
-	}
 	d := server.ServiceDeps{
 		Risk:    risk.NewWatcher(risk.Options{Threshold: cfg.AbnormalFailures}),
 		Surge:   monitor.NewSurge(alarms, monitor.SurgeOptions{}),
@@ -46,7 +34,8 @@ func serviceDeps(cfg Config, clk clock.Clock, alarms *monitor.Alarms, log *audit
 		// The faults-take-down-all-apis mutant: no fault isolation (10.1.2/1).
 		d.Faults.IgnoreAPIScope = cfg.Mutants().Is(mutant.FaultsTakeDownAll)
 		d.AuditDrill = func(ctx context.Context, seq int64, kind string) (audit.Report, error) {
-			return log.Drill(ctx, seq, kind, lookup)
+			keys, err := BankKeys(cfg.DataDir) // once per drill; an unreadable folder fails each lookup
+			return log.Drill(ctx, seq, kind, keyLookup(keys, err))
 		}
 	}
 	return d

@@ -3,7 +3,6 @@ package bank
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/jr0185/harness/fakedata"
@@ -81,37 +80,22 @@ func ensureTrainerPartner(ctx context.Context, db *store.DB, svc *apps.Service, 
 		}
 	}
 	limits := trainerLimits
-	app, issued, err := svc.Register(ctx, apps.Registration{
-		Name: trainerOrg, Level: apps.LevelA2, Scopes: cat.Scopes(), RedirectURIs: []string{redirect}, Limits: &limits,
-	})
-	if err != nil {
-		return dashboard.Partner{}, err
-	}
-	if _, err := svc.Apply(ctx, app.ID, apps.Approve, "trainer partner for the dashboard's guided flows"); err != nil {
-		return dashboard.Partner{}, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return dashboard.Partner{}, err
-	}
-	pc, err := issuePartnerKeys(ctx, svc, pk, dir, app.ID, trainerOrg)
-	if err != nil {
-		return dashboard.Partner{}, err
-	}
 	// No App_Secret in the folder: the trainer partner signs every call with SM2, so
 	// the inspector shows the certificate and signature steps on A1 calls too.
-	creds := sdk.Credentials{BaseURL: b.URL, AppID: app.ID, SecretSerial: issued.Serial,
-		SignSerial: pc.SignKeySerial(), EncSerial: pc.EncKeySerial(), BankSerial: pk.SignKeySerial()}
-	if err := writeJSON(filepath.Join(dir, sdk.CredentialsFile), creds); err != nil {
+	appID, err := onboardInHouse(ctx, svc, pk, b.URL, apps.Registration{
+		Name: trainerOrg, Level: apps.LevelA2, Scopes: cat.Scopes(), RedirectURIs: []string{redirect}, Limits: &limits,
+	}, "trainer partner for the dashboard's guided flows", dir, false)
+	if err != nil {
 		return dashboard.Partner{}, err
 	}
-	if err := db.SetMeta(ctx, "trainer_app_id", app.ID); err != nil {
+	if err := db.SetMeta(ctx, "trainer_app_id", appID); err != nil {
 		return dashboard.Partner{}, err
 	}
 	cfg, _, err := sdk.LoadDir(dir)
 	if err != nil {
 		return dashboard.Partner{}, err
 	}
-	return trainerPartner(cfg, app.ID, redirect, dir)
+	return trainerPartner(cfg, appID, redirect, dir)
 }
 
 func trainerPartner(cfg sdk.Config, appID, redirect, dir string) (dashboard.Partner, error) {

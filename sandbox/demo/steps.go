@@ -275,21 +275,14 @@ func (r *run) paymentConsent(ctx context.Context) error {
 }
 
 func (r *run) pay(ctx context.Context) error {
-	bankEnc, err := os.ReadFile(filepath.Join(r.dataDir, "pki", "bank-enc.crt"))
+	serial, pub, err := sdk.LoadSM2Cert(filepath.Join(r.dataDir, "pki", "bank-enc.crt"))
 	if err != nil {
 		return err
 	}
-	serial, pub, err := sdk.ParseSM2CertPEM(bankEnc)
+	body, env, err := sdk.SealedPaymentBody(pub, serial, sdk.PaymentOrder{DebitAccountID: r.payAccount, Amount: "10.00", PayeeAccount: payeeAcct, PayeeName: payeeName, Memo: "sandbox demo"})
 	if err != nil {
 		return err
 	}
-	payee, _ := json.Marshal(map[string]string{"account": payeeAcct, "name": payeeName})
-	env, err := protocol.Seal(pub, serial, payee, []byte("payee"))
-	if err != nil {
-		return err
-	}
-	body, _ := json.Marshal(map[string]any{"debit_account_id": r.payAccount, "amount": "10.00", "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": "sandbox demo"})
 	r.sent("POST /a2/v1/payments, Idempotency-Key, payee sealed to the bank's encryption certificate %s: {\"alg\":%q,\"key\":\"%s…\",…}", serial, env.Alg, clip(env.Key, 16))
 	resp, err := r.client.ForUser(r.payToken).Do(ctx, "POST", "/a2/v1/payments", body, http.Header{"Idempotency-Key": {"demo-" + protocol.NewNonce()}})
 	if err != nil {

@@ -3,13 +3,12 @@ package sdk
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jr0185/harness/sandbox/protocol"
 )
@@ -18,35 +17,60 @@ import (
 // signs with or that still verifies (current first).
 const BankSignCertsPath = "/pki/bank-sign-certs.pem"
 
-// bankKeys are the bank's response-signing keys by serial, and the serials a refresh
-// was already tried for (each unknown serial triggers at most one fetch: a flood of
-// forged serials cannot make the client hammer the bank).
+// bankKeyRefreshInterval is the least time between two fetches of the bank's published
+// signing certificates (whatever serial asked for them): a flood of forged serials
+// cannot make the client hammer the bank, and a failed fetch is tried again once it
+// has passed.
+const bankKeyRefreshInterval = 30 * time.Second
+
+// bankKeys are the bank's response-signing keys by serial. Fetches of the published
+// keys are single-flight (fetching holds the one token of fetchTok) and at most one per
+// minInterval; nothing is recorded for a serial that stays unknown.
 type bankKeys struct {
-	mu    sync.Mutex
-	keys  map[string]*ecdsa.PublicKey
-	tried map[string]bool
+	mu   sync.Mutex
+	keys map[string]*ecdsa.PublicKey
+
+	fetchTok    chan struct{} // one token: held while a fetch runs
+	lastFetch   time.Time     // when the last fetch started (guarded by fetchTok)
+	minInterval time.Duration
 }
 
 func newBankKeys(m map[string]*ecdsa.PublicKey) *bankKeys {
-	k := &bankKeys{keys: map[string]*ecdsa.PublicKey{}, tried: map[string]bool{}}
+	k := &bankKeys{keys: map[string]*ecdsa.PublicKey{}, fetchTok: make(chan struct{}, 1), minInterval: bankKeyRefreshInterval}
 	for s, p := range m {
 		k.keys[s] = p
 	}
 	return k
 }
 
-// bankKey returns the key for serial, refreshing the published keys once for a serial
-// not seen before when Config.RefreshBankKeys is set; nil when it stays unknown.
+func (k *bankKeys) lookup(serial string) *ecdsa.PublicKey {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.keys[serial]
+}
+
+// bankKey returns the key for serial, refreshing the published keys for a serial not
+// known when Config.RefreshBankKeys is set (one fetch at a time, at most one per
+// minInterval); nil when it stays unknown.
 func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
-	c.keys.mu.Lock()
-	pub, tried := c.keys.keys[serial], c.keys.tried[serial]
-	if pub == nil && !tried {
-		c.keys.tried[serial] = true
-	}
-	c.keys.mu.Unlock()
-	if pub != nil || tried || !c.cfg.RefreshBankKeys {
+	if pub := c.keys.lookup(serial); pub != nil || !c.cfg.RefreshBankKeys {
 		return pub
 	}
+	select {
+	case c.keys.fetchTok <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
+	defer func() { <-c.keys.fetchTok }()
+	// A fetch that ran while this call waited may have brought the key.
+	if pub := c.keys.lookup(serial); pub != nil {
+		return pub
+	}
+	now := c.cfg.Now()
+	if !c.keys.lastFetch.IsZero() && now.Sub(c.keys.lastFetch) < c.keys.minInterval {
+		return nil
+	}
+	c.keys.lastFetch = now
 	fetched, err := c.fetchBankKeys(ctx)
 	if err != nil {
 		return nil
@@ -57,18 +81,6 @@ func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
 		c.keys.keys[s] = p
 	}
 	return c.keys.keys[serial]
-}
-
-// BankKeySerials lists the serials of the bank keys the client accepts now.
-func (c *Client) BankKeySerials() []string {
-	c.keys.mu.Lock()
-	defer c.keys.mu.Unlock()
-	out := make([]string, 0, len(c.keys.keys))
-	for s := range c.keys.keys {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // fetchBankKeys reads the bank's published signing certificates over the client's TLS
@@ -97,12 +109,7 @@ func (c *Client) fetchBankKeys(ctx context.Context) (map[string]*ecdsa.PublicKey
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string]*ecdsa.PublicKey{}
-	for block, rest := pem.Decode(out.Body); block != nil; block, rest = pem.Decode(rest) {
-		if s, k, err := ParseSM2CertPEM(pem.EncodeToMemory(block)); err == nil {
-			keys[s] = k
-		}
-	}
+	keys := parseSM2CertBundle(out.Body)
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("sdk: %s holds no SM2 certificate", BankSignCertsPath)
 	}

@@ -29,6 +29,8 @@ type rotatingBank struct {
 	certsPEM  []byte
 	fetches   atomic.Int64
 	serialFor func() string // serial put on answers (default: serial)
+	failFetch atomic.Int64  // fetches still to answer 503
+	fetchGate chan struct{} // when set, a fetch waits for it to close
 	mu        sync.Mutex
 	nonces    []string
 }
@@ -52,6 +54,13 @@ func newRotatingBank(t *testing.T) *rotatingBank {
 func (b *rotatingBank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == BankSignCertsPath {
 		b.fetches.Add(1)
+		if b.fetchGate != nil {
+			<-b.fetchGate
+		}
+		if b.failFetch.Add(-1) >= 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = w.Write(b.certsPEM)
 		return
 	}
@@ -71,6 +80,18 @@ func (b *rotatingBank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(protocol.HeaderSignature, sig)
 	w.Header().Set(protocol.HeaderSerial, serial)
 	_, _ = w.Write(body)
+}
+
+// signedHeader signs body as a notification with the bank's key, naming serial.
+func (b *rotatingBank) signedHeader(body []byte, serial string) http.Header {
+	ts, nonce := protocol.Timestamp(time.Now()), protocol.NewNonce()
+	sig, _ := protocol.SignSM2(b.key, protocol.ResponseStringToSign(ts, nonce, body))
+	h := http.Header{}
+	h.Set(protocol.HeaderTimestamp, ts)
+	h.Set(protocol.HeaderNonce, nonce)
+	h.Set(protocol.HeaderSignature, sig)
+	h.Set(protocol.HeaderSerial, serial)
+	return h
 }
 
 func rotatingClient(t *testing.T, b *rotatingBank, refresh bool, mutate func(*Config)) *Client {
@@ -126,21 +147,100 @@ func TestBankKeyRefresh(t *testing.T) {
 	}
 }
 
+// A failed fetch is not remembered against the serial: once the interval has passed,
+// the next call fetches again and finds the rotated key.
+func TestBankKeyRefreshAfterFailedFetch(t *testing.T) {
+	t.Parallel()
+	b := newRotatingBank(t)
+	b.failFetch.Store(1)
+	var mu sync.Mutex
+	now := time.Now()
+	c := rotatingClient(t, b, true, func(cfg *Config) {
+		cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	c.keys.minInterval = time.Minute
+	body := []byte(`{"event":"payment.status"}`)
+	if err := c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("fetch answered 503: err %v, want ErrIntegrity", err)
+	}
+	// Within the interval: no second fetch.
+	if err := c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("within the interval: err %v, want ErrIntegrity", err)
+	}
+	if got := b.fetches.Load(); got != 1 {
+		t.Fatalf("%d fetches within the interval, want 1", got)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if err := c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body); err != nil {
+		t.Fatalf("after the interval: %v", err)
+	}
+	if got := b.fetches.Load(); got != 2 {
+		t.Fatalf("%d fetches, want 2", got)
+	}
+}
+
+// Calls arriving while the first fetch for a new serial runs wait for it and succeed:
+// one fetch for all of them.
+func TestBankKeyRefreshConcurrent(t *testing.T) {
+	t.Parallel()
+	b := newRotatingBank(t)
+	b.fetchGate = make(chan struct{})
+	c := rotatingClient(t, b, true, nil)
+	body := []byte(`{"event":"payment.status"}`)
+	const n = 8
+	errs := make(chan error, n)
+	verify := func() { errs <- c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body) }
+	go verify()
+	for b.fetches.Load() == 0 { // the first call's fetch is running
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < n; i++ {
+		go verify()
+	}
+	time.Sleep(50 * time.Millisecond) // the others arrive while the fetch is held
+	close(b.fetchGate)
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	if got := b.fetches.Load(); got != 1 {
+		t.Fatalf("%d fetches, want 1", got)
+	}
+}
+
+// With RefreshBankKeys off nothing is recorded for an unknown serial: turned on later,
+// the client fetches for it.
+func TestBankKeyRefreshOffRecordsNothing(t *testing.T) {
+	t.Parallel()
+	b := newRotatingBank(t)
+	c := rotatingClient(t, b, false, nil)
+	body := []byte(`{"event":"payment.status"}`)
+	for i := 0; i < 3; i++ {
+		if err := c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body); !errors.Is(err, ErrIntegrity) {
+			t.Fatalf("refresh off: err %v, want ErrIntegrity", err)
+		}
+	}
+	if got := b.fetches.Load(); got != 0 {
+		t.Fatalf("refresh off: %d fetches", got)
+	}
+	c.cfg.RefreshBankKeys = true
+	if err := c.VerifyNotification(context.Background(), b.signedHeader(body, b.serial), body); err != nil {
+		t.Fatalf("refresh on: %v", err)
+	}
+	if got := b.fetches.Load(); got != 1 {
+		t.Fatalf("%d fetches, want 1", got)
+	}
+}
+
 func TestVerifyNotification(t *testing.T) {
 	t.Parallel()
 	b := newRotatingBank(t)
 	c := rotatingClient(t, b, true, nil)
 	body := []byte(`{"event":"payment.status","payment":{"payment_id":"pay_1","status":"succeeded"}}`)
-	signed := func(body []byte, serial string) http.Header {
-		ts, nonce := protocol.Timestamp(time.Now()), protocol.NewNonce()
-		sig, _ := protocol.SignSM2(b.key, protocol.ResponseStringToSign(ts, nonce, body))
-		h := http.Header{}
-		h.Set(protocol.HeaderTimestamp, ts)
-		h.Set(protocol.HeaderNonce, nonce)
-		h.Set(protocol.HeaderSignature, sig)
-		h.Set(protocol.HeaderSerial, serial)
-		return h
-	}
+	signed := func(body []byte, serial string) http.Header { return b.signedHeader(body, serial) }
 	tests := []struct {
 		name   string
 		header http.Header

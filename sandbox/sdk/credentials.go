@@ -76,10 +76,8 @@ func LoadDir(dir string) (Config, Credentials, error) {
 	// After a bank key rotation, bank-sign-certs.pem (as published at
 	// /pki/bank-sign-certs.pem) holds every signing certificate still to be accepted.
 	if all, err := os.ReadFile(filepath.Join(dir, "bank-sign-certs.pem")); err == nil {
-		for block, rest := pem.Decode(all); block != nil; block, rest = pem.Decode(rest) {
-			if s, k, err := ParseSM2CertPEM(pem.EncodeToMemory(block)); err == nil {
-				cfg.BankKeys[s] = k
-			}
+		for s, k := range parseSM2CertBundle(all) {
+			cfg.BankKeys[s] = k
 		}
 	}
 	return cfg, cr, nil
@@ -122,7 +120,25 @@ func ParseSM2CertPEM(b []byte) (string, *ecdsa.PublicKey, error) {
 	if block == nil {
 		return "", nil, errors.New("no PEM block")
 	}
-	c, err := smx509.ParseCertificate(block.Bytes)
+	return parseSM2CertDER(block.Bytes)
+}
+
+// parseSM2CertBundle parses every SM2 certificate of a PEM bundle (as published at
+// /pki/bank-sign-certs.pem) into its public key by wire serial; blocks that are not SM2
+// certificates are skipped.
+func parseSM2CertBundle(b []byte) map[string]*ecdsa.PublicKey {
+	keys := map[string]*ecdsa.PublicKey{}
+	for block, rest := pem.Decode(b); block != nil; block, rest = pem.Decode(rest) {
+		if s, k, err := parseSM2CertDER(block.Bytes); err == nil {
+			keys[s] = k
+		}
+	}
+	return keys
+}
+
+// parseSM2CertDER parses a DER SM2 certificate into its wire serial and public key.
+func parseSM2CertDER(der []byte) (string, *ecdsa.PublicKey, error) {
+	c, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return "", nil, err
 	}

@@ -45,8 +45,8 @@ type Config struct {
 	// RefreshBankKeys: when a response (or notification) names a bank key serial not in
 	// BankKeys — the bank rotated its signing key — fetch the bank's published signing
 	// certificates (GET /pki/bank-sign-certs.pem, over the same verified TLS connection)
-	// once for that serial and verify again. A serial still unknown is an integrity
-	// failure.
+	// and verify again. Concurrent calls share one fetch, and fetches are at most one
+	// every 30 s whatever the serial. A serial still unknown is an integrity failure.
 	RefreshBankKeys bool
 
 	// Nonce makes the nonce of each request (default protocol.NewNonce: 128 random
@@ -284,10 +284,7 @@ func ReadResponse(resp *http.Response) (*Response, error) {
 // non-nil error wraps ErrIntegrity: do not act on the response. Do verifies every
 // response itself; Verify is for responses read with ReadResponse.
 // The context bounds a fetch of the bank's published keys (Config.RefreshBankKeys).
-func (c *Client) Verify(ctx context.Context, r *Response) error { return c.verify(ctx, r) }
-
-// verify checks the bank's SM2 signature (and the A1 MAC when present).
-func (c *Client) verify(ctx context.Context, r *Response) error {
+func (c *Client) Verify(ctx context.Context, r *Response) error {
 	ts, nonce := r.Header.Get(protocol.HeaderTimestamp), r.Header.Get(protocol.HeaderNonce)
 	sig, serial := r.Header.Get(protocol.HeaderSignature), r.Header.Get(protocol.HeaderSerial)
 	r.Integrity.Serial = serial

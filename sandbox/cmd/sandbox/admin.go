@@ -74,6 +74,17 @@ func verifyAuditCmd() *cobra.Command {
 	return cmd
 }
 
+// caHTTPClient is an HTTPS client that trusts the CA certificates in caFile (none when
+// it cannot be read: the system roots are not used either).
+func caHTTPClient(caFile string, timeout time.Duration) *http.Client {
+	pool := x509.NewCertPool()
+	if ca, err := os.ReadFile(caFile); err == nil {
+		pool.AppendCertsFromPEM(ca)
+	}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}}
+}
+
 // healthCmd probes /healthz (used by the container health check).
 func healthCmd() *cobra.Command {
 	var url, caFile string
@@ -81,13 +92,7 @@ func healthCmd() *cobra.Command {
 		Use:   "health",
 		Short: "Probe the running sandbox's liveness endpoint",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pool := x509.NewCertPool()
-			if ca, err := os.ReadFile(caFile); err == nil {
-				pool.AppendCertsFromPEM(ca)
-			}
-			c := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
-				TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}}
-			resp, err := c.Get(url + "/healthz")
+			resp, err := caHTTPClient(caFile, 3*time.Second).Get(url + "/healthz")
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -24,18 +23,13 @@ import (
 // then a signed A2 call that sends the saved token and verifies the answer.
 func TestCLIAuthorizeTokenCall(t *testing.T) {
 	t.Parallel()
-	cfg := bank.DefaultConfig()
-	cfg.DataDir, cfg.Addr, cfg.Customers, cfg.Products = t.TempDir(), "127.0.0.1:0", 5, 12
-	b, err := bank.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, dataDir := startCLIBank(t, func(cfg *bank.Config) { cfg.Customers, cfg.Products = 5, 12 })
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = b.Close(ctx)
 	})
-	out, err := runCLI(t, "authorize", "--data-dir", cfg.DataDir, "--scope", "accounts:read,balances:read")
+	out, err := runCLI(t, "authorize", "--data-dir", dataDir, "--scope", "accounts:read,balances:read")
 	if err != nil {
 		t.Fatalf("authorize: %v\n%s", err, out)
 	}
@@ -98,10 +92,10 @@ func TestCLIAuthorizeTokenCall(t *testing.T) {
 		t.Fatalf("consent redirect: %q", redirect)
 	}
 
-	if out, err := runCLI(t, "token", "--data-dir", cfg.DataDir, redirect); err != nil || !strings.Contains(out, "token saved") {
+	if out, err := runCLI(t, "token", "--data-dir", dataDir, redirect); err != nil || !strings.Contains(out, "token saved") {
 		t.Fatalf("token: %v\n%s", err, out)
 	}
-	out, err = runCLI(t, "call", "--data-dir", cfg.DataDir, "GET", "/a2/v1/accounts")
+	out, err = runCLI(t, "call", "--data-dir", dataDir, "GET", "/a2/v1/accounts")
 	if err != nil || !strings.Contains(out, "HTTP 200") || !strings.Contains(out, "account_number_masked") || !strings.Contains(out, "integrity: verified") {
 		t.Fatalf("A2 call with the saved token: %v\n%s", err, out)
 	}
@@ -109,7 +103,7 @@ func TestCLIAuthorizeTokenCall(t *testing.T) {
 	// A payment from the command line: a payment consent confirmed with a one-time code
 	// at the bank, then `sandbox pay`, then the same Idempotency-Key again.
 	debit := accts[0][1]
-	out, err = runCLI(t, "authorize", "--data-dir", cfg.DataDir, "--payment", "--amount", "10.00",
+	out, err = runCLI(t, "authorize", "--data-dir", dataDir, "--payment", "--amount", "10.00",
 		"--payee-account", "6222000000000000020", "--payee-name", "赵六", "--debit-account", debit)
 	if err != nil {
 		t.Fatalf("authorize --payment: %v\n%s", err, out)
@@ -124,10 +118,10 @@ func TestCLIAuthorizeTokenCall(t *testing.T) {
 	}
 	_, redirect = do("POST", "/oauth/consent", url.Values{"csrf": {field(page, "csrf")}, "req": {field(page, "req")},
 		"decision": {"approve"}, "account": {debit}, "otp": {code[1]}})
-	if out, err := runCLI(t, "token", "--data-dir", cfg.DataDir, redirect); err != nil || !strings.Contains(out, "payments:write") {
+	if out, err := runCLI(t, "token", "--data-dir", dataDir, redirect); err != nil || !strings.Contains(out, "payments:write") {
 		t.Fatalf("token for the payment: %v\n%s", err, out)
 	}
-	pay := []string{"pay", "--data-dir", cfg.DataDir, "--amount", "10.00", "--payee-account", "6222000000000000020",
+	pay := []string{"pay", "--data-dir", dataDir, "--amount", "10.00", "--payee-account", "6222000000000000020",
 		"--payee-name", "赵六", "--from", debit, "--idempotency-key", "cli-test-1"}
 	first, err := runCLI(t, pay...)
 	if err != nil || !strings.Contains(first, "HTTP 201") || !strings.Contains(first, `"status": "succeeded"`) || !strings.Contains(first, "integrity: verified") {

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jr0185/harness/sandbox/bank"
 )
 
 // TestConformWritesAVerifiableReport runs `sandbox conform` in-process against a fresh
@@ -84,12 +80,7 @@ func TestBuiltBinaryRunsTheSuiteAlone(t *testing.T) {
 // deployment: a running bank, described only by a target file (URL, CA, test-control
 // token), with no embedded sandbox started by the suite.
 func TestConformAgainstATargetFile(t *testing.T) {
-	cfg := bank.DefaultConfig()
-	cfg.DataDir, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	b, err := bank.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := startCLIBank(t, nil)
 	t.Cleanup(func() { _ = b.Close(context.Background()) })
 	dir := t.TempDir()
 	target := filepath.Join(dir, "target.yaml")

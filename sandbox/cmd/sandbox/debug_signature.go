@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,10 +53,6 @@ secret, clock skew, unknown or expired serial). Nothing is sent to the API itsel
 			if err != nil {
 				return fmt.Errorf("reading the admin token: %w (--admin-token-file)", err)
 			}
-			pool := x509.NewCertPool()
-			if ca, err := os.ReadFile(caFile); err == nil {
-				pool.AppendCertsFromPEM(ca)
-			}
 			if appSecret == "" {
 				appSecret = os.Getenv("APP_SECRET")
 			}
@@ -69,9 +63,7 @@ secret, clock skew, unknown or expired serial). Nothing is sent to the API itsel
 			}
 			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
 			req.Header.Set("Content-Type", "application/json")
-			c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
-				TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}}}
-			resp, err := c.Do(req)
+			resp, err := caHTTPClient(caFile, 20*time.Second).Do(req)
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,13 +17,7 @@ import (
 // re-encoded query, pasted into `sandbox debug-signature`, gets the diagnosis from the
 // running sandbox; the correct one is accepted.
 func TestDebugSignatureCLI(t *testing.T) {
-	cfg := bank.DefaultConfig()
-	cfg.DataDir, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	cfg.Customers, cfg.Products = 10, 24
-	b, err := bank.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, dataDir := startCLIBank(t, func(cfg *bank.Config) { cfg.Customers, cfg.Products = 10, 24 })
 	t.Cleanup(func() { _ = b.Close(context.Background()) })
 	pc, _, err := sdk.LoadDir(b.DemoDir)
 	if err != nil {
@@ -44,7 +36,7 @@ func TestDebugSignatureCLI(t *testing.T) {
 		return p
 	}
 	args := func(f string) []string {
-		return []string{"debug-signature", "--url", b.URL, "--data-dir", cfg.DataDir, "--file", f}
+		return []string{"debug-signature", "--url", b.URL, "--data-dir", dataDir, "--file", f}
 	}
 	out, err := runCLI(t, args(write("bad.txt", "/a1/v1/products?category=deposit&page_size=5"))...)
 	if err == nil || !strings.Contains(out, "REFUSED (PATH_OR_QUERY_ENCODED_DIFFERENTLY)") || !strings.Contains(out, `you signed:     "GET\n/a1/v1/products?category=deposit&page_size=5\n`) {

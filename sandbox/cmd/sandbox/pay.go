@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jr0185/harness/sandbox/internal/payments"
-	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -53,11 +51,12 @@ is sent, and the bank replays its stored answer byte for byte (the payment is ma
 			}
 			// A retry must send the very request the key was first used with (the sealed
 			// payee is random each time): it is kept under the key.
-			kept := filepath.Join(dir, "payments", key+".json")
-			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked below
-			switch {
-			case !payments.ValidIdempotencyKey(key):
+			if !payments.ValidIdempotencyKey(key) {
 				return fmt.Errorf("--idempotency-key: use 1 to %d letters, digits, '-', '_', '.' or ':' (what the bank accepts)", payments.MaxIdempotencyKeyLen)
+			}
+			kept := filepath.Join(dir, "payments", key+".json")
+			body, err := os.ReadFile(kept) // #nosec G304 -- the partner's own folder; key is checked above
+			switch {
 			case err == nil:
 				fmt.Fprintf(out, "Idempotency-Key: %s (a retry: the request first sent with this key, from %s)\n", key, kept)
 			default:
@@ -99,14 +98,6 @@ func sealedPayment(dir, amount, payee, name, from, memo string) ([]byte, error) 
 	if err != nil {
 		return nil, fmt.Errorf("the bank's encryption certificate: %w", err)
 	}
-	details, err := json.Marshal(map[string]string{"account": payee, "name": name})
-	if err != nil {
-		return nil, err
-	}
-	env, err := protocol.Seal(bankEnc, serial, details, []byte("payee"))
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(map[string]any{"debit_account_id": from, "amount": amount, "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": memo})
+	body, _, err := sdk.SealedPaymentBody(bankEnc, serial, sdk.PaymentOrder{DebitAccountID: from, Amount: amount, PayeeAccount: payee, PayeeName: name, Memo: memo})
+	return body, err
 }

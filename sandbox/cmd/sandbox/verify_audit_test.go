@@ -30,19 +30,31 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// auditedDataDir starts a bank, makes calls that produce audit records, stops it (which
-// writes the final signed checkpoint) and returns its data folder.
-func auditedDataDir(t *testing.T) string {
+// startCLIBank starts a bank on a free local port over a fresh data folder, with the
+// default configuration changed by mutate (when set), and returns it with its data
+// folder. The caller closes it.
+func startCLIBank(t *testing.T, mutate func(*bank.Config)) (*bank.Bank, string) {
 	t.Helper()
 	cfg := bank.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.Customers, cfg.Products = 5, 12
-	cfg.AuditCheckpoint = 4
+	cfg.DataDir, cfg.Addr = t.TempDir(), "127.0.0.1:0"
+	if mutate != nil {
+		mutate(&cfg)
+	}
 	b, err := bank.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, cfg.DataDir
+}
+
+// auditedDataDir starts a bank, makes calls that produce audit records, stops it (which
+// writes the final signed checkpoint) and returns its data folder.
+func auditedDataDir(t *testing.T) string {
+	t.Helper()
+	b, dataDir := startCLIBank(t, func(cfg *bank.Config) {
+		cfg.Customers, cfg.Products = 5, 12
+		cfg.AuditCheckpoint = 4
+	})
 	scfg, _, err := sdk.LoadDir(b.DemoDir)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +77,7 @@ func auditedDataDir(t *testing.T) string {
 	if err := b.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return cfg.DataDir
+	return dataDir
 }
 
 func copyDir(t *testing.T, src string) string {

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/faults"
-	"github.com/jr0185/harness/sandbox/protocol"
 	"github.com/jr0185/harness/sandbox/sdk"
 )
 
@@ -261,13 +259,8 @@ func (t *Trainer) Callback(ctx context.Context, state, code, errCode, errDesc st
 }
 
 func paymentBody(p *Partner, pay Payment) ([]byte, error) {
-	plain, _ := json.Marshal(map[string]string{"account": pay.PayeeAccount, "name": pay.PayeeName})
-	env, err := protocol.Seal(p.BankEnc, "", plain, []byte("payee"))
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(map[string]any{"debit_account_id": pay.DebitID, "amount": pay.Amount, "currency": "CNY",
-		"payee": map[string]any{"encrypted": env}, "memo": "trainer dashboard"})
+	body, _, err := sdk.SealedPaymentBody(p.BankEnc, "", sdk.PaymentOrder{DebitAccountID: pay.DebitID, Amount: pay.Amount, PayeeAccount: pay.PayeeAccount, PayeeName: pay.PayeeName, Memo: "trainer dashboard"})
+	return body, err
 }
 
 // call notes one SDK call's outcome; ok when it answered want.
