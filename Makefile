@@ -46,9 +46,19 @@ openapi-lint-deps: deps ## Install the pinned OpenAPI linter (Spectral) into .ca
 openapi-lint: openapi-lint-deps ## Lint the served OpenAPI document with Spectral (.spectral.yaml) and check it documents every route
 	$(GO) test -count=1 -run 'TestOpenAPIPassesSpectral|TestOpenAPIDocumentsEveryRoute' -v ./sandbox/bank/
 
+# The mutant proofs run every mutant bank and partner against its whole suite: long, and
+# CPU-bound, so they run without the race detector (in `make proof`, part of `make test`).
+PROOFS := TestMutantBanksAreCaught|TestMutantPartnersAreCaught
+
 .PHONY: test
-test: deps openapi-lint-deps ## Run every test under the race detector (unit, integration over real TLS, openssl/curl interop)
-	$(GO) test -race -count=1 -timeout 12m ./...
+test: deps openapi-lint-deps ## Run every test: under the race detector (unit, integration over real TLS, openssl/curl interop), then the mutant proofs
+	$(GO) test -race -count=1 -timeout 12m -skip '^($(PROOFS))$$' ./...
+	@$(MAKE) --no-print-directory proof
+
+.PHONY: proof
+proof: ## The mutant proofs: every mutant bank and partner fails exactly the scenarios mutants.yaml lists (partner: 3 random orders)
+	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run '^($(PROOFS))$$' -v ./sandbox/conform/ \
+	  | grep -vE '^=== (RUN|PAUSE|CONT)'
 
 .PHONY: test-quick
 test-quick: deps openapi-lint-deps ## Run every test without the race detector (faster)

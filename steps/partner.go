@@ -35,6 +35,7 @@ type partnerRun struct {
 	err   error
 	hello driver.HelloResult
 	appID string
+	conf  driver.ConfigureParams // what the partner was last configured with
 }
 
 // partnerState is one scenario's view of the partner.
@@ -190,7 +191,29 @@ func (e *Env) onboard(ctx context.Context) error {
 	if err := e.Partner.Do(ctx, driver.Configure, cp, nil); err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
-	p.appID = cp.AppID
+	p.appID, p.conf = cp.AppID, cp
+	return nil
+}
+
+// reconfigure puts the partner back on the bank's current signing certificates when a
+// scenario changed them (a bank key rotation): every scenario starts from a partner
+// configured with what the bank publishes now, so no verdict depends on which scenario
+// ran before it.
+func (e *Env) reconfigure(ctx context.Context) error {
+	p := &e.partner
+	x, err := e.get(ctx, "/pki/bank-sign-certs.pem")
+	if err != nil || x.Status != 200 {
+		return fmt.Errorf("GET /pki/bank-sign-certs.pem: %v", err)
+	}
+	if string(x.Body) == p.conf.BankSignCertsPEM {
+		return nil
+	}
+	cp := p.conf
+	cp.BankSignCertsPEM = string(x.Body)
+	if err := e.Partner.Do(ctx, driver.Configure, cp, nil); err != nil {
+		return fmt.Errorf("configure (the bank's signing certificates changed): %w", err)
+	}
+	p.conf = cp
 	return nil
 }
 
@@ -238,6 +261,9 @@ func partnerReady(ctx context.Context) error {
 		return err
 	}
 	if _, err := w.Env.adminOK(ctx, "DELETE", "/admin/v1/faults?app_id="+url.QueryEscape(p.appID), nil, 200); err != nil {
+		return err
+	}
+	if err := w.Env.reconfigure(ctx); err != nil {
 		return err
 	}
 	if err := w.Env.Partner.Do(ctx, driver.Reset, struct{}{}, nil); err != nil {

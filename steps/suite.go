@@ -98,12 +98,24 @@ func Run(ctx context.Context, e *Env, o Options) (Result, error) {
 	run.FinishedAt = time.Now()
 	run.Scenarios = col.sorted()
 	res := Result{Run: run, Status: status}
+	for _, build := range matrixBuilders[o.Suite] {
+		m, err := build(ctx, e, run)
+		if err != nil {
+			return res, fmt.Errorf("the %s suite's coverage matrix: %w", o.Suite, err)
+		}
+		res.Run.Matrices = append(res.Run.Matrices, m)
+	}
 	if len(run.Scenarios) < o.MinScenarios {
 		return res, fmt.Errorf("%d scenarios ran, want at least %d: the selection (paths %v, tags %q) matches too little",
 			len(run.Scenarios), o.MinScenarios, o.Paths, o.Tags)
 	}
 	return res, nil
 }
+
+// matrixBuilders make a suite's coverage tables (report.Matrix) once it ran, from the
+// run's scenarios and whatever they need to read (the bank's published catalogue, the
+// obligation list); each step area registers its own in an init function.
+var matrixBuilders = map[string][]func(ctx context.Context, e *Env, run report.Run) (report.Matrix, error){}
 
 // collector gathers each scenario's outcome (hooks run concurrently).
 type collector struct {

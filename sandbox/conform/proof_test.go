@@ -3,29 +3,54 @@ package conform_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jr0185/harness/features"
 	"github.com/jr0185/harness/sandbox/conform"
 	"github.com/jr0185/harness/steps"
 )
 
-// mutantProof is one suite's proof that every scenario can fail (brief section 5).
+// mutantProof is one suite's proof that every scenario can fail and that every mutant is
+// caught by exactly the scenarios its row lists (brief section 5; issue 12 item 1).
 type mutantProof struct {
 	suite   string            // "bank" or "partner"
 	tableAt string            // where the expected-failures table lives, for messages
 	table   []features.Mutant // the expected-failures table
 	known   map[string]string // every mutant: name → what it breaks
-	// options runs a mutant against the paths of its listed scenarios.
-	options func(name string, paths []string) conform.Options
+	// options runs a mutant ("" for the correct implementation) against the whole suite.
+	options func(name string) conform.Options
+	// orders is how many random orders every mutant runs in; parallel how many runs
+	// go at once (the partner suite mostly waits: Retry-After, breakers).
+	orders, parallel int
+}
+
+// proofRun is one run of the proof: one mutant in one order.
+type proofRun struct {
+	mutant string // "" for the correct implementation
+	seed   int64
+	failed map[string]string // scenario name → its error
+	ran    int
+	err    error
+	took   time.Duration
 }
 
 // run checks the table both ways before anything runs — every row names a known mutant
 // and known scenarios, every mutant has a row, every scenario is listed under a mutant —
-// then runs each mutant against its listed scenarios, every one of which must fail, and
-// logs how many mutants were caught and how many scenarios showed teeth.
+// then runs every mutant, and the correct implementation, against the whole suite in
+// p.orders random orders. A mutant must fail exactly the scenarios its row lists, in
+// every order: one it is not caught by, and one it fails without being listed (a verdict
+// that depends on order or on collateral damage), both fail the proof. The correct
+// implementation must pass every scenario in every order.
+//
+// JR0185_PROOF_SEED pins the first order's seed (the others follow from it), to replay
+// a failing order; JR0185_PROOF_ORDERS overrides the number of orders.
 func (p mutantProof) run(t *testing.T) {
 	t.Helper()
 	all, err := steps.Scenarios(features.FS, p.suite)
@@ -65,56 +90,159 @@ func (p mutantProof) run(t *testing.T) {
 		t.FailNow()
 	}
 
-	var mu sync.Mutex
-	caught, teeth := 0, map[string]bool{}
-	t.Run("mutants", func(t *testing.T) {
-		for _, m := range p.table {
-			t.Run(m.Name, func(t *testing.T) {
-				t.Parallel()
-				var paths []string
-				for _, s := range m.MustFail {
-					paths = append(paths, byName[s].Path())
-				}
-				o := p.options(m.Name, paths)
-				var out bytes.Buffer
-				o.Format, o.Output, o.NoColors = "progress", &out, true
-				res, err := conform.Run(context.Background(), o)
-				if err != nil && len(res.Result.Run.Scenarios) == 0 {
-					// E.g. a partner whose public material the bank refuses at onboarding:
-					// every listed scenario is then reported below as not run.
-					t.Logf("mutant %s: %v", m.Name, err)
-				}
-				got := map[string]string{}
-				for _, s := range res.Result.Run.Scenarios {
-					got[s.Name] = s.Status
-				}
-				ok := true
-				for _, s := range m.MustFail {
-					switch st := got[s]; st {
-					case "failed":
-						mu.Lock()
-						teeth[s] = true
-						mu.Unlock()
-					case "":
-						ok = false
-						t.Errorf("mutant %s: scenario %q did not run", m.Name, s)
-					default:
-						ok = false
-						t.Errorf("mutant %s (%s): scenario %q %s, want failed", m.Name, m.Breaks, s, st)
-					}
-				}
-				if ok {
-					mu.Lock()
-					caught++
-					mu.Unlock()
-				}
-			})
+	seeds := proofSeeds(t, p.orders)
+	t.Logf("%s proof: %d mutants and the correct %s, whole suite (%d scenarios) each, in %d random orders (seeds %v), %d runs at once",
+		p.suite, len(p.table), p.suite, len(all), len(seeds), seeds, p.parallel)
+	runs := p.runAll(seeds)
+
+	want := map[string]map[string]bool{"": {}}
+	breaks := map[string]string{"": "nothing (the correct " + p.suite + ")"}
+	for _, m := range p.table {
+		want[m.Name] = map[string]bool{}
+		for _, s := range m.MustFail {
+			want[m.Name][s] = true
 		}
-	})
-	t.Logf("mutant %ss caught: %d/%d; %s scenarios with teeth: %d/%d", p.suite, caught, len(p.table), p.suite, len(teeth), len(all))
-	if caught != len(p.table) || len(teeth) != len(all) {
-		t.Errorf("not every mutant was caught or not every %s scenario showed it can fail", p.suite)
+		breaks[m.Name] = m.Breaks
 	}
+	observed := map[string]map[string]bool{} // mutant → every scenario it failed in any order
+	bad := map[string]bool{}
+	for _, r := range runs {
+		label := orCorrect(r.mutant, p.suite)
+		if observed[r.mutant] == nil {
+			observed[r.mutant] = map[string]bool{}
+		}
+		if r.err != nil && r.ran == 0 {
+			// E.g. a partner whose public material the bank refuses at onboarding:
+			// every scenario is then reported below as not caught, or as failing.
+			t.Logf("%s (seed %d): %v", label, r.seed, r.err)
+		}
+		if r.ran != len(all) {
+			bad[r.mutant] = true
+			t.Errorf("%s (seed %d): %d of %d scenarios ran", label, r.seed, r.ran, len(all))
+		}
+		for s := range want[r.mutant] {
+			if _, failed := r.failed[s]; !failed {
+				bad[r.mutant] = true
+				t.Errorf("%s (%s), seed %d: %q passed, want failed: the mutant is not caught by it", label, breaks[r.mutant], r.seed, s)
+			}
+		}
+		for s, why := range r.failed {
+			observed[r.mutant][s] = true
+			if !want[r.mutant][s] {
+				bad[r.mutant] = true
+				t.Errorf("%s (%s), seed %d: %q failed but is not listed under it: %s", label, breaks[r.mutant], r.seed, s, clipErr(why))
+			}
+		}
+	}
+	caught, teeth := 0, map[string]bool{}
+	for _, m := range p.table {
+		if !bad[m.Name] {
+			caught++
+		}
+		for s := range observed[m.Name] {
+			if want[m.Name][s] {
+				teeth[s] = true
+			}
+		}
+	}
+	t.Logf("%s proof: %d/%d mutants failed exactly their listed scenarios in all %d orders; %d/%d scenarios showed they can fail; the correct %s passed every scenario in every order: %v",
+		p.suite, caught, len(p.table), len(seeds), len(teeth), len(all), p.suite, !bad[""])
+	if len(bad) > 0 {
+		var b strings.Builder
+		for _, m := range p.table {
+			if !bad[m.Name] {
+				continue
+			}
+			fmt.Fprintf(&b, "  - name: %s\n    must_fail: # as observed in the %d orders above\n", m.Name, len(seeds))
+			var names []string
+			for s := range observed[m.Name] {
+				names = append(names, s)
+			}
+			sort.Strings(names)
+			for _, s := range names {
+				fmt.Fprintf(&b, "      - %s\n", s)
+			}
+		}
+		t.Errorf("the verdicts differ from %s; what the mutants that differ failed (review before copying):\n%s", p.tableAt, b.String())
+	}
+}
+
+// runAll runs every mutant and the correct implementation in every order, p.parallel at
+// a time, and returns the runs in table order.
+func (p mutantProof) runAll(seeds []int64) []proofRun {
+	names := []string{""}
+	for _, m := range p.table {
+		names = append(names, m.Name)
+	}
+	runs := make([]proofRun, 0, len(names)*len(seeds))
+	for _, n := range names {
+		for _, s := range seeds {
+			runs = append(runs, proofRun{mutant: n, seed: s})
+		}
+	}
+	sem := make(chan struct{}, max(1, p.parallel))
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func(r *proofRun) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			o := p.options(r.mutant)
+			var out bytes.Buffer
+			o.Format, o.Output, o.NoColors, o.Randomize = "progress", &out, true, r.seed
+			res, err := conform.Run(context.Background(), o)
+			r.err, r.took, r.failed = err, time.Since(start), map[string]string{}
+			for _, s := range res.Result.Run.Scenarios {
+				r.ran++
+				if s.Status != "passed" {
+					r.failed[s.Name] = s.Status + ": " + s.Error
+				}
+			}
+		}(&runs[i])
+	}
+	wg.Wait()
+	return runs
+}
+
+// proofSeeds are the random orders: n seeds, the first from JR0185_PROOF_SEED when set.
+func proofSeeds(t *testing.T, n int) []int64 {
+	if v := os.Getenv("JR0185_PROOF_ORDERS"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 {
+			t.Fatalf("JR0185_PROOF_ORDERS=%q: want a positive number", v)
+		}
+		n = k
+	}
+	base := time.Now().UnixNano() % 1_000_000_007
+	if v := os.Getenv("JR0185_PROOF_SEED"); v != "" {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || s == 0 {
+			t.Fatalf("JR0185_PROOF_SEED=%q: want a non-zero number", v)
+		}
+		base = s
+	}
+	seeds := make([]int64, n)
+	for i := range seeds {
+		seeds[i] = base + int64(i)*7919
+	}
+	return seeds
+}
+
+func orCorrect(mutant, suite string) string {
+	if mutant == "" {
+		return "the correct " + suite
+	}
+	return "mutant " + mutant
+}
+
+func clipErr(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
 }
 
 // passedAll insists that every scenario of a run passed and that there were want of

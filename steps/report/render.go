@@ -259,6 +259,34 @@ func (r *Report) Markdown() []byte {
 		}
 	}
 
+	for _, run := range r.Runs {
+		for _, m := range run.Matrices {
+			rows, ok := m.Counts()
+			p("## %s (%s suite)\n\n", mdText.Replace(m.Title), mdText.Replace(run.Suite))
+			if m.Note != "" {
+				p("%s\n\n", mdText.Replace(m.Note))
+			}
+			p("%d rows, %d covered.\n\n", rows, ok)
+			p("|")
+			for _, c := range m.Columns {
+				p(" %s |", mdCell.Replace(c))
+			}
+			p(" Status |\n|")
+			for range m.Columns {
+				p("---|")
+			}
+			p("---|\n")
+			for _, row := range m.Rows {
+				p("|")
+				for _, c := range row.Cells {
+					p(" %s |", mdCell.Replace(c))
+				}
+				p(" %s |\n", mdCell.Replace(row.Status))
+			}
+			p("\n")
+		}
+	}
+
 	p("## Manual attestation checklist\n\n")
 	manual := r.withMode(string(features.Manual))
 	if len(manual) == 0 {
@@ -463,6 +491,22 @@ Scenarios: {{.Scenarios}} ({{.ScenariosPassed}} passed, {{.ScenariosFailed}} fai
 {{- else}}
 <p>No evidence recorded.</p>
 {{- end}}
+{{- end}}
+{{- end}}
+
+{{- range .Runs}}{{$suite := .Suite}}
+{{- range .Matrices}}
+
+<h2 id="matrix-{{.ID}}">{{.Title}} ({{$suite}} suite)</h2>
+{{- if .Note}}
+<p>{{.Note}}</p>
+{{- end}}
+<table>
+<tr>{{range .Columns}}<th>{{.}}</th>{{end}}<th>Status</th></tr>
+{{- range .Rows}}
+<tr{{if not (or (eq .Status "covered") (eq .Status "passed"))}} class="failed"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}<td>{{.Status}}</td></tr>
+{{- end}}
+</table>
 {{- end}}
 {{- end}}
 

@@ -63,6 +63,9 @@ type Run struct {
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt time.Time  `json:"finished_at"`
 	Scenarios  []Scenario `json:"scenarios"`
+	// Matrices are the suite's coverage tables (see Matrix), e.g. the partner
+	// obligations or the bank's controls × surfaces.
+	Matrices []Matrix `json:"matrices,omitempty"`
 }
 
 // Standard identifies the standard the report judges against.
