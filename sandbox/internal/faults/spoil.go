@@ -14,7 +14,7 @@ import (
 // its body and the signature headers (X-JR-Timestamp, X-JR-Nonce, X-JR-Signature,
 // X-JR-Serial). Signature and Serial are "" when the message goes unsigned.
 type Signed struct {
-	Body                                  []byte
+	Body                                []byte
 	Timestamp, Nonce, Signature, Serial string
 }
 
