@@ -113,6 +113,9 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		}
 		s.mangle(c, eff.Mangle)
 		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start, ob)
+		if eff.Problem != "" {
+			perr = nil // a forged error is no failure of the partner's: the risk rules ignore it
+		}
 		s.watch(api, adm, appID, c.Response().StatusCode(), perr)
 		return nil
 	}
