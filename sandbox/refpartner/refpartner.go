@@ -232,7 +232,7 @@ func (p *Partner) actions() map[string]action {
 	return map[string]action{
 		driver.Hello: p.hello, driver.Configure: p.configure, driver.Reset: p.reset,
 		driver.ListProducts: p.listProducts, driver.StartLink: p.startLink, driver.FinishLink: p.finishLink,
-		driver.Accounts: p.accounts, driver.Balance: p.balance, driver.Holdings: p.holdings,
+		driver.Accounts: p.accounts, driver.Balance: p.balance, driver.Transactions: p.transactions, driver.Holdings: p.holdings,
 		driver.StartPayment: p.startPayment, driver.FinishPayment: p.finishPayment, driver.PaymentStatus: p.paymentStatus,
 		driver.Notifications: p.notifications, driver.Revoke: p.revoke, driver.History: p.historyAction,
 		driver.Status: p.status, driver.Log: p.logAction,
