@@ -32,7 +32,8 @@ type Spoiler struct {
 var ErrNoRetiredKey = errors.New("faults: the bank has no retired signing key")
 
 // Spoil returns m spoiled by kind k; a kind that does not spoil returns m unchanged.
-// TamperBody changes one digit of the body (the JSON stays valid); TamperSignature
+// TamperBody changes one digit of the body, or appends a space to a body without one
+// (the JSON stays valid either way); TamperSignature
 // flips one bit of the signature; StripSignature removes signature and serial;
 // UnknownSerial names a serial the bank never published (the signature stays the
 // current key's); RetiredKey signs the same timestamp, nonce and body again with the
@@ -40,7 +41,10 @@ var ErrNoRetiredKey = errors.New("faults: the bank has no retired signing key")
 func (s Spoiler) Spoil(k Kind, m Signed) (Signed, error) {
 	switch k {
 	case TamperBody:
-		m.Body, _ = MangleBody(m.Body)
+		var ok bool
+		if m.Body, ok = MangleBody(m.Body); !ok { // no digit ({"revoked":true}): one byte more
+			m.Body = append(append(make([]byte, 0, len(m.Body)+1), m.Body...), ' ')
+		}
 	case TamperSignature:
 		m.Signature = FlipSignatureBit(m.Signature)
 	case StripSignature:

@@ -88,6 +88,13 @@ func TestSpoilBreaksExactlyWhatItsKindSays(t *testing.T) {
 			}
 		})
 	}
+	t.Run("tamper-body of a body without a digit appends a space", func(t *testing.T) {
+		in := Signed{Body: []byte(`{"revoked":true}`), Signature: sig}
+		got, err := sp.Spoil(TamperBody, in)
+		if err != nil || string(got.Body) != `{"revoked":true} ` || string(in.Body) != `{"revoked":true}` {
+			t.Fatalf("%q %v", got.Body, err)
+		}
+	})
 	t.Run("retired-key without a retired key is an error", func(t *testing.T) {
 		if _, err := (Spoiler{}).Spoil(RetiredKey, m); !errors.Is(err, ErrNoRetiredKey) {
 			t.Fatalf("err = %v", err)
