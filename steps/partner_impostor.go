@@ -139,7 +139,9 @@ type impostorState struct {
 	answers int // the partner's answers before it was pointed at the impostor
 }
 
-func ist(w *World) *impostorState { return areaState(w, func() *impostorState { return &impostorState{} }) }
+func ist(w *World) *impostorState {
+	return areaState(w, func() *impostorState { return &impostorState{} })
+}
 
 func registerPartnerImpostor(sc *godog.ScenarioContext) {
 	sc.Step(`^an impostor bank on 127\.0\.0\.1 with (a self-signed certificate|a certificate from the sandbox CA for another name)$`, startImpostorStep)
