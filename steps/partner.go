@@ -429,28 +429,11 @@ func partnerBalance(ctx context.Context, times int) error {
 // partnerPays plays a payment: the partner starts a payment consent, the user confirms
 // it at the bank with a one-time code, the partner makes the payment.
 func partnerPays(ctx context.Context, amount, payee, name string) error {
-	w := W(ctx)
-	s := pst(w)
-	id := w.Vars["partner.account"]
-	if id == "" || s.user == "" {
-		return errors.New("no account: link the user's accounts first")
-	}
-	before, err := truthBalance(ctx, s.user, id)
-	if err != nil {
+	if err := partnerPaymentConsented(ctx, amount, payee, name); err != nil {
 		return err
 	}
-	s.truthBefore = before
-	s.handed = append(s.handed, payee)
-	var auth driver.AuthorizationResult
-	if err := partnerDoOK(ctx, driver.StartPayment, driver.PaymentParams{AccountID: id, Amount: amount, PayeeAccount: payee, PayeeName: name,
-		Reference: "conformance " + randomNonce()[:8]}, &auth); err != nil {
-		return err
-	}
-	redirect, err := userAtBank(ctx, s.user, auth.AuthorizationURL, true)
-	if err != nil {
-		return err
-	}
-	return partnerDo(ctx, driver.FinishPayment, driver.RedirectParams{RedirectURL: redirect}, &s.payment)
+	s := pst(W(ctx))
+	return partnerDo(ctx, driver.FinishPayment, driver.RedirectParams{RedirectURL: s.paymentRedirect}, &s.payment)
 }
 
 // partnerAccountsAgain: the partner's last accounts answer lists the accounts it listed
