@@ -175,7 +175,7 @@ func adversaryWalk(ctx context.Context, api, problem, action string) error {
 			return err
 		}
 		s.rounds = append(s.rounds, r)
-		w.Note("%s round: the partner answered %s", way, orOK(driver.Code(r.answer.Err)))
+		w.Note("%s round: the partner answered %s (%v)", way, orOK(driver.Code(r.answer.Err)), r.answer.Err)
 	}
 	return nil
 }

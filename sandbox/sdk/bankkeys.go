@@ -113,7 +113,9 @@ func (c *Client) bankKey(ctx context.Context, serial string) *bankKey {
 	}
 	c.keys.mu.Lock()
 	for s, k := range fetched {
-		c.keys.keys[s] = k
+		if _, known := c.keys.keys[s]; !known { // what the client was configured with stays
+			c.keys.keys[s] = k
+		}
 	}
 	c.keys.mu.Unlock()
 	return c.keys.lookup(serial)
