@@ -32,11 +32,10 @@ const notificationAPI = "notify.payment-status"
 
 // adversaryRound is one spoiled answer and what the partner did with it.
 type adversaryRound struct {
-	way      string
-	answer   actionAnswer
-	alarms   int // the partner's alarms after the round
-	obsAfter int64
-	problem  string // what the partner did with it besides refusing, "" if nothing
+	way     string
+	answer  actionAnswer
+	alarms  int    // the partner's alarms after the round
+	problem string // what the partner did with it besides refusing, "" if nothing
 }
 
 // walkAction is what the partner is asked to do in each round of a walk.
@@ -135,13 +134,14 @@ func adversaryWalk(ctx context.Context, api, problem, action string) error {
 	if s.alarmsAtWalk, err = alarmCount(ctx); err != nil {
 		return err
 	}
+	cursor := s.after
 	for _, way := range adversaryWays {
 		if a.prepare != nil {
 			if err := a.prepare(ctx); err != nil {
 				return fmt.Errorf("%s round: %w", way, err)
 			}
 		}
-		before, err := w.Env.observations(ctx, w.Env.partner.appID, s.after)
+		before, err := w.Env.observations(ctx, w.Env.partner.appID, cursor)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func adversaryWalk(ctx context.Context, api, problem, action string) error {
 		if err != nil {
 			return err
 		}
-		r.obsAfter = obs.last
+		cursor = obs.last
 		if !spoiledIn(obs.list, way, api) {
 			return fmt.Errorf("%s round: the partner made no call to %s for the bank to spoil (it called: %v)", way, api, obs.list)
 		}
@@ -262,7 +262,7 @@ func startLinkAtBank(ctx context.Context) error {
 // the accounts it answers not_linked and calls no account API.
 func notLinkedAfter(ctx context.Context, _ []observation) (string, error) {
 	w := W(ctx)
-	before, err := w.Env.observations(ctx, w.Env.partner.appID, pst(w).after)
+	before, err := w.Env.observations(ctx, w.Env.partner.appID, pst(w).after) // the whole scenario: its last seq
 	if err != nil {
 		return "", err
 	}
@@ -382,11 +382,13 @@ func adversaryNotifications(ctx context.Context) error {
 	if s.alarmsAtWalk, err = alarmCount(ctx); err != nil {
 		return err
 	}
+	cursor := s.after
 	for _, way := range adversaryWays {
-		before, err := w.Env.observations(ctx, w.Env.partner.appID, s.after)
+		before, err := w.Env.observations(ctx, w.Env.partner.appID, cursor)
 		if err != nil {
 			return err
 		}
+		cursor = before.last
 		if err := injectPartnerFault(ctx, way, notificationAPI, 1, nil); err != nil {
 			return err
 		}
@@ -397,7 +399,7 @@ func adversaryNotifications(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r := adversaryRound{way: way, obsAfter: o.Seq}
+		r := adversaryRound{way: way}
 		if o.Notification.AnswerStatus >= 200 && o.Notification.AnswerStatus < 300 {
 			r.problem = fmt.Sprintf("answered HTTP %d", o.Notification.AnswerStatus)
 		}
