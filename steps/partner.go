@@ -57,6 +57,7 @@ type partnerState struct {
 	// redirects of a consent the walk's rounds finish.
 	rounds                    []adversaryRound
 	alarmsAtWalk, notesAtWalk int
+	walkFrom                  int64 // the bank's observation cursor when the walk began
 	linkRedirect              string
 	paymentRedirect           string
 }
