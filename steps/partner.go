@@ -36,6 +36,7 @@ type partnerRun struct {
 	hello driver.HelloResult
 	appID string
 	conf  driver.ConfigureParams // what the partner was last configured with
+	away  bool                   // configured with another bank_url (an impostor) since
 }
 
 // partnerState is one scenario's view of the partner.
@@ -50,6 +51,15 @@ type partnerState struct {
 	probe          map[string]any
 	probeID        string
 	truthBefore    int64 // the debit account's balance (fen) before a payment, as the harness read it
+
+	// The bank as adversary (partner_adversary.go): the rounds of the last walk, the
+	// partner's alarm count and accepted notifications before it, and the bank's
+	// redirects of a consent the walk's rounds finish.
+	rounds                    []adversaryRound
+	alarmsAtWalk, notesAtWalk int
+	walkFrom                  int64 // the bank's observation cursor when the walk began
+	linkRedirect              string
+	paymentRedirect           string
 }
 
 // actionAnswer is one action the harness asked for and how the partner answered.
@@ -116,6 +126,8 @@ func registerPartner(sc *godog.ScenarioContext) {
 
 	registerPartnerBank(sc)
 	registerPartnerChecks(sc)
+	registerPartnerAdversary(sc)
+	registerPartnerImpostor(sc)
 }
 
 // ---- onboarding
@@ -196,24 +208,24 @@ func (e *Env) onboard(ctx context.Context) error {
 }
 
 // reconfigure puts the partner back on the bank's current signing certificates when a
-// scenario changed them (a bank key rotation): every scenario starts from a partner
-// configured with what the bank publishes now, so no verdict depends on which scenario
-// ran before it.
+// scenario changed them (a bank key rotation), and back on the bank's address after a
+// scenario pointed it at an impostor: every scenario starts from a partner configured
+// with what the bank publishes now, so no verdict depends on which scenario ran before.
 func (e *Env) reconfigure(ctx context.Context) error {
 	p := &e.partner
 	x, err := e.get(ctx, "/pki/bank-sign-certs.pem")
 	if err != nil || x.Status != 200 {
 		return fmt.Errorf("GET /pki/bank-sign-certs.pem: %v", err)
 	}
-	if string(x.Body) == p.conf.BankSignCertsPEM {
+	if string(x.Body) == p.conf.BankSignCertsPEM && !p.away {
 		return nil
 	}
 	cp := p.conf
 	cp.BankSignCertsPEM = string(x.Body)
 	if err := e.Partner.Do(ctx, driver.Configure, cp, nil); err != nil {
-		return fmt.Errorf("configure (the bank's signing certificates changed): %w", err)
+		return fmt.Errorf("configure (back to the bank's address and current signing certificates): %w", err)
 	}
-	p.conf = cp
+	p.conf, p.away = cp, false
 	return nil
 }
 
@@ -418,28 +430,11 @@ func partnerBalance(ctx context.Context, times int) error {
 // partnerPays plays a payment: the partner starts a payment consent, the user confirms
 // it at the bank with a one-time code, the partner makes the payment.
 func partnerPays(ctx context.Context, amount, payee, name string) error {
-	w := W(ctx)
-	s := pst(w)
-	id := w.Vars["partner.account"]
-	if id == "" || s.user == "" {
-		return errors.New("no account: link the user's accounts first")
-	}
-	before, err := truthBalance(ctx, s.user, id)
-	if err != nil {
+	if err := partnerPaymentConsented(ctx, amount, payee, name); err != nil {
 		return err
 	}
-	s.truthBefore = before
-	s.handed = append(s.handed, payee)
-	var auth driver.AuthorizationResult
-	if err := partnerDoOK(ctx, driver.StartPayment, driver.PaymentParams{AccountID: id, Amount: amount, PayeeAccount: payee, PayeeName: name,
-		Reference: "conformance " + randomNonce()[:8]}, &auth); err != nil {
-		return err
-	}
-	redirect, err := userAtBank(ctx, s.user, auth.AuthorizationURL, true)
-	if err != nil {
-		return err
-	}
-	return partnerDo(ctx, driver.FinishPayment, driver.RedirectParams{RedirectURL: redirect}, &s.payment)
+	s := pst(W(ctx))
+	return partnerDo(ctx, driver.FinishPayment, driver.RedirectParams{RedirectURL: s.paymentRedirect}, &s.payment)
 }
 
 // partnerAccountsAgain: the partner's last accounts answer lists the accounts it listed

@@ -300,7 +300,7 @@ func truthApp(ctx context.Context, user string) (*App, error) {
 		}
 	}
 	if _, ok := w.Tokens[user]; !ok {
-		if err := consentAndToken(ctx, user, ConsentRequest{Scopes: []string{"accounts:read", "balances:read", "holdings:read"}, ValidDays: 1}); err != nil {
+		if err := consentAndToken(ctx, user, ConsentRequest{Scopes: []string{"accounts:read", "balances:read", "transactions:read", "holdings:read"}, ValidDays: 1}); err != nil {
 			return nil, err
 		}
 	}

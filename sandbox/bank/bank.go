@@ -227,6 +227,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		return nil, fmt.Errorf("bank signing certificates: %w", err)
 	}
 	sd := serviceDeps(cfg, clk, alarms, auditLog)
+	if cfg.Sandbox() {
+		// The retired-key fault's key: its expired certificate is published with the
+		// others (retiredSignKey in signcerts.go).
+		if sd.Spoiler.Retired, err = retiredSignKey(pk, published); err != nil {
+			return nil, err
+		}
+	}
 	var notifier *notify.Notifier // built below: it renders payments through the server
 	// trainer.go: the dashboard (sandbox mode)
 	console := newConsole(cfg, sd.Faults, db, accountIDs)
@@ -258,7 +265,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 				"default_max_concurrent":   cfg.MaxConcurrent,
 			},
 		},
-		IssueTestServerCert:      pk.IssueTestServerCert,
+		IssueTestServerCert:      pk.IssueTestServerCertFor,
 		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,
 		Partners: &partners.Service{Apps: appSvc, DB: db.DB, Clock: clk, Mutant: mut, PKI: pk,
@@ -305,6 +312,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if sd.Observe != nil {
 		notifier.Observe = b.srv.ObserveNotification
 	}
+	notifier.Faults, notifier.Spoiler = sd.Faults, sd.Spoiler
 	go notifier.Run(bg)
 	b.done = make(chan error, 1)
 	go func() { b.done <- b.srv.Serve(b.ln) }()

@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/pem"
@@ -65,8 +66,9 @@ func TestBankKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, err := client.Do(context.Background(), "GET", "/a1/v1/products?page_size=1", nil, nil); err != nil || r.Integrity.Serial != out["serial"] || len(cfg.BankKeys) < 2 {
-		t.Fatalf("SDK after rotation: %v serial %v keys %d", err, r, len(cfg.BankKeys))
+	certs := bytes.Count(cfg.BankCertsPEM, []byte("-----BEGIN CERTIFICATE-----"))
+	if r, err := client.Do(context.Background(), "GET", "/a1/v1/products?page_size=1", nil, nil); err != nil || r.Integrity.Serial != out["serial"] || certs < 2 {
+		t.Fatalf("SDK after rotation: %v serial %v certificates %d", err, r, certs)
 	}
 	if err := tb.b.FlushAudit(); err != nil {
 		t.Fatal(err)

@@ -523,8 +523,9 @@ func tamperingProxy(t *testing.T, bankURL, caFile, what string) *httptest.Server
 }
 
 // TestShellPartnerPassesTheProductAndBalanceScenarios runs the shell partner (curl +
-// openssl, following features/partner/DRIVER.md) through the partner suite's product and
-// balance features, as `sandbox conform --partner exec:...` does.
+// openssl, following features/partner/DRIVER.md) through the partner suite's product,
+// balance and impostor features (a second configure pointing it at an impostor bank:
+// curl refuses its certificate), as `sandbox conform --partner exec:...` does.
 func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
 	requireShellTools(t)
 	abs, err := filepath.Abs(shellPartner)
@@ -533,7 +534,7 @@ func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
 	}
 	var out bytes.Buffer
 	o, err := conform.Run(context.Background(), conform.Options{Partner: "exec:" + abs,
-		Paths: []string{"partner/products.feature", "partner/balance.feature"}, Format: "progress", Output: &out, NoColors: true})
+		Paths: []string{"partner/products.feature", "partner/balance.feature", "partner/impostor.feature"}, Format: "progress", Output: &out, NoColors: true})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -543,13 +544,14 @@ func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
 	}
 	n := 0
 	for _, s := range want {
-		if strings.HasPrefix(s.Path(), "partner/products.feature") || strings.HasPrefix(s.Path(), "partner/balance.feature") {
+		if strings.HasPrefix(s.Path(), "partner/products.feature") || strings.HasPrefix(s.Path(), "partner/balance.feature") ||
+			strings.HasPrefix(s.Path(), "partner/impostor.feature") {
 			n++
 		}
 	}
-	if n < 6 {
-		t.Fatalf("only %d product and balance scenarios: the selection proves too little", n)
+	if n < 8 {
+		t.Fatalf("only %d product, balance and impostor scenarios: the selection proves too little", n)
 	}
 	passed := passedAll(t, o, n, &out)
-	t.Logf("shell partner (curl + openssl): %d/%d product and balance scenarios passed", passed, n)
+	t.Logf("shell partner (curl + openssl): %d/%d product, balance and impostor scenarios passed", passed, n)
 }

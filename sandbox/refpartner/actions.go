@@ -156,20 +156,29 @@ func (p *Partner) accounts(ctx context.Context, _ json.RawMessage) (any, error) 
 	return out, nil
 }
 
-func (p *Partner) balance(ctx context.Context, params json.RawMessage) (any, error) {
+// accountParam reads the account_id of an action's parameters.
+func accountParam(params json.RawMessage) (string, error) {
 	var ap driver.AccountParams
 	if err := decodeParams(params, &ap); err != nil {
-		return nil, err
+		return "", err
 	}
 	if ap.AccountID == "" || strings.ContainsAny(ap.AccountID, "/?#") {
-		return nil, fail(driver.CodeInvalid, "account_id is required")
+		return "", fail(driver.CodeInvalid, "account_id is required")
 	}
-	r, err := p.userCall(ctx, http.MethodGet, "/a2/v1/accounts/"+ap.AccountID+"/balance")
+	return ap.AccountID, nil
+}
+
+func (p *Partner) balance(ctx context.Context, params json.RawMessage) (any, error) {
+	id, err := accountParam(params)
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.userCall(ctx, http.MethodGet, "/a2/v1/accounts/"+id+"/balance")
 	if err != nil {
 		return nil, err
 	}
 	if p.is(ScopeCreep) { // an API the user did not consent to (9.3.5/1)
-		_, _ = p.userCall(ctx, http.MethodGet, "/a2/v1/accounts/"+ap.AccountID+"/transactions")
+		_, _ = p.userCall(ctx, http.MethodGet, "/a2/v1/accounts/"+id+"/transactions")
 	}
 	var b struct {
 		ID        string `json:"account_id"`
@@ -180,6 +189,29 @@ func (p *Partner) balance(ctx context.Context, params json.RawMessage) (any, err
 		return nil, fail(driver.CodeInternal, "the balance is not JSON")
 	}
 	return driver.BalanceResult{AccountID: b.ID, Available: b.Available, Currency: b.Currency}, nil
+}
+
+// transactions reads the first page of an account's transactions (9.3.5/1: only when
+// asked for them) and returns the items as the bank sent them.
+func (p *Partner) transactions(ctx context.Context, params json.RawMessage) (any, error) {
+	id, err := accountParam(params)
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.userCall(ctx, http.MethodGet, "/a2/v1/accounts/"+id+"/transactions")
+	if err != nil {
+		return nil, err
+	}
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(r.Body, &page); err != nil {
+		return nil, fail(driver.CodeInternal, "the transactions are not JSON")
+	}
+	if page.Items == nil {
+		page.Items = []map[string]any{}
+	}
+	return driver.TransactionsResult{Transactions: page.Items}, nil
 }
 
 // holdings decrypts the holdings the bank sealed to the partner's encryption key; they

@@ -51,8 +51,8 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 		switch {
 		case errors.Is(err, sdk.ErrCircuitOpen):
 			return nil, fail(driver.CodeCircuitOpen, "circuit open after repeated failures: not calling the bank")
-		case errors.Is(err, sdk.ErrIntegrity) && p.actsOnUnverified(r):
-			// mutants ignore-signatures / accept-unsigned: use it anyway
+		case errors.Is(err, sdk.ErrIntegrity) && p.actsOnUnverified(r, path):
+			// mutants that use an answer failing verification: use it anyway
 		case errors.Is(err, sdk.ErrIntegrity):
 			p.alarm("integrity failure on %s %s: %s; the answer was not used", method, trimQuery(path), strings.TrimPrefix(err.Error(), sdk.ErrIntegrity.Error()+": "))
 			return nil, fail(driver.CodeIntegrity, "the bank's answer to %s %s failed verification: %v", method, trimQuery(path), err)
@@ -91,15 +91,47 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 	}
 }
 
-// actsOnUnverified: the mutants that use answers failing verification.
-func (p *Partner) actsOnUnverified(r *sdk.Response) bool {
+// actsOnUnverified: the mutants that use answers failing verification — all of them,
+// unsigned ones, those of one kind, or those under a serial they cannot resolve.
+func (p *Partner) actsOnUnverified(r *sdk.Response, path string) bool {
 	if r == nil {
 		return false
 	}
-	if p.is(IgnoreSignatures) {
+	path = trimQuery(path)
+	switch {
+	case p.is(IgnoreSignatures):
 		return true
+	case p.is(AcceptUnsigned):
+		return r.Header.Get(protocol.HeaderSignature) == ""
+	case p.is(SkipVerifyPayments):
+		return path == "/a2/v1/payments" || strings.HasPrefix(path, "/a2/v1/payments/")
+	case p.is(SkipVerifyToken):
+		return path == "/a2/v1/oauth/token" || path == "/a2/v1/oauth/revoke"
+	case p.is(SkipVerifyErrors):
+		return r.Status >= 400
+	case p.is(AcceptUnknownSerial):
+		return p.verifiesUnderAnotherKey(r.Header, r.Body)
 	}
-	return p.is(AcceptUnsigned) && r.Header.Get(protocol.HeaderSignature) == ""
+	return false
+}
+
+// verifiesUnderAnotherKey is the accept-unknown-serial mutant's fallback: an answer or
+// notification naming a serial the partner was not configured with is checked against
+// every bank key it was configured with, and taken if one verifies it.
+func (p *Partner) verifiesUnderAnotherKey(h http.Header, body []byte) bool {
+	p.mu.Lock()
+	keys := p.bankKeys
+	p.mu.Unlock()
+	if _, known := keys[h.Get(protocol.HeaderSerial)]; known {
+		return false
+	}
+	msg := protocol.ResponseStringToSign(h.Get(protocol.HeaderTimestamp), h.Get(protocol.HeaderNonce), body)
+	for _, k := range keys {
+		if protocol.VerifySM2(k, msg, h.Get(protocol.HeaderSignature)) {
+			return true
+		}
+	}
+	return false
 }
 
 // noticeCircuit raises an alarm when the circuit of an endpoint has just opened

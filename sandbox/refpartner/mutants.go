@@ -35,6 +35,16 @@ const (
 	NoAlarms                 = "no-alarms"
 	NoHistory                = "no-history"
 	NoAccessLog              = "no-access-log"
+
+	// The bank as adversary (issue 12): one answer kind, one check or one transport
+	// control left out.
+	InsecureTLS         = "insecure-tls"
+	NoHostnameCheck     = "no-hostname-check"
+	SkipVerifyPayments  = "skip-verify-payments"
+	SkipVerifyToken     = "skip-verify-token"
+	SkipVerifyErrors    = "skip-verify-errors"
+	AcceptUnknownSerial = "accept-unknown-serial"
+	IgnoreKeyValidity   = "ignore-key-validity"
 )
 
 const (
@@ -68,6 +78,14 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	NoAlarms:                 "raises no alarms (circuit opened, integrity failures, bad notifications, token problems)",
 	NoHistory:                "keeps no record of its user's operations (history is empty)",
 	NoAccessLog:              "logs nothing about its calls to the bank",
+
+	InsecureTLS:         "turns off TLS certificate verification (InsecureSkipVerify): talks to any server claiming to be the bank",
+	NoHostnameCheck:     "checks that the bank's TLS certificate chains to the CA but not that it names the bank's host",
+	SkipVerifyPayments:  "acts on payment answers (create, status) whose signature does not verify",
+	SkipVerifyToken:     "acts on token, refresh and revoke answers whose signature does not verify",
+	SkipVerifyErrors:    "acts on error answers as they come, without verifying their signature",
+	AcceptUnknownSerial: "when an answer names a key serial it cannot resolve, tries the bank keys it knows instead",
+	IgnoreKeyValidity:   "keeps only the bank's public keys by serial, not their certificates: accepts a retired (expired) key",
 }
 
 // Mutant is a registered mutant: its name and what it breaks.

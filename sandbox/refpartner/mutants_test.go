@@ -208,6 +208,44 @@ var scenarios = []scenario{
 		return fmt.Sprintf("%s,%s after %d calls, alarms %v", c1, c2, strings.Count(logLines(w), "bank call")-before, alarms(w) > 0)
 	}, ref: "relink_required,relink_required after 1 calls, alarms true", caught: []string{refpartner.HammersAfterRevocation}, same: []string{refpartner.NoTokenRefresh}},
 
+	{name: "a bank endpoint with a self-signed certificate is refused before any call", proxy: "impostor-self", run: func(w *world) string {
+		return code(w, driver.ListProducts, nil)
+	}, ref: driver.CodeInternal, caught: []string{refpartner.InsecureTLS}, same: []string{refpartner.NoHostnameCheck}},
+
+	{name: "a bank endpoint certified by the CA for another name is refused", proxy: "impostor-name", run: func(w *world) string {
+		return code(w, driver.ListProducts, nil)
+	}, ref: driver.CodeInternal, caught: []string{refpartner.InsecureTLS, refpartner.NoHostnameCheck}, same: []string{refpartner.IgnoreKeyValidity}},
+
+	{name: "an answer under an unknown serial is refused even when another known key verifies it", run: func(w *world) string {
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "unknown-serial", "app_id": w.appID, "count": 1}, 201)
+		return code(w, driver.ListProducts, nil) + "," + code(w, driver.ListProducts, nil)
+	}, ref: driver.CodeIntegrity + ",ok", caught: []string{refpartner.AcceptUnknownSerial, refpartner.IgnoreSignatures}, same: []string{refpartner.IgnoreKeyValidity}},
+
+	{name: "an answer signed by the retired key (certificate expired) is refused", run: func(w *world) string {
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "retired-key", "app_id": w.appID, "count": 1}, 201)
+		return code(w, driver.ListProducts, nil) + "," + code(w, driver.ListProducts, nil)
+	}, ref: driver.CodeIntegrity + ",ok", caught: []string{refpartner.IgnoreKeyValidity}, same: []string{refpartner.AcceptUnknownSerial}},
+
+	{name: "a spoiled payment status answer is not used", run: func(w *world) string {
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "strip-signature", "app_id": w.appID, "api": "a2.payments.get", "count": 1}, 201)
+		return code(w, driver.PaymentStatus, driver.PaymentIDParams{PaymentID: "PAYAAAAAAAAAAAAAAAAAAAA"})
+	}, ref: driver.CodeIntegrity, caught: []string{refpartner.SkipVerifyPayments, refpartner.SkipVerifyErrors}, same: []string{refpartner.SkipVerifyToken}},
+
+	{name: "a forged CONSENT_REVOKED does not drop the user", run: func(w *world) string {
+		accts := w.link("accounts:read", "balances:read")
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "tamper-signature", "app_id": w.appID, "api": "a2.accounts.balance",
+			"problem": "CONSENT_REVOKED", "count": 1}, 201)
+		return code(w, driver.Balance, driver.AccountParams{AccountID: accts[0].AccountID}) + "," + code(w, driver.Balance, driver.AccountParams{AccountID: accts[0].AccountID})
+	}, ref: driver.CodeIntegrity + ",ok", caught: []string{refpartner.SkipVerifyErrors}, same: []string{refpartner.SkipVerifyPayments}},
+
+	{name: "an unsigned token answer links no user", run: func(w *world) string {
+		var a driver.AuthorizationResult
+		w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}, ValidDays: 1}, &a)
+		redirect := newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false)
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "strip-signature", "app_id": w.appID, "api": "a2.oauth.token", "count": 1}, 201)
+		return code(w, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect}) + "," + code(w, driver.Accounts, nil)
+	}, ref: driver.CodeIntegrity + "," + driver.CodeNotLinked, caught: []string{refpartner.SkipVerifyToken}, same: []string{refpartner.SkipVerifyErrors}},
+
 	{name: "after a bank key rotation the answers still verify", setup: func(w *world) {
 		w.admin("POST", "/admin/v1/bank-keys/rotate", nil, 0)
 	}, run: func(w *world) string {

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,7 +23,10 @@ import (
 // certificate towards the bank (register clientPEM for the partner's app and A2
 // calls pass through it too). It spoils the bank's answers to A1 calls — "tamper"
 // changes a digit of the body after signing, "strip" removes the signature headers —
-// and records the Idempotency-Key of every payment request ("record").
+// and records the Idempotency-Key of every payment request ("record"). As an impostor
+// it passes everything through but presents a certificate the partner must refuse: a
+// self-signed one ("impostor-self") or one from the sandbox CA for impostor.test
+// ("impostor-name").
 type tproxy struct {
 	url       string
 	clientPEM string
@@ -54,8 +58,22 @@ func (w *world) proxy(mode string) *tproxy {
 		RootCAs: base.RootCAs, Certificates: []tls.Certificate{{Certificate: [][]byte{cder}, PrivateKey: ckey}}}}}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "tampering proxy"}}, key)
-	_, out := w.admin("POST", "/admin/v1/pki/test-server-certs", map[string]any{"csr": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))}, 201)
+	req := map[string]any{"csr": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))}
+	if mode == "impostor-name" {
+		req["hosts"] = []string{"impostor.test"}
+	}
+	_, out := w.admin("POST", "/admin/v1/pki/test-server-certs", req, 201)
 	certPEM, _ := out["certificate"].(string)
+	if mode == "impostor-self" {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "impostor"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+		self, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: self}))
+	}
 	keyDER, _ := x509.MarshalECPrivateKey(key)
 	pair, err := tls.X509KeyPair([]byte(certPEM), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
 	if err != nil {

@@ -5,8 +5,12 @@
 // partner with exactly one behaviour broken, for the partner-side suite to catch.
 //
 // What it does, by clause:
-//   - verifies every bank answer before use and does not act on one that fails
-//     (9.3.3/1), refreshing the bank's published signing keys once after a rotation;
+//   - verifies every bank answer before use, errors included, and does not act on one
+//     that fails (9.3.3/1), refreshing the bank's published signing keys once after a
+//     rotation; a bank key counts only while its certificate is valid, and a serial still
+//     unknown after that one fetch is refused (the SDK, given the certificates);
+//   - talks only to the bank: its TLS certificate must chain to the configured CA and
+//     name the configured host (9.2.2/3);
 //   - mutual TLS 1.2+ with its own certificate, SM2-signed A2 requests, HMAC-SM3 on A1,
 //     separate SM2 signing and encryption keys (7.3.4/1), the payee sealed to the bank;
 //   - PKCE S256 and state on every authorization; calls only the APIs an action needs
@@ -232,7 +236,7 @@ func (p *Partner) actions() map[string]action {
 	return map[string]action{
 		driver.Hello: p.hello, driver.Configure: p.configure, driver.Reset: p.reset,
 		driver.ListProducts: p.listProducts, driver.StartLink: p.startLink, driver.FinishLink: p.finishLink,
-		driver.Accounts: p.accounts, driver.Balance: p.balance, driver.Holdings: p.holdings,
+		driver.Accounts: p.accounts, driver.Balance: p.balance, driver.Transactions: p.transactions, driver.Holdings: p.holdings,
 		driver.StartPayment: p.startPayment, driver.FinishPayment: p.finishPayment, driver.PaymentStatus: p.paymentStatus,
 		driver.Notifications: p.notifications, driver.Revoke: p.revoke, driver.History: p.historyAction,
 		driver.Status: p.status, driver.Log: p.logAction,

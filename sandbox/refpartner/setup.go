@@ -90,7 +90,7 @@ func (p *Partner) buildClient() error {
 	}
 	cert := p.id.clientCert
 	cfg := sdk.Config{BaseURL: c.BankURL, AppID: c.AppID, AppSecret: c.AppSecret, SecretSerial: c.AppSecretSerial,
-		SignKey: p.id.signKey, SignSerial: c.SignSerial, ClientCert: &cert, RootCAs: roots, BankKeys: keys,
+		SignKey: p.id.signKey, SignSerial: c.SignSerial, ClientCert: &cert, RootCAs: roots, BankCertsPEM: []byte(c.BankSignCertsPEM),
 		RefreshBankKeys: true, Observe: p.observe, Timeout: 15 * time.Second,
 		// The partner runs its own retry loop (it honours Retry-After and keeps one
 		// Idempotency-Key per payment): the SDK sends each attempt once. Its breaker
@@ -98,6 +98,12 @@ func (p *Partner) buildClient() error {
 		Resilience: sdk.Resilience{MaxAttempts: 1, FailureThreshold: p.opts.BreakerThreshold, OpenFor: p.opts.BreakerOpenFor}}
 	if p.is(NoKeyRefresh) {
 		cfg.RefreshBankKeys = false
+	}
+	if p.is(IgnoreKeyValidity) { // the keys without their certificates: no validity to check
+		cfg.BankCertsPEM, cfg.BankKeys = nil, keys
+	}
+	if p.is(InsecureTLS) || p.is(NoHostnameCheck) {
+		cfg.HTTPClient = mutantTLSClient(cfg.Timeout, roots, cert, p.is(NoHostnameCheck))
 	}
 	if p.is(NoCircuitBreaker) {
 		cfg.Resilience.FailureThreshold = math.MaxInt32
@@ -123,6 +129,35 @@ func (p *Partner) buildClient() error {
 	p.client, p.openCircuits = client, nil
 	p.mu.Unlock()
 	return nil
+}
+
+// mutantTLSClient is the insecure-tls mutant's client (no verification of the bank's
+// certificate at all) or, with chainOnly, the no-hostname-check mutant's (the chain to
+// the CA is verified, the name is not) — both with the partner's client certificate.
+func mutantTLSClient(timeout time.Duration, roots *x509.CertPool, cert tls.Certificate, chainOnly bool) *http.Client {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true} // #nosec G402 -- the insecure-tls and no-hostname-check mutant partners, for the suite to catch
+	if chainOnly {
+		tc.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			certs := make([]*x509.Certificate, 0, len(raw))
+			for _, der := range raw {
+				c, err := x509.ParseCertificate(der)
+				if err != nil {
+					return err
+				}
+				certs = append(certs, c)
+			}
+			if len(certs) == 0 {
+				return errors.New("no server certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range certs[1:] {
+				inter.AddCert(c)
+			}
+			_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter}) // no DNSName: any name passes
+			return err
+		}
+	}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: tc}}
 }
 
 // mutantAuthorize signs requests the wrong way: raw-signature sends SM2 signatures as
@@ -221,7 +256,8 @@ func (p *Partner) serveNotification(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	if err := client.VerifyNotification(r.Context(), r.Header, body); err != nil && !p.is(AcceptProbeNotifications) {
+	if err := client.VerifyNotification(r.Context(), r.Header, body); err != nil && !p.is(AcceptProbeNotifications) &&
+		!(p.is(AcceptUnknownSerial) && p.verifiesUnderAnotherKey(r.Header, body)) {
 		p.logger.Warn("notification refused", "notification_id", r.Header.Get("X-JR-Notification-Id"), "reason", callError(err))
 		p.alarm("a notification failed verification and was refused: %s", strings.TrimPrefix(err.Error(), sdk.ErrIntegrity.Error()+": "))
 		w.WriteHeader(http.StatusUnauthorized)

@@ -23,38 +23,74 @@ const BankSignCertsPath = "/pki/bank-sign-certs.pem"
 // has passed.
 const bankKeyRefreshInterval = 30 * time.Second
 
+// bankKey is one bank signing key and its certificate's validity (zero times: a key
+// given as Config.BankKeys, whose certificate the client never saw).
+type bankKey struct {
+	pub                 *ecdsa.PublicKey
+	notBefore, notAfter time.Time
+}
+
+// validAt reports whether the key's certificate is valid at t (both ends inclusive, as
+// X.509 reads them). A bank key is used only within its certificate's validity: a
+// retired key's certificate stays published for verifying history, but a fresh answer
+// or notification under it is refused (JR/T 0185-2020 7.3.4/3, 9.3.3/1).
+func (k bankKey) validAt(t time.Time) bool {
+	return (k.notBefore.IsZero() || !t.Before(k.notBefore)) && (k.notAfter.IsZero() || !t.After(k.notAfter))
+}
+
 // bankKeys are the bank's response-signing keys by serial. Fetches of the published
 // keys are single-flight (fetching holds the one token of fetchTok) and at most one per
 // minInterval; nothing is recorded for a serial that stays unknown.
 type bankKeys struct {
 	mu   sync.Mutex
-	keys map[string]*ecdsa.PublicKey
+	keys map[string]bankKey
 
 	fetchTok    chan struct{} // one token: held while a fetch runs
 	lastFetch   time.Time     // when the last fetch started (guarded by fetchTok)
 	minInterval time.Duration
 }
 
-func newBankKeys(m map[string]*ecdsa.PublicKey) *bankKeys {
-	k := &bankKeys{keys: map[string]*ecdsa.PublicKey{}, fetchTok: make(chan struct{}, 1), minInterval: bankKeyRefreshInterval}
+func newBankKeys(m map[string]*ecdsa.PublicKey, certs map[string]bankKey) *bankKeys {
+	k := &bankKeys{keys: map[string]bankKey{}, fetchTok: make(chan struct{}, 1), minInterval: bankKeyRefreshInterval}
 	for s, p := range m {
-		k.keys[s] = p
+		k.keys[s] = bankKey{pub: p}
+	}
+	for s, bk := range certs {
+		k.keys[s] = bk
 	}
 	return k
 }
 
-func (k *bankKeys) lookup(serial string) *ecdsa.PublicKey {
+func (k *bankKeys) lookup(serial string) *bankKey {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.keys[serial]
+	if bk, ok := k.keys[serial]; ok {
+		return &bk
+	}
+	return nil
+}
+
+// verifyKey is the key an answer or notification under serial is verified with: known,
+// or fetched (bankKey), and valid now. Otherwise an ErrIntegrity error.
+func (c *Client) verifyKey(ctx context.Context, serial string) (*ecdsa.PublicKey, error) {
+	k := c.bankKey(ctx, serial)
+	if k == nil {
+		return nil, fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
+	}
+	if now := c.cfg.Now(); !k.validAt(now) {
+		return nil, fmt.Errorf("%w: bank key %s: its certificate is not valid now (%s; valid %s to %s)", ErrIntegrity, serial,
+			now.UTC().Format(time.RFC3339), k.notBefore.UTC().Format(time.RFC3339), k.notAfter.UTC().Format(time.RFC3339))
+	}
+	return k.pub, nil
 }
 
 // bankKey returns the key for serial, refreshing the published keys for a serial not
 // known when Config.RefreshBankKeys is set (one fetch at a time, at most one per
-// minInterval); nil when it stays unknown.
-func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
-	if pub := c.keys.lookup(serial); pub != nil || !c.cfg.RefreshBankKeys {
-		return pub
+// minInterval); nil when it stays unknown. A known serial is never fetched again: its
+// certificate, valid or not, is the one the bank published under that serial.
+func (c *Client) bankKey(ctx context.Context, serial string) *bankKey {
+	if k := c.keys.lookup(serial); k != nil || !c.cfg.RefreshBankKeys {
+		return k
 	}
 	select {
 	case c.keys.fetchTok <- struct{}{}:
@@ -63,8 +99,8 @@ func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
 	}
 	defer func() { <-c.keys.fetchTok }()
 	// A fetch that ran while this call waited may have brought the key.
-	if pub := c.keys.lookup(serial); pub != nil {
-		return pub
+	if k := c.keys.lookup(serial); k != nil {
+		return k
 	}
 	now := c.cfg.Now()
 	if !c.keys.lastFetch.IsZero() && now.Sub(c.keys.lastFetch) < c.keys.minInterval {
@@ -76,17 +112,19 @@ func (c *Client) bankKey(ctx context.Context, serial string) *ecdsa.PublicKey {
 		return nil
 	}
 	c.keys.mu.Lock()
-	defer c.keys.mu.Unlock()
-	for s, p := range fetched {
-		c.keys.keys[s] = p
+	for s, k := range fetched {
+		if _, known := c.keys.keys[s]; !known { // what the client was configured with stays
+			c.keys.keys[s] = k
+		}
 	}
-	return c.keys.keys[serial]
+	c.keys.mu.Unlock()
+	return c.keys.lookup(serial)
 }
 
 // fetchBankKeys reads the bank's published signing certificates over the client's TLS
 // connection (the bank's TLS certificate is verified against RootCAs: that is what
 // makes the fetched keys trustworthy).
-func (c *Client) fetchBankKeys(ctx context.Context) (map[string]*ecdsa.PublicKey, error) {
+func (c *Client) fetchBankKeys(ctx context.Context) (map[string]bankKey, error) {
 	start := c.cfg.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.cfg.BaseURL, "/")+BankSignCertsPath, nil)
 	if err != nil {
@@ -126,9 +164,9 @@ func (c *Client) VerifyNotification(ctx context.Context, header http.Header, bod
 	if ts == "" || nonce == "" || sig == "" || serial == "" {
 		return fmt.Errorf("%w: notification is not signed", ErrIntegrity)
 	}
-	pub := c.bankKey(ctx, serial)
-	if pub == nil {
-		return fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
+	pub, err := c.verifyKey(ctx, serial)
+	if err != nil {
+		return err
 	}
 	if !protocol.VerifySM2(pub, protocol.ResponseStringToSign(ts, nonce, body), sig) {
 		return fmt.Errorf("%w: notification signature does not verify", ErrIntegrity)

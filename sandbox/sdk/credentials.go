@@ -68,17 +68,19 @@ func LoadDir(dir string) (Config, Credentials, error) {
 	if k, err := LoadSM2Key(filepath.Join(dir, "sign.key")); err == nil {
 		cfg.SignKey = k
 	}
-	serial, pub, err := LoadSM2Cert(filepath.Join(dir, "bank-sign.crt"))
+	current, err := os.ReadFile(filepath.Join(dir, "bank-sign.crt"))
 	if err != nil {
 		return cfg, cr, fmt.Errorf("bank-sign.crt: %w", err)
 	}
-	cfg.BankKeys = map[string]*ecdsa.PublicKey{serial: pub}
+	if _, _, err := ParseSM2CertPEM(current); err != nil {
+		return cfg, cr, fmt.Errorf("bank-sign.crt: %w", err)
+	}
+	cfg.BankCertsPEM = current
 	// After a bank key rotation, bank-sign-certs.pem (as published at
-	// /pki/bank-sign-certs.pem) holds every signing certificate still to be accepted.
+	// /pki/bank-sign-certs.pem) holds every signing certificate; each is used within
+	// its validity only.
 	if all, err := os.ReadFile(filepath.Join(dir, "bank-sign-certs.pem")); err == nil {
-		for s, k := range parseSM2CertBundle(all) {
-			cfg.BankKeys[s] = k
-		}
+		cfg.BankCertsPEM = append(append(append([]byte(nil), current...), '\n'), all...)
 	}
 	return cfg, cr, nil
 }
@@ -124,13 +126,17 @@ func ParseSM2CertPEM(b []byte) (string, *ecdsa.PublicKey, error) {
 }
 
 // parseSM2CertBundle parses every SM2 certificate of a PEM bundle (as published at
-// /pki/bank-sign-certs.pem) into its public key by wire serial; blocks that are not SM2
-// certificates are skipped.
-func parseSM2CertBundle(b []byte) map[string]*ecdsa.PublicKey {
-	keys := map[string]*ecdsa.PublicKey{}
+// /pki/bank-sign-certs.pem) into its public key and validity by wire serial; blocks
+// that are not SM2 certificates are skipped.
+func parseSM2CertBundle(b []byte) map[string]bankKey {
+	keys := map[string]bankKey{}
 	for block, rest := pem.Decode(b); block != nil; block, rest = pem.Decode(rest) {
-		if s, k, err := parseSM2CertDER(block.Bytes); err == nil {
-			keys[s] = k
+		c, err := smx509.ParseCertificate(block.Bytes)
+		if err != nil {
+			continue
+		}
+		if pub, ok := c.PublicKey.(*ecdsa.PublicKey); ok {
+			keys[protocol.SerialHex(c.SerialNumber)] = bankKey{pub: pub, notBefore: c.NotBefore, notAfter: c.NotAfter}
 		}
 	}
 	return keys

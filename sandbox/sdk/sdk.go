@@ -38,8 +38,14 @@ type Config struct {
 	ClientCert *tls.Certificate // mTLS client certificate (required for A2)
 	RootCAs    *x509.CertPool   // CA that issued the bank's TLS certificate
 
-	// BankKeys are the bank's response-signing public keys by serial. Several may be
-	// valid during a key rotation.
+	// BankCertsPEM are the bank's response-signing certificates, as published at
+	// /pki/bank-sign-certs.pem (PEM, current first). Each key is accepted only while
+	// its certificate is valid: the bundle also holds retired certificates, kept for
+	// verifying history, that a fresh answer must not be signed under.
+	BankCertsPEM []byte
+	// BankKeys are bank response-signing public keys by serial, whose certificates'
+	// validity the client cannot check: prefer BankCertsPEM. A serial in both is
+	// taken from BankCertsPEM.
 	BankKeys map[string]*ecdsa.PublicKey
 
 	// RefreshBankKeys: when a response (or notification) names a bank key serial not in
@@ -95,8 +101,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.AppSecret == "" && cfg.SignKey == nil {
 		return nil, errors.New("sdk: set AppSecret (A1) or SignKey (A2)")
 	}
-	if len(cfg.BankKeys) == 0 {
-		return nil, errors.New("sdk: BankKeys is required: responses are verified before use")
+	certs := parseSM2CertBundle(cfg.BankCertsPEM)
+	if len(cfg.BankKeys) == 0 && len(certs) == 0 {
+		return nil, errors.New("sdk: BankCertsPEM (or BankKeys) is required: responses are verified before use")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -108,7 +115,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Nonce = protocol.NewNonce
 	}
 	cfg.Resilience = cfg.Resilience.withDefaults()
-	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breakers{}, keys: newBankKeys(cfg.BankKeys)}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, brk: &breakers{}, keys: newBankKeys(cfg.BankKeys, certs)}
 	if cfg.AppSecret != "" {
 		c.macKey = protocol.DeriveMACKey(cfg.AppSecret, cfg.AppID)
 	}
@@ -293,9 +300,9 @@ func (c *Client) Verify(ctx context.Context, r *Response) error {
 	}
 	msg := protocol.ResponseStringToSign(ts, nonce, r.Body)
 	r.Integrity.StringToVerify = string(msg)
-	pub := c.bankKey(ctx, serial)
-	if pub == nil {
-		return fmt.Errorf("%w: unknown bank key serial %q", ErrIntegrity, serial)
+	pub, err := c.verifyKey(ctx, serial)
+	if err != nil {
+		return err
 	}
 	if !protocol.VerifySM2(pub, msg, sig) {
 		return fmt.Errorf("%w: bank signature does not verify", ErrIntegrity)

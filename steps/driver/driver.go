@@ -34,6 +34,7 @@ const (
 	Accounts      = "accounts"
 	Balance       = "balance"
 	Holdings      = "holdings"
+	Transactions  = "transactions"
 	StartPayment  = "start_payment"
 	FinishPayment = "finish_payment"
 	PaymentStatus = "payment_status"
@@ -45,7 +46,7 @@ const (
 )
 
 // Actions lists every action, in the order DRIVER.md documents them.
-var Actions = []string{Hello, Configure, Reset, ListProducts, StartLink, FinishLink, Accounts, Balance, Holdings,
+var Actions = []string{Hello, Configure, Reset, ListProducts, StartLink, FinishLink, Accounts, Balance, Transactions, Holdings,
 	StartPayment, FinishPayment, PaymentStatus, Notifications, Revoke, History, Status, Log}
 
 // Error codes a partner answers with (Error.Code).

@@ -84,6 +84,12 @@ type BalanceResult struct {
 	Currency  string `json:"currency"`
 }
 
+// TransactionsResult answers Transactions (params AccountParams): the items of the
+// bank's first page, as the bank sent them.
+type TransactionsResult struct {
+	Transactions []map[string]any `json:"transactions"`
+}
+
 // HoldingsResult answers Holdings: the decrypted holdings, as the bank sent them.
 type HoldingsResult struct {
 	Holdings []map[string]any `json:"holdings"`

@@ -13,6 +13,7 @@ package faults
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,13 +50,38 @@ const (
 	// LoseResponse: the business layer runs (a payment is created and its idempotent
 	// answer stored), then the partner gets a signed 503 with Retry-After: 1 instead.
 	LoseResponse Kind = "lose-response"
+	// UnknownSerial: after signing, X-JR-Serial names a key serial the bank never
+	// published (so it cannot be fetched); the signature itself is still the current
+	// key's, so only a partner that resolves the serial refuses it.
+	UnknownSerial Kind = "unknown-serial"
+	// RetiredKey: the answer is signed again (same timestamp and nonce) by the bank's
+	// retired signing key, whose certificate is published for verifying history but is
+	// no longer valid: only a partner that checks the certificate's validity refuses it.
+	RetiredKey Kind = "retired-key"
 )
 
+// NotificationAPI scopes a fault to the payment notifications the bank POSTs to an app
+// (not an API of the catalogue): only the spoiling kinds apply to it, and a fault
+// scoped to it touches no API answer, nor an API-scoped or app-wide fault a notification.
+const NotificationAPI = "notify.payment-status"
+
 var kinds = map[Kind]bool{BackendDown: true, ErrorRate: true, Slow: true,
-	TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true}
+	TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true,
+	UnknownSerial: true, RetiredKey: true}
 
 // partnerKinds must be scoped with app_id: they judge one partner.
-var partnerKinds = map[Kind]bool{TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true}
+var partnerKinds = map[Kind]bool{TamperBody: true, TamperSignature: true, StripSignature: true, RateLimit: true, LoseResponse: true,
+	UnknownSerial: true, RetiredKey: true}
+
+// spoilingKinds spoil a signed answer or notification after signing: the bank (or an
+// attacker on the path) as the partner's adversary (JR/T 0185-2020 9.3.3/1).
+var spoilingKinds = map[Kind]bool{TamperBody: true, TamperSignature: true, StripSignature: true, UnknownSerial: true, RetiredKey: true}
+
+// Spoils reports whether k spoils a signed message after signing.
+func Spoils(k Kind) bool { return spoilingKinds[k] }
+
+// problemCode is the shape of a catalogued error code (UPPER_SNAKE).
+var problemCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
 
 // Limits of a fault's parameters.
 const (
@@ -80,6 +106,10 @@ type Spec struct {
 	// RetryAfter: the Retry-After seconds of a RateLimit 429 (default 1) or of a
 	// BackendDown or ErrorRate 503 (default 5), 1 to 60.
 	RetryAfter int `json:"retry_after_seconds,omitempty"`
+	// Problem, with a spoiling kind on an API: the bank does not call the business layer
+	// but answers this catalogued error (e.g. CONSENT_REVOKED), signed, then spoiled — a
+	// forged error the partner must not act on. The caller checks it is catalogued.
+	Problem string `json:"problem,omitempty"`
 }
 
 // Fault is an active injection.
@@ -104,8 +134,10 @@ type Effect struct {
 	RetryAfter int
 	// LoseResponse: the business layer runs, then its answer is replaced by a 503.
 	LoseResponse bool
-	// Mangle (TamperBody, TamperSignature or StripSignature) is done to the signed answer.
+	// Mangle (a spoiling kind) is done to the signed answer.
 	Mangle Kind
+	// Problem: answer this catalogued error instead of calling the business layer.
+	Problem string
 }
 
 // Errors of Inject, worded for the operator.
@@ -143,6 +175,19 @@ func (r *Registry) Inject(s Spec) (Fault, error) {
 	}
 	if s.RetryAfter != 0 && s.Kind != RateLimit && s.Kind != BackendDown && s.Kind != ErrorRate {
 		return Fault{}, fmt.Errorf("%w: retry_after_seconds applies to rate-limit, backend-down and error-rate only", ErrInvalid)
+	}
+	if s.APIID == NotificationAPI && !spoilingKinds[s.Kind] {
+		return Fault{}, fmt.Errorf("%w: only %s apply to %s", ErrInvalid, spoilingList(), NotificationAPI)
+	}
+	if s.Problem != "" {
+		switch {
+		case !spoilingKinds[s.Kind]:
+			return Fault{}, fmt.Errorf("%w: problem applies to %s only", ErrInvalid, spoilingList())
+		case s.APIID == NotificationAPI:
+			return Fault{}, fmt.Errorf("%w: problem applies to API answers, not to %s", ErrInvalid, NotificationAPI)
+		case !problemCode.MatchString(s.Problem):
+			return Fault{}, fmt.Errorf("%w: problem must be a catalogued error code (UPPER_SNAKE)", ErrInvalid)
+		}
 	}
 	if s.Kind == ErrorRate && !(s.Rate > 0 && s.Rate <= 1) {
 		return Fault{}, fmt.Errorf("%w: rate must be in (0, 1]", ErrInvalid)
@@ -253,6 +298,9 @@ func (r *Registry) Apply(appID, apiID string) Effect {
 		if f.AppID != "" && f.AppID != appID {
 			continue
 		}
+		if (f.APIID == NotificationAPI) != (apiID == NotificationAPI) {
+			continue // notifications and API answers never share a fault
+		}
 		if f.APIID != "" && f.APIID != apiID && !r.IgnoreAPIScope {
 			continue
 		}
@@ -277,8 +325,8 @@ func (r *Registry) Apply(appID, apiID string) Effect {
 		e.Throttle, e.RetryAfter = true, match.RetryAfter
 	case LoseResponse:
 		e.LoseResponse = true
-	case TamperBody, TamperSignature, StripSignature:
-		e.Mangle = match.Kind
+	case TamperBody, TamperSignature, StripSignature, UnknownSerial, RetiredKey:
+		e.Mangle, e.Problem = match.Kind, match.Problem
 	}
 	if !e.Fail && e.Delay == 0 && !e.Throttle && !e.LoseResponse && e.Mangle == "" {
 		return e
@@ -303,9 +351,13 @@ func (r *Registry) expire() {
 	}
 }
 
-func kindList() string {
-	out := make([]string, 0, len(kinds))
-	for k := range kinds {
+func kindList() string { return list(kinds) }
+
+func spoilingList() string { return list(spoilingKinds) }
+
+func list(m map[Kind]bool) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
 		out = append(out, string(k))
 	}
 	sort.Strings(out)

@@ -172,3 +172,80 @@ func TestPartnerKindEffectsHonourCount(t *testing.T) {
 		})
 	}
 }
+
+func TestAdversaryKindsAndForgedErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		spec    Spec
+		wantErr bool
+	}{
+		{"accepted/unknown-serial on one API of one app", Spec{Kind: UnknownSerial, AppID: "A", APIID: "x"}, false},
+		{"accepted/retired-key on one app", Spec{Kind: RetiredKey, AppID: "A"}, false},
+		{"refused/retired-key without app_id", Spec{Kind: RetiredKey, APIID: "x"}, true},
+		{"accepted/forged CONSENT_REVOKED spoiled by tamper-body", Spec{Kind: TamperBody, AppID: "A", APIID: "x", Problem: "CONSENT_REVOKED"}, false},
+		{"accepted/forged error spoiled by retired-key", Spec{Kind: RetiredKey, AppID: "A", Problem: "TOKEN_REVOKED"}, false},
+		{"refused/problem on a kind that does not spoil", Spec{Kind: RateLimit, AppID: "A", Problem: "CONSENT_REVOKED"}, true},
+		{"refused/problem on lose-response", Spec{Kind: LoseResponse, AppID: "A", Problem: "CONSENT_REVOKED"}, true},
+		{"refused/problem that is not an error code", Spec{Kind: TamperBody, AppID: "A", Problem: "consent revoked"}, true},
+		{"refused/problem on notifications", Spec{Kind: TamperBody, AppID: "A", APIID: NotificationAPI, Problem: "PAYMENT_REJECTED"}, true},
+		{"accepted/strip-signature on notifications", Spec{Kind: StripSignature, AppID: "A", APIID: NotificationAPI}, false},
+		{"refused/backend-down on notifications", Spec{Kind: BackendDown, AppID: "A", APIID: NotificationAPI}, true},
+		{"refused/lose-response on notifications", Spec{Kind: LoseResponse, AppID: "A", APIID: NotificationAPI}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := New(time.Now).Inject(c.spec)
+			if c.wantErr != (err != nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
+				t.Fatalf("Inject(%+v) = %v", c.spec, err)
+			}
+		})
+	}
+}
+
+func TestForgedErrorReachesTheEffect(t *testing.T) {
+	t.Parallel()
+	r := New(time.Now)
+	if _, err := r.Inject(Spec{Kind: UnknownSerial, AppID: "A", APIID: "x", Problem: "CONSENT_REVOKED", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Apply("A", "y"); e.Fault != nil {
+		t.Fatalf("another API was affected: %+v", e)
+	}
+	e := r.Apply("A", "x")
+	if e.Mangle != UnknownSerial || e.Problem != "CONSENT_REVOKED" || !e.FirstHit {
+		t.Fatalf("effect %+v, want unknown-serial forging CONSENT_REVOKED", e)
+	}
+	if e := r.Apply("A", "x"); e.Fault != nil {
+		t.Fatalf("a count-1 fault affected a second call: %+v", e)
+	}
+}
+
+// Notifications and API answers never share a fault: an app-wide fault ("its next
+// answer") is not spent on a notification, and a notification fault touches no answer.
+func TestNotificationFaultsAreSeparateFromAnswers(t *testing.T) {
+	t.Parallel()
+	r := New(time.Now)
+	if _, err := r.Inject(Spec{Kind: TamperBody, AppID: "A", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Apply("A", NotificationAPI); e.Fault != nil {
+		t.Fatalf("an app-wide answer fault spoiled a notification: %+v", e)
+	}
+	if _, err := r.Inject(Spec{Kind: RetiredKey, AppID: "A", APIID: NotificationAPI, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Apply("A", "x"); e.Mangle != TamperBody {
+		t.Fatalf("the answer got %+v, want the app-wide tamper-body", e)
+	}
+	if e := r.Apply("A", "x"); e.Fault != nil {
+		t.Fatalf("a notification fault spoiled an answer: %+v", e)
+	}
+	r.IgnoreAPIScope = true // not even the faults-take-down-all-apis mutant mixes them
+	if e := r.Apply("A", "x"); e.Fault != nil {
+		t.Fatalf("a notification fault spoiled an answer under IgnoreAPIScope: %+v", e)
+	}
+	if e := r.Apply("A", NotificationAPI); e.Mangle != RetiredKey {
+		t.Fatalf("the notification got %+v, want retired-key", e)
+	}
+}

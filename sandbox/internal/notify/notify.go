@@ -53,6 +53,11 @@ type Notifier struct {
 	Timeout time.Duration
 	// Observe, when set, sees every attempt, real or probe (sandbox observation).
 	Observe func(Attempt)
+	// Faults, when set (sandbox mode), may spoil a real delivery after signing: a
+	// spoiling fault scoped to faults.NotificationAPI, applied by Spoiler exactly as to
+	// an API answer (JR/T 0185-2020 9.3.3/1: the partner must refuse it).
+	Faults  *faults.Registry
+	Spoiler faults.Spoiler
 }
 
 // NewHTTPClient trusts the system roots plus extra CAs (the sandbox TLS CA, which
@@ -144,6 +149,7 @@ func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string 
 type Attempt struct {
 	AppID, URL, NotificationID, PaymentID string
 	Probe                                 string // "" for a real delivery
+	Fault                                 string // the spoiling fault applied to a real delivery, if any
 	Start                                 time.Time
 	Duration                              time.Duration
 	TLSVersion                            string // of the connection to the partner; "" if none
@@ -173,8 +179,19 @@ func (n *Notifier) send(ctx context.Context, app apps.App, notificationID string
 	if err != nil {
 		return a, "signing failed"
 	}
-	if probe == ProbeBadSignature {
-		sig = faults.FlipSignatureBit(sig) // the same spoiling as the tamper-signature fault
+	m := faults.Signed{Body: body, Timestamp: ts, Nonce: nonce, Signature: sig, Serial: key.Serial}
+	switch {
+	case probe == ProbeBadSignature:
+		m.Signature = faults.FlipSignatureBit(sig) // the same spoiling as the tamper-signature fault
+	case probe == ProbeUnsigned:
+		m.Signature, m.Serial = "", ""
+	case probe == "" && n.Faults != nil:
+		if e := n.Faults.Apply(app.ID, faults.NotificationAPI); faults.Spoils(e.Mangle) {
+			if m, err = n.Spoiler.Spoil(e.Mangle, m); err != nil {
+				return a, "spoiling failed"
+			}
+			a.Fault = string(e.Mangle)
+		}
 	}
 	timeout := n.Timeout
 	if timeout <= 0 {
@@ -182,7 +199,7 @@ func (n *Notifier) send(ctx context.Context, app apps.App, notificationID string
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, app.NotifyURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, app.NotifyURL, bytes.NewReader(m.Body))
 	if err != nil {
 		a.Error = "bad notification URL"
 		return a, "bad notification URL"
@@ -190,9 +207,11 @@ func (n *Notifier) send(ctx context.Context, app apps.App, notificationID string
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(protocol.HeaderTimestamp, ts)
 	req.Header.Set(protocol.HeaderNonce, nonce)
-	if probe != ProbeUnsigned {
-		req.Header.Set(protocol.HeaderSignature, sig)
-		req.Header.Set(protocol.HeaderSerial, key.Serial)
+	if m.Signature != "" {
+		req.Header.Set(protocol.HeaderSignature, m.Signature)
+	}
+	if m.Serial != "" {
+		req.Header.Set(protocol.HeaderSerial, m.Serial)
 	}
 	req.Header.Set(HeaderNotificationID, notificationID)
 	resp, err := n.HTTP.Do(req)

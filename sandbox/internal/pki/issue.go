@@ -335,11 +335,16 @@ func (b *Bank) issueSM2(subj pkix.Name, pub *ecdsa.PublicKey, usage KeyUsage, va
 			validity = b.opts.EncKeyValidity
 		}
 	}
+	nb, na := validityWindow(now, validity, b.SM2CA.NotAfter)
+	return b.issueSM2Window(subj, k, bits, nb, na)
+}
+
+// issueSM2Window issues an SM2 certificate valid from nb to na.
+func (b *Bank) issueSM2Window(subj pkix.Name, k *ecdsa.PublicKey, bits smx509.KeyUsage, nb, na time.Time) (*smx509.Certificate, error) {
 	serial, err := newSerial()
 	if err != nil {
 		return nil, err
 	}
-	nb, na := validityWindow(now, validity, b.SM2CA.NotAfter)
 	tmpl := &smx509.Certificate{
 		SerialNumber:          serial,
 		Subject:               subj,

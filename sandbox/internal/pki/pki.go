@@ -574,3 +574,36 @@ func SignCerts(dir string) ([]*smx509.Certificate, error) {
 	}
 	return out, nil
 }
+
+// RetiredSignValidity is how long before "now" the retired signing certificate of
+// IssueRetiredSignKey started, and RetiredSignExpiredFor how long ago it ended.
+const (
+	RetiredSignValidity   = 30 * 24 * time.Hour
+	RetiredSignExpiredFor = time.Minute
+)
+
+// IssueRetiredSignKey makes a retired bank signing key for the sandbox's retired-key
+// fault: a fresh SM2 key whose certificate (issued by the SM2 CA, signing usage) was
+// valid for 30 days and expired a minute ago (wall-clock time, as partners check it): just
+// outside its window, so a partner allowing itself a grace period of minutes is caught.
+// The bank publishes the certificate with its other signing certificates, as a bank
+// keeps a retired key's certificate for verifying what it once signed; a partner must
+// not accept a fresh answer under it (JR/T 0185-2020 7.3.4/3, 9.3.3/1). Neither is
+// written to disk.
+func (b *Bank) IssueRetiredSignKey() (*sm2.PrivateKey, *smx509.Certificate, error) {
+	key, err := generateSM2()
+	if err != nil {
+		return nil, nil, fmt.Errorf("pki: %w", err)
+	}
+	bits, err := KeyUsageSign.bits()
+	if err != nil {
+		return nil, nil, err
+	}
+	end := time.Now().Add(-RetiredSignExpiredFor)
+	cert, err := b.issueSM2Window(subject("JR0185 Sandbox Bank Signing (retired)", Organization), &key.PublicKey, bits,
+		end.Add(-RetiredSignValidity), end)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, cert, nil
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/money"
 	"github.com/jr0185/harness/sandbox/internal/payments"
+	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -91,17 +93,25 @@ func (s *Server) adminPutPaymentLimits(c *fiber.Ctx) error {
 // (loopback names only) from the sandbox TLS CA, which the bank's notifier trusts.
 func (s *Server) adminTestServerCert(c *fiber.Ctx) error {
 	var body struct {
-		CSR string `json:"csr"`
+		CSR   string   `json:"csr"`
+		Hosts []string `json:"hosts"` // DNS names under .test instead of the loopback names
 	}
 	if err := decode(c, &body); err != nil {
 		return err
 	}
-	certPEM, err := s.d.IssueTestServerCert([]byte(body.CSR))
+	certPEM, err := s.d.IssueTestServerCert([]byte(body.CSR), body.Hosts)
+	if errors.Is(err, pki.ErrBadTestServerHosts) {
+		return problem.ParameterInvalid.WithDetail("hosts must be 1 to %d DNS names under .test (RFC 6761), no IP addresses", pki.MaxTestServerHosts)
+	}
 	if err != nil {
 		return problem.BodyInvalid.WithDetail("csr must be one PEM CERTIFICATE REQUEST for an ECDSA P-256 key")
 	}
+	names := "127.0.0.1, ::1 and localhost only"
+	if len(body.Hosts) > 0 {
+		names = "the hosts asked for only (not the loopback addresses)"
+	}
 	return writeJSON(c, 201, fiber.Map{"certificate": string(certPEM),
-		"notice": "valid for a day for 127.0.0.1, ::1 and localhost only; issued by the sandbox TLS CA, which also issued the bank's server certificate"})
+		"notice": "valid for a day for " + names + "; issued by the sandbox TLS CA, which also issued the bank's server certificate"})
 }
 
 // auditDecision records an operator's risk decision in the audit log under the payment's

@@ -76,8 +76,14 @@ func (s *Server) adminInjectFault(c *fiber.Ctx) error {
 	if err := decode(c, &spec); err != nil {
 		return err
 	}
-	if _, ok := s.d.Catalogue.ByID(spec.APIID); spec.APIID != "" && !ok {
-		return problem.ParameterInvalid.WithDetail("api %q is not in the catalogue", problem.Clip(spec.APIID))
+	if _, ok := s.d.Catalogue.ByID(spec.APIID); spec.APIID != "" && spec.APIID != faults.NotificationAPI && !ok {
+		return problem.ParameterInvalid.WithDetail("api %q is not in the catalogue (nor %s, the payment notifications)", problem.Clip(spec.APIID), faults.NotificationAPI)
+	}
+	if _, ok := problem.Lookup(spec.Problem); spec.Problem != "" && !ok {
+		return problem.ParameterInvalid.WithDetail("problem %q is not in the error catalogue (see /docs/errors)", problem.Clip(spec.Problem))
+	}
+	if spec.Kind == faults.RetiredKey && s.d.Spoiler.Retired == nil {
+		return problem.ParameterInvalid.WithDetail("retired-key needs the bank's retired signing key, which only a sandbox-mode bank has")
 	}
 	if spec.AppID != "" {
 		if _, err := s.d.Apps.Get(c.UserContext(), spec.AppID); err != nil {

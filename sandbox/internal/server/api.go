@@ -113,6 +113,11 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 		}
 		s.mangle(c, eff.Mangle)
 		s.finish(c, api.ID, api.UAPIID, appID, req, perr, start, ob)
+		if eff.Problem != "" || faults.Spoils(eff.Mangle) {
+			// A forged or spoiled answer is the sandbox's doing (a test control): the partner
+			// never saw the bank's real answer, so the abnormal-pattern rule ignores it.
+			perr = nil
+		}
 		s.watch(api, adm, appID, c.Response().StatusCode(), perr)
 		return nil
 	}

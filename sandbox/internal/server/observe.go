@@ -143,7 +143,7 @@ func (s *Server) ObserveNotification(a notify.Attempt) {
 	s.d.Observe.Record(a.AppID, observe.Observation{
 		Time: a.Start, Kind: observe.KindNotification, Method: "POST", Path: pii.Redact(clipN(path, 512)),
 		Remote: remote, TLSVersion: a.TLSVersion, Checks: []observe.Check{}, Status: a.AnswerStatus,
-		RequestID: a.NotificationID, DurationMS: a.Duration.Milliseconds(),
+		RequestID: a.NotificationID, DurationMS: a.Duration.Milliseconds(), Fault: a.Fault,
 		Notification: &observe.Notification{URL: clipN(a.URL, 512), Probe: a.Probe, PaymentID: a.PaymentID,
 			AnswerStatus: a.AnswerStatus, Error: a.Error},
 	})

@@ -79,7 +79,7 @@ type Deps struct {
 	Mutant mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
 	// IssueTestServerCert signs a loopback TLS server certificate for a partner's local
 	// notification receiver (sandbox test control; nil: not offered).
-	IssueTestServerCert func(csrPEM []byte) ([]byte, error)
+	IssueTestServerCert func(csrPEM []byte, hosts []string) ([]byte, error)
 	// Publication (area publish): the JR/T 0124 financial institution code the bank
 	// declares, and partner self-service registration.
 	FinancialInstitutionCode string

@@ -42,6 +42,15 @@ func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admis
 	if e.Fault == nil {
 		return e, nil
 	}
+	if e.Problem != "" {
+		// A forged error (JR/T 0185-2020 9.3.3/1 test control): the business layer is
+		// not called; the catalogued error is signed, then spoiled by e.Mangle.
+		forged, ok := problem.Lookup(e.Problem)
+		if !ok {
+			return faults.Effect{}, problem.Internal.WithDetail("injected fault %s names an uncatalogued error", e.Fault.ID)
+		}
+		return e, forged
+	}
 	if e.Throttle {
 		return e, problem.RateLimited.WithRetryAfter(e.RetryAfter).
 			WithDetail("App_ID %s is over its rate limit (injected fault %s); retry after %ds", adm.App.ID, e.Fault.ID, e.RetryAfter)
@@ -118,6 +127,8 @@ func leakyBody(body []byte) []byte {
 // ServiceDeps are the service layer's monitoring and test controls (embedded in Deps).
 type ServiceDeps struct {
 	Faults *faults.Registry // sandbox fault injection; nil outside sandbox mode
+	// Spoiler spoils answers for the spoiling faults (its retired key: sandbox mode).
+	Spoiler faults.Spoiler
 	// Observe keeps what each App_ID sent (sandbox mode only; nil: nothing is recorded).
 	Observe *observe.Store
 	// ProbeNotification makes one notification attempt to an app (sandbox mode only).

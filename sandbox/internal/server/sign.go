@@ -76,21 +76,33 @@ func (s *Server) replaceAnswer(c *fiber.Ctx, perr *problem.Error, adm *gateway.A
 	s.signResponse(c, adm)
 }
 
-// mangle spoils a signed answer the way an on-path attacker or a broken proxy would
-// (sandbox faults tamper-body, tamper-signature, strip-signature): the partner must not
-// act on it.
+// mangle spoils a signed answer the way an adversary bank, an on-path attacker or a
+// broken proxy would (the spoiling faults: tamper-body, tamper-signature,
+// strip-signature, unknown-serial, retired-key): the partner must not act on it
+// (JR/T 0185-2020 9.3.3/1). A stripped answer loses its A1 MAC too.
 func (s *Server) mangle(c *fiber.Ctx, k faults.Kind) {
-	switch k {
-	case faults.TamperBody:
-		if b, ok := faults.MangleBody(c.Response().Body()); ok {
-			c.Response().SetBody(b)
+	if !faults.Spoils(k) {
+		return
+	}
+	h := &c.Response().Header
+	m := faults.Signed{Body: c.Response().Body(), Timestamp: string(h.Peek(protocol.HeaderTimestamp)),
+		Nonce: string(h.Peek(protocol.HeaderNonce)), Signature: string(h.Peek(protocol.HeaderSignature)), Serial: string(h.Peek(protocol.HeaderSerial))}
+	out, err := s.d.Spoiler.Spoil(k, m)
+	if err != nil {
+		s.d.Log.Error("spoiling an answer failed", "request_id", requestID(c), "kind", string(k), "err", err)
+		return
+	}
+	if k == faults.TamperBody {
+		c.Response().SetBody(out.Body)
+	}
+	for name, v := range map[string]string{protocol.HeaderSignature: out.Signature, protocol.HeaderSerial: out.Serial} {
+		if v == "" {
+			h.Del(name)
+		} else {
+			c.Set(name, v)
 		}
-	case faults.TamperSignature:
-		sig := string(c.Response().Header.Peek(protocol.HeaderSignature))
-		c.Set(protocol.HeaderSignature, faults.FlipSignatureBit(sig))
-	case faults.StripSignature:
-		c.Response().Header.Del(protocol.HeaderSignature)
-		c.Response().Header.Del(protocol.HeaderSerial)
-		c.Response().Header.Del(protocol.HeaderMAC)
+	}
+	if out.Signature == "" {
+		h.Del(protocol.HeaderMAC)
 	}
 }

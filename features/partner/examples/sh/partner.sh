@@ -110,18 +110,30 @@ hmac_sm3() { # $1 key file (raw bytes), $2 message file; prints base64(HMAC-SM3)
 
 # ---- the bank's signing certificates ---------------------------------------------------
 
-load_bank_certs() { # $1 PEM bundle file: one <serial>.pub per certificate in $STATE/bank-sign
-	local dir=$STATE/bank-sign new f serial
+load_bank_certs() { # $1 PEM bundle file: one <serial>.pub and <serial>.valid per certificate in $STATE/bank-sign
+	local dir=$STATE/bank-sign new f serial nb na
 	new=$(mktemp -d "$TMP/bank-sign.XXXXXX")
 	awk -v d="$new" '/-----BEGIN CERTIFICATE-----/{n++} n{print > (d "/cert" n ".pem")}' "$1"
 	for f in "$new"/cert*.pem; do
 		[ -e "$f" ] || continue
 		serial=$(openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
 		openssl x509 -in "$f" -noout -pubkey >"$new/$serial.pub"
+		# The certificate's validity (epoch seconds): a retired key's certificate stays
+		# published for verifying history, but nothing fresh is accepted under it.
+		nb=$(date -d "$(openssl x509 -in "$f" -noout -startdate | cut -d= -f2)" +%s)
+		na=$(date -d "$(openssl x509 -in "$f" -noout -enddate | cut -d= -f2)" +%s)
+		printf '%s %s\n' "$nb" "$na" >"$new/$serial.valid"
 		rm -f "$f"
 	done
 	rm -rf "$dir"
 	mv -T "$new" "$dir" 2>/dev/null || rm -rf "$new"
+}
+
+valid_now() { # $1 serial: its certificate is valid at this second (both ends inclusive)
+	local nb na now
+	read -r nb na <"$STATE/bank-sign/$1.valid" || return 1
+	now=$(date +%s)
+	[ "$now" -ge "$nb" ] && [ "$now" -le "$na" ]
 }
 
 refresh_bank_certs() { # fetch the published certificates (after a bank key rotation)
@@ -200,6 +212,8 @@ bank_call() {
 		} >"$d/resp.sts"
 		if [ ! -s "$pub" ]; then
 			INTEGRITY="the answer is signed with an unknown bank key"
+		elif ! valid_now "$rserial"; then
+			INTEGRITY="the answer is signed with a bank key whose certificate is not valid now"
 		elif ! printf '%s' "$rsig" | base64 -d >"$d/resp.sig" 2>/dev/null; then
 			INTEGRITY="the answer's signature is not base64"
 		elif ! openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -digest sm3 -pkeyopt "$DISTID" \
@@ -342,8 +356,13 @@ do_configure() {
 	hmac_sm3 "$TMP/secret" "$TMP/app_id" | base64 -d >"$KEYS/mac.key"
 	chmod 600 "$KEYS/mac.key"
 	rm -f "$TMP/secret"
-	jq 'del(.app_secret, .ca_pem, .bank_sign_certs_pem, .bank_enc_cert_pem) | .bank_url |= rtrimstr("/")' <<<"$PARAMS" >"$STATE/config.json"
-	rm -f "$STATE/token.json" "$STATE/link.json" "$STATE/history.jsonl"
+	# configure may come again (DRIVER.md) and replaces the configuration; the user's
+	# grant is kept while the App_ID stays the same (it belongs to that App_ID).
+	if [ "$(jq -r '.app_id // ""' "$STATE/config.json" 2>/dev/null || true)" != "$(param app_id)" ]; then
+		rm -f "$STATE/token.json" "$STATE/link.json" "$STATE/history.jsonl"
+	fi
+	jq 'del(.app_secret, .ca_pem, .bank_sign_certs_pem, .bank_enc_cert_pem) | .bank_url |= rtrimstr("/")' <<<"$PARAMS" >"$TMP/config.json"
+	mv -f "$TMP/config.json" "$STATE/config.json"
 	log "configured for app $(param app_id) at $(param bank_url)"
 	answer_ok '{}'
 }
