@@ -29,6 +29,7 @@ func main() {
 		operators    = flag.String("operators", "", "only these operators (comma-separated; default all)")
 		workers      = flag.Int("workers", 2, "mutants built and run at once")
 		sample       = flag.Int("sample", 0, "run a random sample of this many mutants (0: all)")
+		budget       = flag.Duration("budget", 0, "start no mutant after this long (0: no limit); the report then covers the random sample that ran")
 		seed         = flag.Uint64("seed", 185, "the sample's seed")
 		timeout      = flag.Duration("timeout", 0, "cap on one suite run (0: 4x the unmutated run, at least 90s)")
 		only         = flag.String("only", "", "only mutants whose id matches this regular expression")
@@ -57,7 +58,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		for _, m := range mutation.SampleOf(ms, *sample, *seed) {
+		for _, m := range mutation.Order(ms, *sample, *seed) {
 			fmt.Printf("%s\t%s\t%s\n", m.ID, m.Func, m.Change)
 		}
 		return
@@ -65,6 +66,9 @@ func main() {
 	ds, err := mutation.LoadDispositions(*dispositions)
 	if err != nil {
 		fail(err)
+	}
+	if *budget > 0 {
+		c.Deadline = time.Now().Add(*budget)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

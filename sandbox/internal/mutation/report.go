@@ -160,6 +160,8 @@ func BuildReport(run Run, ds []Disposition, seed uint64) Report {
 	if rep.Ran < rep.Found {
 		rep.SampleSeed = seed
 	}
+	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].ID < rep.Results[j].ID })
+	sort.SliceStable(rep.Survivors, func(i, j int) bool { return rep.Survivors[i].ID < rep.Survivors[j].ID })
 	for _, t := range tallies {
 		rep.Packages = append(rep.Packages, *t)
 	}

@@ -59,11 +59,14 @@ type Config struct {
 	RunTimeout   time.Duration
 	BuildTimeout time.Duration // default 5 minutes
 	Sample       int           // run only this many mutants, drawn with Seed (0: all)
-	Seed         uint64
-	Operators    []Operator     // only these operators (nil: all)
-	Only         *regexp.Regexp // only mutants whose ID matches (nil: all)
-	CacheFile    string         // verdicts kept across runs, keyed by the mutant and the tree
-	Log          io.Writer
+	// Deadline: no mutant starts after it (zero: none); those not reached are left out
+	// of the report, which then covers a uniform random sample (see Order).
+	Deadline  time.Time
+	Seed      uint64
+	Operators []Operator     // only these operators (nil: all)
+	Only      *regexp.Regexp // only mutants whose ID matches (nil: all)
+	CacheFile string         // verdicts kept across runs, keyed by the mutant and the tree
+	Log       io.Writer
 }
 
 // DefaultSuite runs the bank suite as `sandbox conform` does (random order, concurrency
@@ -124,17 +127,16 @@ func contains[T comparable](s []T, v T) bool {
 	return false
 }
 
-// SampleOf draws n mutants with the seed (all when n is 0 or larger than the list),
-// kept in their original order.
-func SampleOf(ms []Mutant, n int, seed uint64) []Mutant {
-	if n <= 0 || n >= len(ms) {
-		return ms
-	}
-	idx := rand.New(rand.NewPCG(seed, seed^0x5bd1e995)).Perm(len(ms))[:n]
-	sort.Ints(idx)
-	out := make([]Mutant, n)
-	for i, j := range idx {
+// Order is the order mutants run in: a permutation drawn with the seed, so that any
+// prefix of it (a --sample, or a run stopped by its deadline) is a uniform random sample.
+// n > 0 keeps the first n.
+func Order(ms []Mutant, n int, seed uint64) []Mutant {
+	out := make([]Mutant, len(ms))
+	for i, j := range rand.New(rand.NewPCG(seed, seed^0x5bd1e995)).Perm(len(ms)) {
 		out[i] = ms[j]
+	}
+	if n > 0 && n < len(out) {
+		out = out[:n]
 	}
 	return out
 }
@@ -156,7 +158,7 @@ func Execute(ctx context.Context, c Config) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	ms := SampleOf(all, c.Sample, c.Seed)
+	ms := Order(all, c.Sample, c.Seed)
 	tree, err := TreeDigest(c.Root)
 	if err != nil {
 		return Run{}, err
@@ -202,7 +204,7 @@ func Execute(ctx context.Context, c Config) (Run, error) {
 						r.Status, r.Detail, r.Seed, r.Seconds, r.Cached = prev.Status, prev.Detail, prev.Seed, prev.Seconds, true
 					} else if ctx.Err() == nil {
 						c.runOne(ctx, &r, mutated, run.RunTimeout)
-						if ctx.Err() == nil {
+						if r.Status != "" {
 							cache.put(r.cacheKey, r, c.CacheFile)
 						}
 					}
@@ -219,7 +221,7 @@ func Execute(ctx context.Context, c Config) (Run, error) {
 		}()
 	}
 	for i := range ms {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !c.Deadline.IsZero() && time.Now().After(c.Deadline) {
 			break
 		}
 		jobs <- i
@@ -263,6 +265,9 @@ func (c Config) runOne(ctx context.Context, r *Result, mutated []byte, timeout t
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	bin, err := c.build(ctx, dir, r.File, mutated)
+	if ctx.Err() != nil {
+		return // interrupted: no verdict
+	}
 	if err != nil {
 		r.Status, r.Detail = NotViable, err.Error()
 		return
@@ -277,6 +282,8 @@ func (c Config) runOne(ctx context.Context, r *Result, mutated []byte, timeout t
 		r.Seed = string(m[1])
 	}
 	switch {
+	case ctx.Err() != nil:
+		r.Status = "" // interrupted: no verdict
 	case rctx.Err() != nil:
 		r.Status, r.Detail = TimedOut, fmt.Sprintf("no verdict after %s", timeout)
 	case err == nil:
@@ -319,7 +326,9 @@ func (c Config) build(ctx context.Context, dir, file string, mutated []byte) (st
 	defer cancel()
 	out, err := command(bctx, c.Root, nil, "go", append(args, c.Main)...)
 	if err != nil {
-		return "", fmt.Errorf("%s", compileError(out, err))
+		// The compiler names the overlay's copy; the report names the file it replaces.
+		msg := strings.ReplaceAll(compileError(out, err), filepath.Join(dir, filepath.Base(file)), file)
+		return "", fmt.Errorf("%s", msg)
 	}
 	return bin, nil
 }
