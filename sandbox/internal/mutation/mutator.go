@@ -165,6 +165,14 @@ func (fd *finder) visit(n ast.Node) bool {
 		}
 		return false
 	}
+	switch n.(type) {
+	case *ast.BinaryExpr, *ast.UnaryExpr, *ast.ParenExpr:
+		// A condition that asks a hand-written mutant switch (h == "" && Mutant.Is(x))
+		// only matters when that mutant is on: every change inside it is equivalent.
+		if fd.mentionsMutant(n) {
+			return false
+		}
+	}
 	fd.stack = append(fd.stack, n)
 	switch x := n.(type) {
 	case *ast.FuncLit:
@@ -172,7 +180,7 @@ func (fd *finder) visit(n ast.Node) bool {
 	case *ast.BinaryExpr:
 		fd.binary(x)
 	case *ast.UnaryExpr:
-		if x.Op == token.NOT && !fd.mentionsMutant(x) && !(fd.isErrCheck(x.X) && !fd.scope.ErrChecks) {
+		if x.Op == token.NOT && !(fd.isErrCheck(x.X) && !fd.scope.ErrChecks) {
 			fd.add(DropNot, x, Edit{fd.off(x.OpPos), fd.off(x.OpPos) + 1, ""})
 		}
 	case *ast.IfStmt:
@@ -197,7 +205,7 @@ var swaps = map[token.Token]struct {
 
 func (fd *finder) binary(x *ast.BinaryExpr) {
 	s, ok := swaps[x.Op]
-	if !ok || fd.mentionsMutant(x) || fd.isErrCheck(x) && !fd.scope.ErrChecks {
+	if !ok || fd.isErrCheck(x) && !fd.scope.ErrChecks {
 		return
 	}
 	off := fd.off(x.OpPos)

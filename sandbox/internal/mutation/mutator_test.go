@@ -27,6 +27,9 @@ func check(n, limit int, ok bool, o Opts, err error) error {
 	if o.Mutant.Is("skip") {
 		return nil
 	}
+	if n == 0 && !o.Mutant.Is("zero") {
+		return nil
+	}
 	if ok {
 		record(n)
 	}

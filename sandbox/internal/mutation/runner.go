@@ -42,6 +42,8 @@ type Result struct {
 	Seconds  float64 `json:"seconds"`
 	Cached   bool    `json:"cached,omitempty"`
 	cacheKey string
+	index    int
+	mutated  []byte
 }
 
 // Config configures a run.
@@ -181,50 +183,54 @@ func Execute(ctx context.Context, c Config) (Run, error) {
 		base.Seconds, len(ms), len(all), run.RunTimeout, c.Workers)
 
 	run.Results = make([]Result, len(ms))
-	jobs := make(chan int)
+	jobs := make(chan Result)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	record := func(i int, r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		run.Results[i] = r
+		done++
+		if r.Status != "" {
+			fmt.Fprintf(c.Log, "[%d/%d] %-10s %s %s  %s%s\n", done, len(ms), r.Status, r.ID, r.Change,
+				firstLine(r.Detail), map[bool]string{true: " (cached)"}[r.Cached])
+		}
+	}
 	for range c.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				r := Result{Mutant: ms[i]}
-				src, err := os.ReadFile(filepath.Join(c.Root, ms[i].File))
-				var mutated []byte
-				if err == nil {
-					mutated, err = ms[i].Apply(src)
-				}
-				if err != nil {
-					r.Status, r.Detail = NotViable, err.Error()
-				} else {
-					r.cacheKey = cacheKey(tree, ms[i], mutated)
-					if prev, ok := cache.get(r.cacheKey); ok {
-						r.Status, r.Detail, r.Seed, r.Seconds, r.Cached = prev.Status, prev.Detail, prev.Seed, prev.Seconds, true
-					} else if ctx.Err() == nil {
-						c.runOne(ctx, &r, mutated, run.RunTimeout)
-						if r.Status != "" {
-							cache.put(r.cacheKey, r, c.CacheFile)
-						}
-					}
-				}
-				mu.Lock()
-				run.Results[i] = r
-				done++
+			for r := range jobs {
+				c.runOne(ctx, &r, r.mutated, run.RunTimeout)
 				if r.Status != "" {
-					fmt.Fprintf(c.Log, "[%d/%d] %-10s %s %s  %s%s\n", done, len(ms), r.Status, r.ID, r.Change,
-						firstLine(r.Detail), map[bool]string{true: " (cached)"}[r.Cached])
+					cache.put(r.cacheKey, r, c.CacheFile)
 				}
-				mu.Unlock()
+				record(r.index, r)
 			}
 		}()
 	}
-	for i := range ms {
-		if ctx.Err() != nil || !c.Deadline.IsZero() && time.Now().After(c.Deadline) {
-			break
+	for i, m := range ms {
+		r := Result{Mutant: m, index: i}
+		src, err := os.ReadFile(filepath.Join(c.Root, m.File))
+		if err == nil {
+			r.mutated, err = m.Apply(src)
 		}
-		jobs <- i
+		if err != nil {
+			r.Status, r.Detail = NotViable, err.Error()
+			record(i, r)
+			continue
+		}
+		r.cacheKey = cacheKey(tree, m, r.mutated)
+		if prev, ok := cache.get(r.cacheKey); ok {
+			r.Status, r.Detail, r.Seed, r.Seconds, r.Cached = prev.Status, prev.Detail, prev.Seed, prev.Seconds, true
+			record(i, r)
+			continue
+		}
+		if ctx.Err() != nil || !c.Deadline.IsZero() && time.Now().After(c.Deadline) {
+			continue // past the budget: only cached verdicts from here on
+		}
+		jobs <- r
 	}
 	close(jobs)
 	wg.Wait()
