@@ -206,7 +206,11 @@ func (r Report) Markdown() string {
 		fmt.Fprintf(&b, " (a random sample, seed %d / 随机抽样)", r.SampleSeed)
 	}
 	fmt.Fprintf(&b, "\n- Unmutated suite run / 基线: %.1f s; run timeout / 超时: %s\n\n", r.BaselineSeconds, r.RunTimeout)
-	fmt.Fprintf(&b, "## 各包得分 / Score per package\n\nScore = killed / (killed + survived).\n\n")
+	fmt.Fprintf(&b, "## 各包得分 / Score per package\n\nScore = killed / (killed + survived).")
+	if n := r.killedWithoutScenario(); n > 0 {
+		fmt.Fprintf(&b, " %d of the killed mutants failed no scenario: the bank did not start or crashed (a bank that cannot serve is caught).", n)
+	}
+	fmt.Fprintf(&b, "\n\n")
 	fmt.Fprintf(&b, "| package | mutants | killed | survived | not viable | timed out | score |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, t := range append(append([]Tally(nil), r.Packages...), r.Total) {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %.1f%% |\n", t.Package, t.Mutants, t.Killed, t.Survived, t.NotViable,
@@ -241,6 +245,16 @@ func (r Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+func (r Report) killedWithoutScenario() int {
+	n := 0
+	for _, x := range r.Results {
+		if x.Status == Killed && (strings.HasPrefix(x.Detail, suiteDidNotRun) || strings.HasPrefix(x.Detail, sandboxCrashed)) {
+			n++
+		}
+	}
+	return n
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }

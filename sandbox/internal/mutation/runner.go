@@ -361,15 +361,20 @@ var (
 	compileRE = regexp.MustCompile(`(?m)^\S+\.go:\d+:\d+: .*$`)
 )
 
+const (
+	sandboxCrashed = "the sandbox crashed: "
+	suiteDidNotRun = "the suite did not run: "
+)
+
 // failure says why a run failed: the first failing scenario, or the crash.
 func failure(out []byte) string {
 	if m := failedRE.FindSubmatch(out); m != nil {
 		return string(m[1])
 	}
 	if m := panicRE.Find(out); m != nil {
-		return "the sandbox crashed: " + string(m)
+		return sandboxCrashed + string(m)
 	}
-	return "the suite did not run: " + lastLine(out)
+	return suiteDidNotRun + lastLine(out)
 }
 
 func compileError(out []byte, err error) string {
