@@ -4,6 +4,12 @@
 // `sandbox conform` runs it. It writes mutation-report/report.{md,json}. It is its own
 // small program, not a `sandbox` subcommand: it drives the Go toolchain and is no part
 // of the bank that ships.
+//
+// Why not go-gremlins/gremlins: its oracle is `go test` — of the mutated package, or of
+// the whole module (--integration) — in a copy of the module per worker, and it marks
+// mutants outside the package tests' coverage as not covered. The oracle here is the
+// bank suite over the wire, run by the mutant's own binary; package unit tests are not
+// the measure.
 package main
 
 import (
