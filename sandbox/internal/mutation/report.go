@@ -126,7 +126,14 @@ type Report struct {
 
 // BuildReport tallies a run and matches its survivors against the dispositions.
 func BuildReport(run Run, ds []Disposition, seed uint64) Report {
-	rep := Report{Generated: time.Now().UTC(), Tree: run.Tree, Suite: "sandbox " + strings.Join(DefaultSuite, " "),
+	args := make([]string, len(DefaultSuite))
+	for i, a := range DefaultSuite {
+		args[i] = a
+		if a == "" {
+			args[i] = "''"
+		}
+	}
+	rep := Report{Generated: time.Now().UTC(), Tree: run.Tree, Suite: "sandbox " + strings.Join(args, " "),
 		Found: run.Total, BaselineSeconds: run.BaselineSeconds, RunTimeout: run.RunTimeout.String()}
 	byKey := map[string]Disposition{}
 	for _, d := range ds {
