@@ -30,6 +30,9 @@ type Options struct {
 	// MinScenarios fails the run when fewer scenarios ran (default 1: a tag expression
 	// that selects nothing is a failure, not a pass).
 	MinScenarios int
+	// StopOnFailure stops the run at the first failing scenario (mutation testing only
+	// needs to know that one failed).
+	StopOnFailure bool
 }
 
 // Result is a finished run.
@@ -92,7 +95,7 @@ func Run(ctx context.Context, e *Env, o Options) (Result, error) {
 			})
 		},
 		Options: &godog.Options{Format: o.Format, Paths: o.Paths, FS: o.FS, Tags: o.Tags, Concurrency: o.Concurrency,
-			Randomize: o.Randomize, Strict: true, Output: o.Output, NoColors: o.NoColors, DefaultContext: ctx},
+			Randomize: o.Randomize, Strict: true, StopOnFailure: o.StopOnFailure, Output: o.Output, NoColors: o.NoColors, DefaultContext: ctx},
 	}
 	status := suite.Run()
 	run.FinishedAt = time.Now()

@@ -43,6 +43,9 @@ type Options struct {
 	OutDir      string // JUnit, cucumber JSON and the report; empty: no files
 	ReportKey   string // SM2 key that signs the report (created if missing)
 	BankConfig  func(*bank.Config)
+	// StopOnFailure ends the run at the first failing scenario (the mutation runner's
+	// oracle: one failure kills a mutant).
+	StopOnFailure bool
 }
 
 // Outcome is a finished run.
@@ -127,7 +130,8 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 			}
 		}
 		res, err := steps.Run(ctx, env, steps.Options{Suite: suite, FS: features.FS, Paths: paths, Tags: o.Tags,
-			Concurrency: o.Concurrency, Randomize: o.Randomize, Format: o.format(suite), Output: o.Output, NoColors: o.NoColors})
+			Concurrency: o.Concurrency, Randomize: o.Randomize, Format: o.format(suite), Output: o.Output, NoColors: o.NoColors,
+			StopOnFailure: o.StopOnFailure})
 		runs = append(runs, res.Run)
 		out.Results = append(out.Results, res)
 		runErr = errors.Join(runErr, err)

@@ -103,6 +103,9 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 	f.StringVar(&o.OutDir, "out", "conform-report", "folder for junit.xml, cucumber.json and the signed report ('' for none)")
 	f.StringVar(&o.ReportKey, "report-key", conform.DefaultReportKey(), "SM2 private key (PEM) that signs the report; created if missing")
 	f.BoolVar(&o.NoColors, "no-colors", false, "plain terminal output")
+	// Hidden: the mutation runner (sandbox/cmd/mutation) only needs the first failure.
+	f.BoolVar(&o.StopOnFailure, "stop-on-failure", false, "stop at the first failing scenario")
+	_ = f.MarkHidden("stop-on-failure")
 	return cmd
 }
 
