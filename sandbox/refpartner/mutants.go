@@ -3,6 +3,7 @@ package refpartner
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Mutant partners: the reference partner with exactly ONE behaviour broken, checked
@@ -35,11 +36,25 @@ const (
 	NoAlarms                 = "no-alarms"
 	NoHistory                = "no-history"
 	NoAccessLog              = "no-access-log"
+
+	// OAuth state, secrets, time (issue 12: partner obligations).
+	NoStateCheck             = "no-state-check"
+	FixedState               = "fixed-state"
+	AcceptsUsedState         = "accepts-used-state"
+	ExchangesOnErrorRedirect = "exchanges-on-error-redirect"
+	LogsSecrets              = "logs-secrets"
+	LogsCodes                = "logs-codes"
+	HistoryFullNumbers       = "history-full-numbers"
+	FrozenTimestamp          = "frozen-timestamp"
+	NoTimeout                = "no-timeout"
+	NewKeyAfterTimeout       = "new-key-after-timeout"
 )
 
 const (
-	hammerAttempts = 6                    // how often hammers-after-revocation repeats a refused call
-	mutantNonce    = "refpartner0nce0001" // the one nonce reuses-nonces sends
+	hammerAttempts = 6                       // how often hammers-after-revocation repeats a refused call
+	mutantNonce    = "refpartner0nce0001"    // the one nonce reuses-nonces sends
+	mutantState    = "refpartner-state-0001" // the one state fixed-state sends
+	mutantTimeout  = 2 * time.Minute         // how long no-timeout waits for an answer
 )
 
 var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions, not credentials
@@ -68,6 +83,17 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	NoAlarms:                 "raises no alarms (circuit opened, integrity failures, bad notifications, token problems)",
 	NoHistory:                "keeps no record of its user's operations (history is empty)",
 	NoAccessLog:              "logs nothing about its calls to the bank",
+
+	NoStateCheck:             "exchanges the code of any redirect, whatever its state (and finishes a payment with any redirect)",
+	FixedState:               "sends the same state with every authorization",
+	AcceptsUsedState:         "accepts a redirect carrying the state of an authorization it already finished",
+	ExchangesOnErrorRedirect: "ignores the error of the bank's redirect and exchanges the code it carries",
+	LogsSecrets:              "writes its App_Secret and the user's access and refresh tokens on every access-log line",
+	LogsCodes:                "logs the authorization code and the PKCE verifier it exchanges",
+	HistoryFullNumbers:       "keeps the payee's full account number in its history",
+	FrozenTimestamp:          "takes its request timestamp once, when its client is built (configure, reset), and sends it on every request",
+	NoTimeout:                "waits as long as the bank takes for an answer (2 minutes) instead of giving up after 5 s",
+	NewKeyAfterTimeout:       "retries a payment whose answer timed out with a new Idempotency-Key (pays twice)",
 }
 
 // Mutant is a registered mutant: its name and what it breaks.

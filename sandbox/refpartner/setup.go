@@ -91,13 +91,20 @@ func (p *Partner) buildClient() error {
 	cert := p.id.clientCert
 	cfg := sdk.Config{BaseURL: c.BankURL, AppID: c.AppID, AppSecret: c.AppSecret, SecretSerial: c.AppSecretSerial,
 		SignKey: p.id.signKey, SignSerial: c.SignSerial, ClientCert: &cert, RootCAs: roots, BankKeys: keys,
-		RefreshBankKeys: true, Observe: p.observe, Timeout: 15 * time.Second,
+		RefreshBankKeys: true, Observe: p.observe, Timeout: AnswerTimeout,
 		// The partner runs its own retry loop (it honours Retry-After and keeps one
 		// Idempotency-Key per payment): the SDK sends each attempt once. Its breaker
 		// counts every attempt.
 		Resilience: sdk.Resilience{MaxAttempts: 1, FailureThreshold: p.opts.BreakerThreshold, OpenFor: p.opts.BreakerOpenFor}}
 	if p.is(NoKeyRefresh) {
 		cfg.RefreshBankKeys = false
+	}
+	if p.is(NoTimeout) {
+		cfg.Timeout = mutantTimeout
+	}
+	if p.is(FrozenTimestamp) {
+		frozen := time.Now()
+		cfg.Now = func() time.Time { return frozen }
 	}
 	if p.is(NoCircuitBreaker) {
 		cfg.Resilience.FailureThreshold = math.MaxInt32
@@ -166,7 +173,7 @@ func rawSM2(k *sm2.PrivateKey, msg []byte) (string, error) {
 // alarms and the log; the configuration stays, with a fresh client (closed circuit).
 func (p *Partner) reset(context.Context, json.RawMessage) (any, error) {
 	p.mu.Lock()
-	p.user, p.link, p.payments = nil, nil, map[string]*pendingPayment{}
+	p.user, p.link, p.payments, p.usedLinks = nil, nil, map[string]*pendingPayment{}, nil
 	p.notes, p.noteIDs, p.history, p.alarms = nil, map[string]bool{}, nil, nil
 	p.mu.Unlock()
 	p.log.Reset()
