@@ -48,6 +48,7 @@ const (
 	FrozenTimestamp          = "frozen-timestamp"
 	NoTimeout                = "no-timeout"
 	NewKeyAfterTimeout       = "new-key-after-timeout"
+	MACWrongKey              = "mac-wrong-key"
 )
 
 const (
@@ -94,6 +95,7 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	FrozenTimestamp:          "takes its request timestamp once, when its client is built (configure, reset), and sends it on every request",
 	NoTimeout:                "waits as long as the bank takes for an answer (2 minutes) instead of giving up after 5 s",
 	NewKeyAfterTimeout:       "retries a payment whose answer timed out with a new Idempotency-Key (pays twice)",
+	MACWrongKey:              "computes the A1 HMAC-SM3 with the App_Secret itself instead of the key derived from it and the App_ID",
 }
 
 // Mutant is a registered mutant: its name and what it breaks.

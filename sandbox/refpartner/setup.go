@@ -119,7 +119,7 @@ func (p *Partner) buildClient() error {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 			MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11, RootCAs: roots, Certificates: []tls.Certificate{cert}}}} // #nosec G402 -- the tls-1-1 mutant partner, for the suite to catch
 	}
-	if p.is(RawSignature) || p.is(MACOnA2) {
+	if p.is(RawSignature) || p.is(MACOnA2) || p.is(MACWrongKey) {
 		cfg.Authorize = p.mutantAuthorize(c)
 	}
 	client, err := sdk.New(cfg)
@@ -133,9 +133,13 @@ func (p *Partner) buildClient() error {
 }
 
 // mutantAuthorize signs requests the wrong way: raw-signature sends SM2 signatures as
-// r||s instead of DER; mac-on-a2 uses the A1 HMAC-SM3 scheme on A2 paths too.
+// r||s instead of DER; mac-on-a2 uses the A1 HMAC-SM3 scheme on A2 paths too;
+// mac-wrong-key keys the A1 HMAC-SM3 with the App_Secret itself, not the derived key.
 func (p *Partner) mutantAuthorize(c *driver.ConfigureParams) func(method, path string, body []byte, ts, nonce string) (string, error) {
 	macKey := protocol.DeriveMACKey(c.AppSecret, c.AppID)
+	if p.is(MACWrongKey) {
+		macKey = []byte(c.AppSecret)
+	}
 	return func(method, path string, body []byte, ts, nonce string) (string, error) {
 		sts := protocol.StringToSign(method, path, ts, nonce, body)
 		cr := protocol.Credentials{AppID: c.AppID, Timestamp: ts, Nonce: nonce}
@@ -143,7 +147,11 @@ func (p *Partner) mutantAuthorize(c *driver.ConfigureParams) func(method, path s
 			cr.Scheme, cr.Serial, cr.Signature = protocol.SchemeHMAC, c.AppSecretSerial, protocol.MACBase64(macKey, sts)
 			return cr.String(), nil
 		}
-		raw, err := rawSM2(p.id.signKey, sts)
+		sign := rawSM2
+		if !p.is(RawSignature) {
+			sign = protocol.SignSM2
+		}
+		raw, err := sign(p.id.signKey, sts)
 		if err != nil {
 			return "", err
 		}
