@@ -126,7 +126,7 @@ load_bank_certs() { # $1 PEM bundle file: one <serial>.pub per certificate in $S
 
 refresh_bank_certs() { # fetch the published certificates (after a bank key rotation)
 	local status
-	status=$(curl -sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 20 -o "$TMP/certs.pem" -w '%{http_code}' \
+	status=$(curl -sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 5 -o "$TMP/certs.pem" -w '%{http_code}' \
 		"$(cfg bank_url)/pki/bank-sign-certs.pem") || return 1
 	log "bank call GET /pki/bank-sign-certs.pem -> $status"
 	[ "$status" = 200 ] || return 1
@@ -171,7 +171,7 @@ bank_call() {
 		[ -z "$ctype" ] || printf 'Content-Type: %s\n' "$ctype"
 		[ -z "$token" ] || printf 'X-JR-Access-Token: %s\n' "$token"
 	} >"$d/req.headers" # a file, so the token is never on curl's command line
-	local args=(-sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 30 -X "$method"
+	local args=(-sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 5 -X "$method"
 		-H "@$d/req.headers" -D "$d/resp.headers" -o "$d/resp.body" -w '%{http_code}')
 	[ "$mode" = a1 ] || args+=(--cert "$KEYS/client.crt" --key "$KEYS/client.key")
 	[ ! -s "$d/req.body" ] || args+=(--data-binary "@$d/req.body")
