@@ -142,15 +142,11 @@ func partnerMovedAtMostOnce(ctx context.Context, amount string) error {
 		return err
 	}
 	s := pst(W(ctx))
-	want, err := fen(amount)
+	moved, want, err := debitMoved(ctx, amount)
 	if err != nil {
 		return err
 	}
-	after, err := truthBalance(ctx, s.user, W(ctx).Vars["partner.account"])
-	if err != nil {
-		return err
-	}
-	moved := s.truthBefore - after
+	after := s.truthBefore - moved
 	made := false
 	if a, err := s.last(); err == nil && a.Action == driver.FinishPayment && a.Err == nil {
 		made = true
