@@ -300,7 +300,7 @@ func fullNumber(s string, handed []string) string {
 	for _, c := range []struct {
 		re   interface{ FindStringSubmatch(string) []string }
 		what string
-	}{{longDigits, "a full card or account number"}, {idNumber, "a full ID number"}, {phone, "a full mobile number"}} {
+	}{{idNumber, "a full ID number"}, {longDigits, "a full card or account number"}, {phone, "a full mobile number"}} {
 		if m := c.re.FindStringSubmatch(joined); m != nil {
 			return fmt.Sprintf("%s (%d digits)", c.what, len(m[1]))
 		}

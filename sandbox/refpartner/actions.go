@@ -146,7 +146,11 @@ func (p *Partner) finishLink(ctx context.Context, params json.RawMessage) (any, 
 	p.usedLinks[link.state] = link
 	p.mu.Unlock()
 	p.record("authorization", "the user linked their accounts for %s (consent %s)", strings.Join(scopes, " "), t.ConsentID)
-	p.logger.Info("user linked", "consent_id", t.ConsentID, "scopes", strings.Join(scopes, " "))
+	attrs := []any{"consent_id", t.ConsentID, "scopes", strings.Join(scopes, " ")}
+	if p.is(LogsTokens) {
+		attrs = append(attrs, "access_token", t.AccessToken, "refresh_token", t.RefreshToken)
+	}
+	p.logger.Info("user linked", attrs...)
 	return driver.LinkResult{Scopes: scopes}, nil
 }
 

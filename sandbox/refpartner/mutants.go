@@ -49,6 +49,7 @@ const (
 	NoTimeout                = "no-timeout"
 	NewKeyAfterTimeout       = "new-key-after-timeout"
 	MACWrongKey              = "mac-wrong-key"
+	LogsTokens               = "logs-tokens"
 )
 
 const (
@@ -96,6 +97,7 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	NoTimeout:                "waits as long as the bank takes for an answer (2 minutes) instead of giving up after 5 s",
 	NewKeyAfterTimeout:       "retries a payment whose answer timed out with a new Idempotency-Key (pays twice)",
 	MACWrongKey:              "computes the A1 HMAC-SM3 with the App_Secret itself instead of the key derived from it and the App_ID",
+	LogsTokens:               "logs the access and refresh tokens the bank issues it (nothing else secret: only their fingerprints show them)",
 }
 
 // Mutant is a registered mutant: its name and what it breaks.

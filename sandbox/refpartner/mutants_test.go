@@ -266,7 +266,7 @@ var scenarios = []scenario{
 		l := logLines(w)
 		return fmt.Sprintf("secret %v, tokens %v, code %v", strings.Contains(l, "app_secret="), strings.Contains(l, "access_token="),
 			strings.Contains(l, "code_verifier="))
-	}, ref: "secret false, tokens false, code false", caught: []string{refpartner.LogsSecrets, refpartner.LogsCodes},
+	}, ref: "secret false, tokens false, code false", caught: []string{refpartner.LogsSecrets, refpartner.LogsCodes, refpartner.LogsTokens},
 		same: []string{refpartner.LogsFullNumbers, refpartner.HistoryFullNumbers}},
 
 	{name: "the history shows the payee masked", run: func(w *world) string {
