@@ -37,6 +37,8 @@ type partnerRun struct {
 	appID string
 	conf  driver.ConfigureParams // what the partner was last configured with
 	away  bool                   // configured with another bank_url (an impostor) since
+	// baseline is the App_ID as onboarding left it; every scenario starts from it.
+	baseline appBaseline
 }
 
 // partnerState is one scenario's view of the partner.
@@ -60,6 +62,10 @@ type partnerState struct {
 	walkFrom                  int64 // the bank's observation cursor when the walk began
 	linkRedirect              string
 	paymentRedirect           string
+
+	ready bool     // partnerReady ran: the After hooks judge the scenario
+	codes []string // authorization codes the bank redirected with (the partner must not expose them)
+	oauth oauthState
 }
 
 // actionAnswer is one action the harness asked for and how the partner answered.
@@ -128,6 +134,9 @@ func registerPartner(sc *godog.ScenarioContext) {
 	registerPartnerChecks(sc)
 	registerPartnerAdversary(sc)
 	registerPartnerImpostor(sc)
+	registerPartnerOAuth(sc)
+	registerPartnerTime(sc)
+	registerPartnerGuard(sc)
 }
 
 // ---- onboarding
@@ -204,7 +213,8 @@ func (e *Env) onboard(ctx context.Context) error {
 		return fmt.Errorf("configure: %w", err)
 	}
 	p.appID, p.conf = cp.AppID, cp
-	return nil
+	p.baseline, err = e.snapshotApp(ctx, cp.AppID)
+	return err
 }
 
 // reconfigure puts the partner back on the bank's current signing certificates when a
@@ -264,18 +274,16 @@ func distinctKeys(h driver.HelloResult) error {
 	return nil
 }
 
-// partnerReady onboards the partner (first scenario), resets it, ends the app's faults
-// and starts the scenario's view of the bank's observations.
+// partnerReady onboards the partner (first scenario), puts the bank's side of it back
+// where every scenario starts (isolate), resets it and starts the scenario's view of the
+// bank's observations.
 func partnerReady(ctx context.Context) error {
 	w := W(ctx)
 	p, err := w.Env.onboardPartner(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Env.adminOK(ctx, "DELETE", "/admin/v1/faults?app_id="+url.QueryEscape(p.appID), nil, 200); err != nil {
-		return err
-	}
-	if err := w.Env.reconfigure(ctx); err != nil {
+	if err := w.Env.isolate(ctx); err != nil {
 		return err
 	}
 	if err := w.Env.Partner.Do(ctx, driver.Reset, struct{}{}, nil); err != nil {
@@ -292,6 +300,7 @@ func partnerReady(ctx context.Context) error {
 		return err
 	}
 	s.hsAfter = hs.last
+	s.ready = true
 	w.Vars["partner.app"] = p.appID
 	w.Note("partner %q (%s) as app %s, driver %s", p.hello.Name, p.hello.Language, p.appID, w.Env.Partner.Describe())
 	return nil
@@ -344,17 +353,20 @@ func (s *partnerState) last() (actionAnswer, error) {
 func partnerLinks(ctx context.Context, user, scopes string) error {
 	w := W(ctx)
 	s := pst(w)
-	var auth driver.AuthorizationResult
-	if err := partnerDoOK(ctx, driver.StartLink, driver.LinkParams{Scopes: strings.Fields(scopes), ValidDays: 30}, &auth); err != nil {
+	raw, err := partnerStartLink(ctx, scopes)
+	if err != nil {
 		return err
 	}
-	redirect, err := userAtBank(ctx, user, auth.AuthorizationURL, false)
+	redirect, err := userAtBank(ctx, user, raw, false)
 	if err != nil {
 		return err
 	}
 	var link driver.LinkResult
 	if err := partnerDoOK(ctx, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect}, &link); err != nil {
 		return err
+	}
+	if u, err := url.Parse(redirect); err == nil {
+		s.oauth.finished = append(s.oauth.finished, u.Query().Get("state"))
 	}
 	s.user = user
 	if !strings.Contains(" "+scopes+" ", " accounts:read ") {
@@ -374,9 +386,16 @@ func partnerLinks(ctx context.Context, user, scopes string) error {
 
 // userAtBank checks that an authorization URL the partner built sends the user to the
 // bank's own pages with PKCE S256 and a state (JR/T 0185-2020 9.3.1/1: the user
-// authenticates at the bank), then plays the user there and returns the bank's redirect
-// to the partner's redirect URI.
+// authenticates at the bank), then plays the user there, consenting, and returns the
+// bank's redirect to the partner's redirect URI.
 func userAtBank(ctx context.Context, user, raw string, payment bool) (string, error) {
+	return userDecides(ctx, user, raw, payment, true)
+}
+
+// userDecides is userAtBank with the user's decision: a refusal brings the bank's error
+// redirect (error=access_denied) back. The code and state of every redirect are kept
+// (the secrets scan looks for codes; the OAuth scenarios replay states).
+func userDecides(ctx context.Context, user, raw string, payment, approve bool) (string, error) {
 	w := W(ctx)
 	p := &w.Env.partner
 	u, err := url.Parse(raw)
@@ -402,14 +421,25 @@ func userAtBank(ctx context.Context, user, raw string, payment bool) (string, er
 	if err != nil {
 		return "", err
 	}
-	back, err := b.Consent(ctx, Authorization{URL: u.RequestURI(), State: q.Get("state")}, payment, true)
+	back, err := b.Consent(ctx, Authorization{URL: u.RequestURI(), State: q.Get("state")}, payment, approve)
 	if err != nil {
 		return "", fmt.Errorf("%s at the bank's consent pages: %w", user, err)
 	}
-	if back.Get("code") == "" {
+	switch {
+	case approve && back.Get("code") == "":
 		return "", fmt.Errorf("the bank redirected without a code: %v", back)
+	case !approve && back.Get("error") == "":
+		return "", fmt.Errorf("the user refused but the bank redirected without an error: %v", back)
 	}
-	w.Note("%s logged in at the bank with password and one-time code and consented", user)
+	s := pst(w)
+	if c := back.Get("code"); c != "" {
+		s.codes = append(s.codes, c)
+	}
+	if approve {
+		w.Note("%s logged in at the bank with password and one-time code and consented", user)
+	} else {
+		w.Note("%s logged in at the bank with password and one-time code and refused (%s)", user, back.Get("error"))
+	}
 	return p.hello.RedirectURI + "?" + back.Encode(), nil
 }
 

@@ -335,6 +335,7 @@ func partnerPaymentConsented(ctx context.Context, amount, payee, name string) er
 		Reference: "conformance " + randomNonce()[:8]}, &auth); err != nil {
 		return err
 	}
+	noteState(ctx, auth.AuthorizationURL)
 	s.paymentRedirect, err = userAtBank(ctx, s.user, auth.AuthorizationURL, true)
 	return err
 }

@@ -36,6 +36,7 @@ type observation struct {
 	Scheme           string    `json:"scheme"`
 	Serial           string    `json:"serial"`
 	Timestamp        string    `json:"timestamp"`
+	TimestampSkewMS  int64     `json:"timestamp_skew_ms"`
 	Nonce            string    `json:"nonce"`
 	SignatureValid   *bool     `json:"signature_valid"`
 	NonceReused      bool      `json:"nonce_reused"`

@@ -502,19 +502,29 @@ func partnerSameKey(ctx context.Context, n int) error {
 }
 
 func partnerMovedOnce(ctx context.Context, amount string) error {
-	s := pst(W(ctx))
-	want, err := fen(amount)
+	moved, want, err := debitMoved(ctx, amount)
 	if err != nil {
 		return err
+	}
+	if moved != want {
+		s := pst(W(ctx))
+		return fmt.Errorf("the user's account moved by %s (from %s to %s), want exactly %s", yuan(moved), yuan(s.truthBefore), yuan(s.truthBefore-moved), amount)
+	}
+	return nil
+}
+
+// debitMoved is how much the user's first account moved since the scenario's payment
+// started, and the amount (in fen) it was for.
+func debitMoved(ctx context.Context, amount string) (moved, want int64, err error) {
+	s := pst(W(ctx))
+	if want, err = fen(amount); err != nil {
+		return 0, 0, err
 	}
 	after, err := truthBalance(ctx, s.user, W(ctx).Vars["partner.account"])
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
-	if moved := s.truthBefore - after; moved != want {
-		return fmt.Errorf("the user's account moved by %s (from %s to %s), want exactly %s", yuan(moved), yuan(s.truthBefore), yuan(after), amount)
-	}
-	return nil
+	return s.truthBefore - after, want, nil
 }
 
 func partnerWaited(ctx context.Context, secs int) error {

@@ -34,8 +34,12 @@ func TestPartnerSuitePassesAgainstTheReferencePartner(t *testing.T) {
 // must fail exactly the scenarios its row of features/partner/mutants.yaml lists, in
 // every order; the reference partner must pass them all in the same orders. It also
 // fails when a mutant has no row, a row names an unknown mutant or scenario, or a
-// partner scenario is listed under no mutant. Eight runs go at once: a partner run
-// mostly waits (Retry-After, breakers), so the two cores are not the limit.
+// partner scenario is listed under no mutant. The partner suite cannot run its scenarios
+// concurrently against one partner — one partner under test, one user at a time, and
+// each scenario starts from a known state of that partner at the bank (steps: isolate) —
+// so the proof gets its speed from running several partners at once instead: eight
+// runs, each a fresh sandbox and its own partner, go at once; a partner run mostly
+// waits (Retry-After, breakers, a late answer), so the two cores are not the limit.
 func TestMutantPartnersAreCaught(t *testing.T) {
 	table, err := features.PartnerMutants()
 	if err != nil {

@@ -527,31 +527,49 @@ func tamperingProxy(t *testing.T, bankURL, caFile, what string) *httptest.Server
 // balance and impostor features (a second configure pointing it at an impostor bank:
 // curl refuses its certificate), as `sandbox conform --partner exec:...` does.
 func TestShellPartnerPassesTheProductAndBalanceScenarios(t *testing.T) {
+	shellPartnerPasses(t, "product, balance and impostor", 8, func(s steps.ScenarioInfo) bool {
+		return strings.HasPrefix(s.Path(), "partner/products.feature") || strings.HasPrefix(s.Path(), "partner/balance.feature") ||
+			strings.HasPrefix(s.Path(), "partner/impostor.feature")
+	})
+}
+
+// TestShellPartnerPassesTheOAuthScenarios runs the shell partner through the OAuth
+// scenarios of what it implements (features/partner/README-sh.md): forged, missing and
+// used states, fresh unguessable states, the user's refusal — all but the one that
+// needs payments.
+func TestShellPartnerPassesTheOAuthScenarios(t *testing.T) {
+	shellPartnerPasses(t, "OAuth", 4, func(s steps.ScenarioInfo) bool {
+		return strings.HasPrefix(s.Path(), "partner/oauth.feature") && !strings.Contains(s.Name, "payment")
+	})
+}
+
+// shellPartnerPasses runs the scenarios pick selects (at least least of them) against
+// the shell partner and insists every one passes.
+func shellPartnerPasses(t *testing.T, what string, least int, pick func(steps.ScenarioInfo) bool) {
 	requireShellTools(t)
 	abs, err := filepath.Abs(shellPartner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	o, err := conform.Run(context.Background(), conform.Options{Partner: "exec:" + abs,
-		Paths: []string{"partner/products.feature", "partner/balance.feature", "partner/impostor.feature"}, Format: "progress", Output: &out, NoColors: true})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	want, err := steps.Scenarios(features.FS, "partner")
+	all, err := steps.Scenarios(features.FS, "partner")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, s := range want {
-		if strings.HasPrefix(s.Path(), "partner/products.feature") || strings.HasPrefix(s.Path(), "partner/balance.feature") ||
-			strings.HasPrefix(s.Path(), "partner/impostor.feature") {
-			n++
+	var paths []string
+	for _, s := range all {
+		if pick(s) {
+			paths = append(paths, s.Path())
 		}
 	}
-	if n < 8 {
-		t.Fatalf("only %d product, balance and impostor scenarios: the selection proves too little", n)
+	if len(paths) < least {
+		t.Fatalf("only %d %s scenarios: the selection proves too little", len(paths), what)
 	}
-	passed := passedAll(t, o, n, &out)
-	t.Logf("shell partner (curl + openssl): %d/%d product, balance and impostor scenarios passed", passed, n)
+	var out bytes.Buffer
+	o, err := conform.Run(context.Background(), conform.Options{Partner: "exec:" + abs,
+		Paths: paths, Format: "progress", Output: &out, NoColors: true})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	passed := passedAll(t, o, len(paths), &out)
+	t.Logf("shell partner (curl + openssl): %d/%d %s scenarios passed", passed, len(paths), what)
 }

@@ -46,6 +46,9 @@ func (p *Partner) authorize(req sdk.AuthRequest) (sdk.Authorization, error) {
 		return sdk.Authorization{}, err
 	}
 	req.RedirectURI = p.opts.RedirectURI
+	if p.is(FixedState) {
+		req.State = mutantState
+	}
 	a, err := client.AuthorizationURL(req)
 	if err != nil {
 		return a, fail(driver.CodeInvalid, "%v", err)
@@ -79,17 +82,19 @@ func (p *Partner) startLink(_ context.Context, params json.RawMessage) (any, err
 	return driver.AuthorizationResult{AuthorizationURL: a.URL}, nil
 }
 
-// redirect reads the bank's redirect to the partner: the code, after checking the state.
-func redirect(raw, wantState string) (string, error) {
+// redirect reads the bank's redirect to the partner: the code, after checking the state
+// (JR/T 0185-2020 9.3.1/1; RFC 6749 10.12) — and no code at all when the bank redirected
+// with an error (the user refused: 9.3.2/1b).
+func (p *Partner) redirect(raw, wantState string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fail(driver.CodeInvalid, "redirect_url: %v", err)
 	}
 	q := u.Query()
-	if e := q.Get("error"); e != "" {
+	if e := q.Get("error"); e != "" && !p.is(ExchangesOnErrorRedirect) {
 		return "", fail(driver.CodeBankError, "the bank redirected with error %s", e)
 	}
-	if wantState == "" || q.Get("state") != wantState {
+	if !p.is(NoStateCheck) && (wantState == "" || q.Get("state") != wantState) {
 		return "", fail(driver.CodeInvalid, "the redirect's state does not match an authorization this partner started: ignored")
 	}
 	if q.Get("code") == "" {
@@ -104,6 +109,9 @@ func (p *Partner) exchange(ctx context.Context, code, verifier string) (*sdk.Tok
 	if verifier != "" {
 		form.Set("code_verifier", verifier)
 	}
+	if p.is(LogsCodes) {
+		p.logger.Info("exchanging the authorization code", "code", code, "code_verifier", verifier)
+	}
 	return p.token(ctx, form)
 }
 
@@ -114,11 +122,14 @@ func (p *Partner) finishLink(ctx context.Context, params json.RawMessage) (any, 
 	}
 	p.mu.Lock()
 	link := p.link
+	if old := p.usedLinks[stateOf(rp.RedirectURL)]; old != nil && p.is(AcceptsUsedState) {
+		link = old
+	}
 	p.mu.Unlock()
 	if link == nil {
 		return nil, fail(driver.CodeInvalid, "no link was started")
 	}
-	code, err := redirect(rp.RedirectURL, link.state)
+	code, err := p.redirect(rp.RedirectURL, link.state)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +140,17 @@ func (p *Partner) finishLink(ctx context.Context, params json.RawMessage) (any, 
 	scopes := strings.Fields(t.Scope)
 	p.mu.Lock()
 	p.user, p.link = &user{access: t.AccessToken, refresh: t.RefreshToken, scopes: scopes}, nil
+	if p.usedLinks == nil {
+		p.usedLinks = map[string]*pendingLink{}
+	}
+	p.usedLinks[link.state] = link
 	p.mu.Unlock()
 	p.record("authorization", "the user linked their accounts for %s (consent %s)", strings.Join(scopes, " "), t.ConsentID)
-	p.logger.Info("user linked", "consent_id", t.ConsentID, "scopes", strings.Join(scopes, " "))
+	attrs := []any{"consent_id", t.ConsentID, "scopes", strings.Join(scopes, " ")}
+	if p.is(LogsTokens) {
+		attrs = append(attrs, "access_token", t.AccessToken, "refresh_token", t.RefreshToken)
+	}
+	p.logger.Info("user linked", attrs...)
 	return driver.LinkResult{Scopes: scopes}, nil
 }
 
@@ -246,6 +265,15 @@ func (p *Partner) holdings(ctx context.Context, _ json.RawMessage) (any, error) 
 	return h, nil
 }
 
+// stateOf is the state of a redirect URL ("" when it has none or does not parse).
+func stateOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("state")
+}
+
 func newIdempotencyKey() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
@@ -294,16 +322,24 @@ func (p *Partner) finishPayment(ctx context.Context, params json.RawMessage) (an
 	}
 	p.mu.Lock()
 	pay := p.payments[u.Query().Get("state")]
+	if pay == nil && p.is(NoStateCheck) {
+		for _, pending := range p.payments { // whichever payment is pending
+			pay = pending
+		}
+	}
 	p.mu.Unlock()
 	if pay == nil {
-		_, err := redirect(rp.RedirectURL, "")
+		_, err := p.redirect(rp.RedirectURL, "")
+		if err == nil {
+			err = fail(driver.CodeInvalid, "the redirect's state does not match a payment this partner started: ignored")
+		}
 		return nil, err
 	}
 	if pay.result != nil {
 		return *pay.result, nil
 	}
 	if pay.token == "" {
-		code, err := redirect(rp.RedirectURL, pay.state)
+		code, err := p.redirect(rp.RedirectURL, pay.state)
 		if err != nil {
 			return nil, err
 		}
@@ -333,7 +369,11 @@ func (p *Partner) finishPayment(ctx context.Context, params json.RawMessage) (an
 		return nil, fail(driver.CodeInternal, "the payment answer has no payment_id")
 	}
 	pay.result = &res
-	p.record("payment", "payment %s of %s CNY to %s: %s", res.PaymentID, pay.params.Amount, mask(pay.params.PayeeAccount), res.Status)
+	payee := mask(pay.params.PayeeAccount)
+	if p.is(HistoryFullNumbers) {
+		payee = pay.params.PayeeAccount
+	}
+	p.record("payment", "payment %s of %s CNY to %s: %s", res.PaymentID, pay.params.Amount, payee, res.Status)
 	p.logger.Info("payment created", "payment_id", res.PaymentID, "status", res.Status, "payee", mask(pay.params.PayeeAccount))
 	return res, nil
 }

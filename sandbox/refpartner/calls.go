@@ -59,6 +59,9 @@ func (p *Partner) send(ctx context.Context, method, path string, body []byte, he
 		case err != nil:
 			if retryable && attempt < p.opts.Attempts && ctx.Err() == nil {
 				p.pause(ctx, backoff(attempt))
+				if p.is(NewKeyAfterTimeout) && header.Get(protocol.HeaderIdempotKey) != "" {
+					header.Set(protocol.HeaderIdempotKey, newIdempotencyKey())
+				}
 				continue
 			}
 			return nil, fail(driver.CodeInternal, "calling the bank: %s", callError(err))

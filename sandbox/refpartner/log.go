@@ -75,6 +75,9 @@ func (p *Partner) observe(c sdk.Call) {
 		attrs = append(attrs, "uapi_id", "", "request_id", "", "status", 0, "code", "")
 	}
 	attrs = append(attrs, "latency_ms", c.Duration.Milliseconds())
+	if p.is(LogsSecrets) {
+		attrs = append(attrs, p.secretsForTheLog()...)
+	}
 	if c.Err != nil {
 		level = slog.LevelWarn
 		attrs = append(attrs, "error", callError(c.Err))
@@ -104,4 +107,19 @@ func bankCode(r *sdk.Response) string {
 	}
 	_ = json.Unmarshal(r.Body, &e)
 	return e.Code
+}
+
+// secretsForTheLog is what the logs-secrets mutant adds to every access-log line: the
+// App_Secret and the user's tokens.
+func (p *Partner) secretsForTheLog() []any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := []any{}
+	if p.conf != nil {
+		out = append(out, "app_secret", p.conf.AppSecret)
+	}
+	if p.user != nil {
+		out = append(out, "access_token", p.user.access, "refresh_token", p.user.refresh)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package refpartner
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Mutant partners: the reference partner with exactly ONE behaviour broken, checked
@@ -45,11 +46,26 @@ const (
 	SkipVerifyErrors    = "skip-verify-errors"
 	AcceptUnknownSerial = "accept-unknown-serial"
 	IgnoreKeyValidity   = "ignore-key-validity"
+	// OAuth state, secrets, time (issue 12: partner obligations).
+	NoStateCheck             = "no-state-check"
+	FixedState               = "fixed-state"
+	AcceptsUsedState         = "accepts-used-state"
+	ExchangesOnErrorRedirect = "exchanges-on-error-redirect"
+	LogsSecrets              = "logs-secrets"
+	LogsCodes                = "logs-codes"
+	HistoryFullNumbers       = "history-full-numbers"
+	FrozenTimestamp          = "frozen-timestamp"
+	NoTimeout                = "no-timeout"
+	NewKeyAfterTimeout       = "new-key-after-timeout"
+	MACWrongKey              = "mac-wrong-key"
+	LogsTokens               = "logs-tokens"
 )
 
 const (
-	hammerAttempts = 6                    // how often hammers-after-revocation repeats a refused call
-	mutantNonce    = "refpartner0nce0001" // the one nonce reuses-nonces sends
+	hammerAttempts = 6                       // how often hammers-after-revocation repeats a refused call
+	mutantNonce    = "refpartner0nce0001"    // the one nonce reuses-nonces sends
+	mutantState    = "refpartner-state-0001" // the one state fixed-state sends
+	mutantTimeout  = 2 * time.Minute         // how long no-timeout waits for an answer
 )
 
 var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions, not credentials
@@ -86,6 +102,18 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	SkipVerifyErrors:    "acts on error answers as they come, without verifying their signature",
 	AcceptUnknownSerial: "when an answer names a key serial it cannot resolve, tries the bank keys it knows instead",
 	IgnoreKeyValidity:   "keeps only the bank's public keys by serial, not their certificates: accepts a retired (expired) key",
+	NoStateCheck:             "exchanges the code of any redirect, whatever its state (and finishes a payment with any redirect)",
+	FixedState:               "sends the same state with every authorization",
+	AcceptsUsedState:         "accepts a redirect carrying the state of an authorization it already finished",
+	ExchangesOnErrorRedirect: "ignores the error of the bank's redirect and exchanges the code it carries",
+	LogsSecrets:              "writes its App_Secret and the user's access and refresh tokens on every access-log line",
+	LogsCodes:                "logs the authorization code and the PKCE verifier it exchanges",
+	HistoryFullNumbers:       "keeps the payee's full account number in its history",
+	FrozenTimestamp:          "takes its request timestamp once, when its client is built (configure, reset), and sends it on every request",
+	NoTimeout:                "waits as long as the bank takes for an answer (2 minutes) instead of giving up after 5 s",
+	NewKeyAfterTimeout:       "retries a payment whose answer timed out with a new Idempotency-Key (pays twice)",
+	MACWrongKey:              "computes the A1 HMAC-SM3 with the App_Secret itself instead of the key derived from it and the App_ID",
+	LogsTokens:               "logs the access and refresh tokens the bank issues it (nothing else secret: only their fingerprints show them)",
 }
 
 // Mutant is a registered mutant: its name and what it breaks.

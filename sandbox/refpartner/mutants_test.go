@@ -251,6 +251,123 @@ var scenarios = []scenario{
 	}, run: func(w *world) string {
 		return code(w, driver.ListProducts, nil)
 	}, ref: "ok", caught: []string{refpartner.NoKeyRefresh}, same: []string{refpartner.IgnoresRetryAfter}},
+
+	// OAuth state, secrets, time, A1 MAC (issue 12: the partner obligation matrix).
+
+	{name: "an A1 call's MAC verifies", run: func(w *world) string {
+		return code(w, driver.ListProducts, nil)
+	}, ref: "ok", caught: []string{refpartner.MACWrongKey}, same: []string{refpartner.FixedState}},
+
+	{name: "a redirect with a forged state is refused, and the real one then links", run: func(w *world) string {
+		var a driver.AuthorizationResult
+		w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}, ValidDays: 30}, &a)
+		redirect := newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false)
+		forged := withQuery(redirect, "state", "forged0000000000000000")
+		return code(w, driver.FinishLink, driver.RedirectParams{RedirectURL: forged}) + ", then " +
+			code(w, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect})
+	}, ref: "invalid, then ok", caught: []string{refpartner.NoStateCheck}, same: []string{refpartner.FixedState, refpartner.AcceptsUsedState}},
+
+	{name: "a redirect with the state of a finished link is refused", run: func(w *world) string {
+		var a driver.AuthorizationResult
+		w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}, ValidDays: 30}, &a)
+		first := newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false)
+		w.must(driver.FinishLink, driver.RedirectParams{RedirectURL: first}, nil)
+		w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}, ValidDays: 30}, &a)
+		second := newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false)
+		used, _ := url.Parse(first)
+		return code(w, driver.FinishLink, driver.RedirectParams{RedirectURL: withQuery(second, "state", used.Query().Get("state"))})
+	}, ref: driver.CodeInvalid, caught: []string{refpartner.AcceptsUsedState, refpartner.NoStateCheck, refpartner.FixedState},
+		same: []string{refpartner.ExchangesOnErrorRedirect}},
+
+	{name: "every authorization carries its own state", run: func(w *world) string {
+		states := map[string]bool{}
+		for i := 0; i < 3; i++ {
+			var a driver.AuthorizationResult
+			w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}}, &a)
+			u, _ := url.Parse(a.AuthorizationURL)
+			states[u.Query().Get("state")] = true
+		}
+		return fmt.Sprintf("%d states", len(states))
+	}, ref: "3 states", caught: []string{refpartner.FixedState}, same: []string{refpartner.NoStateCheck}},
+
+	{name: "a redirect with an error is not exchanged, even with a code", run: func(w *world) string {
+		var a driver.AuthorizationResult
+		w.must(driver.StartLink, driver.LinkParams{Scopes: []string{"accounts:read"}, ValidDays: 30}, &a)
+		redirect := withQuery(newBrowser(w).consent(a.AuthorizationURL, "zhangsan", false), "error", "access_denied")
+		c := code(w, driver.FinishLink, driver.RedirectParams{RedirectURL: redirect})
+		return fmt.Sprintf("%s, token calls %d", c, strings.Count(logLines(w), "path=/a2/v1/oauth/token"))
+	}, ref: "bank_error, token calls 0", caught: []string{refpartner.ExchangesOnErrorRedirect}, same: []string{refpartner.NoStateCheck}},
+
+	{name: "the log holds no App_Secret, token, code or verifier", run: func(w *world) string {
+		accts := w.link("accounts:read", "balances:read")
+		w.must(driver.Balance, driver.AccountParams{AccountID: accts[0].AccountID}, nil)
+		l := logLines(w)
+		return fmt.Sprintf("secret %v, tokens %v, code %v", strings.Contains(l, "app_secret="), strings.Contains(l, "access_token="),
+			strings.Contains(l, "code_verifier="))
+	}, ref: "secret false, tokens false, code false", caught: []string{refpartner.LogsSecrets, refpartner.LogsCodes, refpartner.LogsTokens},
+		same: []string{refpartner.LogsFullNumbers, refpartner.HistoryFullNumbers}},
+
+	{name: "the history shows the payee masked", run: func(w *world) string {
+		accts := w.link("accounts:read")
+		lisi := w.customer("lisi")
+		var a driver.AuthorizationResult
+		w.must(driver.StartPayment, driver.PaymentParams{AccountID: accts[0].AccountID, Amount: "1.00", PayeeAccount: lisi.Accounts[0].Number,
+			PayeeName: lisi.Name, Reference: "history"}, &a)
+		w.must(driver.FinishPayment, driver.RedirectParams{RedirectURL: newBrowser(w).consent(a.AuthorizationURL, "zhangsan", true)}, nil)
+		var h driver.HistoryResult
+		w.must(driver.History, nil, &h)
+		full := false
+		for _, e := range h.Events {
+			full = full || strings.Contains(e.Detail, lisi.Accounts[0].Number)
+		}
+		return fmt.Sprintf("%d events, full number %v", len(h.Events), full)
+	}, ref: "2 events, full number false", caught: []string{refpartner.HistoryFullNumbers}, same: []string{refpartner.LogsFullNumbers}},
+
+	{name: "request timestamps advance with the clock", run: func(w *world) string {
+		w.must(driver.ListProducts, nil, nil)
+		time.Sleep(2100 * time.Millisecond)
+		w.must(driver.ListProducts, nil, nil)
+		_, out := w.admin("GET", "/admin/v1/apps/"+w.appID+"/observations", nil, 200)
+		list, _ := out["observations"].([]any)
+		var ts []string
+		for _, o := range list {
+			ts = append(ts, fmt.Sprint(o.(map[string]any)["timestamp"]))
+		}
+		return fmt.Sprintf("%d calls, advanced %v", len(ts), len(ts) == 2 && ts[1] > ts[0])
+	}, ref: "2 calls, advanced true", caught: []string{refpartner.FrozenTimestamp}, same: []string{refpartner.NoTimeout}},
+
+	{name: "an answer 8 s late is given up after 5 s and the call tried again", run: func(w *world) string {
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "slow", "app_id": w.appID, "api": "a1.products.list", "delay_ms": 8000, "count": 1}, 201)
+		start := time.Now()
+		c := code(w, driver.ListProducts, nil)
+		return fmt.Sprintf("%s within 7 s: %v", c, time.Since(start) < 7*time.Second)
+	}, ref: "ok within 7 s: true", caught: []string{refpartner.NoTimeout}, same: []string{refpartner.FrozenTimestamp}},
+
+	{name: "a payment whose answer timed out is retried with the same Idempotency-Key", proxy: "record", run: func(w *world) string {
+		accts := w.link("accounts:read")
+		lisi := w.customer("lisi")
+		var a driver.AuthorizationResult
+		w.must(driver.StartPayment, driver.PaymentParams{AccountID: accts[0].AccountID, Amount: "1.00", PayeeAccount: lisi.Accounts[0].Number,
+			PayeeName: lisi.Name, Reference: "late"}, &a)
+		redirect := newBrowser(w).consent(a.AuthorizationURL, "zhangsan", true)
+		w.admin("POST", "/admin/v1/faults", map[string]any{"kind": "slow", "app_id": w.appID, "api": "a2.payments.create", "delay_ms": 8000, "count": 1}, 201)
+		var p driver.PaymentResult
+		c := w.do(driver.FinishPayment, driver.RedirectParams{RedirectURL: redirect}, &p)
+		distinct := map[string]bool{}
+		for _, k := range w.via.idempotencyKeys() {
+			distinct[k] = true
+		}
+		return fmt.Sprintf("%s%s with %d keys", c, p.Status, len(distinct))
+	}, ref: "succeeded with 1 keys", caught: []string{refpartner.NewKeyAfterTimeout}, same: []string{refpartner.NewIdempotencyKeyOnRetry}},
+}
+
+// withQuery returns raw with its query parameter name set to value.
+func withQuery(raw, name, value string) string {
+	u, _ := url.Parse(raw)
+	q := u.Query()
+	q.Set(name, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // TestMutantsDifferFromTheReferenceWhereTheyShould runs each scenario on one bank

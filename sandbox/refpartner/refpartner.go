@@ -46,6 +46,11 @@ import (
 	"github.com/jr0185/harness/steps/driver"
 )
 
+// AnswerTimeout is how long the partner waits for a bank answer before it gives up on
+// it (DRIVER.md, "Time": at most 5 s); a retryable call is then tried again with the
+// same Idempotency-Key, within Options.Attempts.
+const AnswerTimeout = 5 * time.Second
+
 // Options configure a reference partner. Zero values take the defaults.
 type Options struct {
 	Mutant      string // "" for the reference partner; see Mutants()
@@ -108,6 +113,7 @@ type Partner struct {
 	bankEncSN    string
 	user         *user
 	link         *pendingLink
+	usedLinks    map[string]*pendingLink    // finished links by state (only accepts-used-state looks here)
 	payments     map[string]*pendingPayment // by state
 	notes        []driver.PaymentResult
 	noteIDs      map[string]bool

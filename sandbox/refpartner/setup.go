@@ -91,7 +91,7 @@ func (p *Partner) buildClient() error {
 	cert := p.id.clientCert
 	cfg := sdk.Config{BaseURL: c.BankURL, AppID: c.AppID, AppSecret: c.AppSecret, SecretSerial: c.AppSecretSerial,
 		SignKey: p.id.signKey, SignSerial: c.SignSerial, ClientCert: &cert, RootCAs: roots, BankCertsPEM: []byte(c.BankSignCertsPEM),
-		RefreshBankKeys: true, Observe: p.observe, Timeout: 15 * time.Second,
+		RefreshBankKeys: true, Observe: p.observe, Timeout: AnswerTimeout,
 		// The partner runs its own retry loop (it honours Retry-After and keeps one
 		// Idempotency-Key per payment): the SDK sends each attempt once. Its breaker
 		// counts every attempt.
@@ -104,6 +104,13 @@ func (p *Partner) buildClient() error {
 	}
 	if p.is(InsecureTLS) || p.is(NoHostnameCheck) {
 		cfg.HTTPClient = mutantTLSClient(cfg.Timeout, roots, cert, p.is(NoHostnameCheck))
+	}
+	if p.is(NoTimeout) {
+		cfg.Timeout = mutantTimeout
+	}
+	if p.is(FrozenTimestamp) {
+		frozen := time.Now()
+		cfg.Now = func() time.Time { return frozen }
 	}
 	if p.is(NoCircuitBreaker) {
 		cfg.Resilience.FailureThreshold = math.MaxInt32
@@ -118,7 +125,7 @@ func (p *Partner) buildClient() error {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{TLSClientConfig: &tls.Config{
 			MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11, RootCAs: roots, Certificates: []tls.Certificate{cert}}}} // #nosec G402 -- the tls-1-1 mutant partner, for the suite to catch
 	}
-	if p.is(RawSignature) || p.is(MACOnA2) {
+	if p.is(RawSignature) || p.is(MACOnA2) || p.is(MACWrongKey) {
 		cfg.Authorize = p.mutantAuthorize(c)
 	}
 	client, err := sdk.New(cfg)
@@ -161,9 +168,13 @@ func mutantTLSClient(timeout time.Duration, roots *x509.CertPool, cert tls.Certi
 }
 
 // mutantAuthorize signs requests the wrong way: raw-signature sends SM2 signatures as
-// r||s instead of DER; mac-on-a2 uses the A1 HMAC-SM3 scheme on A2 paths too.
+// r||s instead of DER; mac-on-a2 uses the A1 HMAC-SM3 scheme on A2 paths too;
+// mac-wrong-key keys the A1 HMAC-SM3 with the App_Secret itself, not the derived key.
 func (p *Partner) mutantAuthorize(c *driver.ConfigureParams) func(method, path string, body []byte, ts, nonce string) (string, error) {
 	macKey := protocol.DeriveMACKey(c.AppSecret, c.AppID)
+	if p.is(MACWrongKey) {
+		macKey = []byte(c.AppSecret)
+	}
 	return func(method, path string, body []byte, ts, nonce string) (string, error) {
 		sts := protocol.StringToSign(method, path, ts, nonce, body)
 		cr := protocol.Credentials{AppID: c.AppID, Timestamp: ts, Nonce: nonce}
@@ -171,7 +182,11 @@ func (p *Partner) mutantAuthorize(c *driver.ConfigureParams) func(method, path s
 			cr.Scheme, cr.Serial, cr.Signature = protocol.SchemeHMAC, c.AppSecretSerial, protocol.MACBase64(macKey, sts)
 			return cr.String(), nil
 		}
-		raw, err := rawSM2(p.id.signKey, sts)
+		sign := rawSM2
+		if !p.is(RawSignature) {
+			sign = protocol.SignSM2
+		}
+		raw, err := sign(p.id.signKey, sts)
 		if err != nil {
 			return "", err
 		}
@@ -201,7 +216,7 @@ func rawSM2(k *sm2.PrivateKey, msg []byte) (string, error) {
 // alarms and the log; the configuration stays, with a fresh client (closed circuit).
 func (p *Partner) reset(context.Context, json.RawMessage) (any, error) {
 	p.mu.Lock()
-	p.user, p.link, p.payments = nil, nil, map[string]*pendingPayment{}
+	p.user, p.link, p.payments, p.usedLinks = nil, nil, map[string]*pendingPayment{}, nil
 	p.notes, p.noteIDs, p.history, p.alarms = nil, map[string]bool{}, nil, nil
 	p.mu.Unlock()
 	p.log.Reset()

@@ -111,7 +111,8 @@ type Store struct {
 	lru        *list.List               // front: most recently observed
 	handshakes ring[Handshake]
 	now        func() time.Time
-	feed       feed // live fan-out to the request inspector (feed.go)
+	feed       feed                  // live fan-out to the request inspector (feed.go)
+	secrets    map[string]*secretSet // credential fingerprints per App_ID (secrets.go)
 }
 
 type appRing struct {
@@ -158,6 +159,7 @@ func (s *Store) Record(appID string, o Observation) int64 {
 			old := s.lru.Back()
 			s.lru.Remove(old)
 			delete(s.apps, old.Value.(*appRing).id)
+			delete(s.secrets, old.Value.(*appRing).id)
 		}
 	}
 	e.Value.(*appRing).ring.add(o)

@@ -23,6 +23,7 @@ func (s *Server) observeAdminRoutes(g fiber.Router) {
 	}
 	g.Get("/apps/:id/observations", s.adminObservations)
 	g.Get("/observations/handshakes", s.adminHandshakes)
+	g.Get("/apps/:id/secret-fingerprints", s.adminSecretFingerprints)
 	g.Post("/apps/:id/tokens/expire", s.adminAppSession("expired", s.d.Consent.ExpireAccessTokens))
 	// JR/T 0185-2020 9.2.1 b) 4): the bank invalidates an app's tokens.
 	g.Post("/apps/:id/tokens/revoke", s.adminAppSession("revoked", s.d.Consent.RevokeAllForApp))
@@ -63,6 +64,17 @@ func (s *Server) adminObservations(c *fiber.Ctx) error {
 	}
 	list, last := s.d.Observe.List(id, after, limit)
 	return writeJSON(c, 200, fiber.Map{"observations": list, "last": last})
+}
+
+// adminSecretFingerprints: GET /admin/v1/apps/:id/secret-fingerprints — the SM3
+// fingerprints (and lengths) of every token, code and PKCE verifier the bank issued to
+// the app or saw it present, never the credentials themselves.
+func (s *Server) adminSecretFingerprints(c *fiber.Ctx) error {
+	id := param(c, "id")
+	if _, err := s.d.Apps.Get(c.UserContext(), id); err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"algorithm": "SM3", "fingerprints": s.d.Observe.Secrets(id)})
 }
 
 // adminHandshakes: GET /admin/v1/observations/handshakes?after=&limit=.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"time"
@@ -111,6 +112,37 @@ func (s *Server) observeCall(c *fiber.Ctx, apiID, uapiID string, req gateway.Req
 		o.Checks = append(o.Checks, ob.extra[:ob.n]...)
 	}
 	s.d.Observe.Record(tr.AppID, o)
+	s.observeSecrets(tr.AppID, apiID, req, c.Response().StatusCode(), c.Response().Body())
+}
+
+// observeSecrets fingerprints the credentials a call carried or was answered with — the
+// access token it presented; at the token endpoint the code, PKCE verifier and refresh
+// token it presented and the tokens issued; at the revocation endpoint the token — so
+// the partner-side suite can look for them in what the partner exposes without the bank
+// ever sending a credential again (sandbox test control).
+func (s *Server) observeSecrets(appID, apiID string, req gateway.Request, status int, answer []byte) {
+	rec := s.d.Observe.RecordSecret
+	rec(appID, observe.SecretAccessToken, req.Header(gateway.HeaderAccessToken))
+	if apiID != "a2.oauth.token" && apiID != "a2.oauth.revoke" {
+		return
+	}
+	if form, err := url.ParseQuery(string(req.Body)); err == nil {
+		rec(appID, observe.SecretCode, form.Get("code"))
+		rec(appID, observe.SecretVerifier, form.Get("code_verifier"))
+		rec(appID, observe.SecretRefreshToken, form.Get("refresh_token"))
+		rec(appID, observe.SecretRefreshToken, form.Get("token"))
+	}
+	if apiID != "a2.oauth.token" || status != 200 {
+		return
+	}
+	var issued struct {
+		Access  string `json:"access_token"`
+		Refresh string `json:"refresh_token"`
+	}
+	if json.Unmarshal(answer, &issued) == nil {
+		rec(appID, observe.SecretAccessToken, issued.Access)
+		rec(appID, observe.SecretRefreshToken, issued.Refresh)
+	}
 }
 
 // fallbackTrace is what can be said about a call no API matched: the credentials it

@@ -92,6 +92,7 @@ var routeDocs = []routeDoc{
 	{"POST", "/admin/v1/pki/test-server-certs", tagTest, "Issue a loopback TLS server certificate for a partner's local notification receiver", authAdmin, outJSON, inJSON, true},
 	{"GET", "/admin/v1/apps/{id}/observations", tagTest, "What the bank observed of the app's calls", authAdmin, outJSON, inNone, true},
 	{"GET", "/admin/v1/observations/handshakes", tagTest, "TLS handshakes observed", authAdmin, outJSON, inNone, true},
+	{"GET", "/admin/v1/apps/{id}/secret-fingerprints", tagTest, "SM3 fingerprints of the tokens, codes and PKCE verifiers issued to or presented by the app", authAdmin, outJSON, inNone, true},
 	{"POST", "/admin/v1/apps/{id}/tokens/expire", tagTest, "Expire the app's access tokens", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/apps/{id}/tokens/revoke", tagTest, "Revoke the app's tokens (9.2.1 b) 4))", authAdmin, outJSON, inJSON, true},
 	{"POST", "/admin/v1/apps/{id}/consents/revoke", tagTest, "End every consent given to the app, as if each user revoked it (9.3.2/2)", authAdmin, outJSON, inJSON, true},

@@ -7,7 +7,7 @@
 #
 # stdin is the action's parameters (a JSON object), stdout the envelope
 # ({"ok":true,"result":{...}} or {"ok":false,"error":{"code","message"}}), stderr this
-# partner's log: one line per bank call (method, path, status, request id; never a
+# partner's log: one line per bank call (method, path, status, request id, U_API_ID; never a
 # token, secret or account number). JR0185_DRIVER_STATE keeps the keys, the bank's
 # configuration and the user's tokens between actions; private keys and tokens are
 # written there only, mode 0600.
@@ -138,7 +138,7 @@ valid_now() { # $1 serial: its certificate is valid at this second (both ends in
 
 refresh_bank_certs() { # fetch the published certificates (after a bank key rotation)
 	local status
-	status=$(curl -sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 20 -o "$TMP/certs.pem" -w '%{http_code}' \
+	status=$(curl -sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 5 -o "$TMP/certs.pem" -w '%{http_code}' \
 		"$(cfg bank_url)/pki/bank-sign-certs.pem") || return 1
 	log "bank call GET /pki/bank-sign-certs.pem -> $status"
 	[ "$status" = 200 ] || return 1
@@ -183,11 +183,11 @@ bank_call() {
 		[ -z "$ctype" ] || printf 'Content-Type: %s\n' "$ctype"
 		[ -z "$token" ] || printf 'X-JR-Access-Token: %s\n' "$token"
 	} >"$d/req.headers" # a file, so the token is never on curl's command line
-	local args=(-sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 30 -X "$method"
+	local args=(-sS --proto =https --tlsv1.2 --cacert "$STATE/ca.pem" --max-time 5 -X "$method"
 		-H "@$d/req.headers" -D "$d/resp.headers" -o "$d/resp.body" -w '%{http_code}')
 	[ "$mode" = a1 ] || args+=(--cert "$KEYS/client.crt" --key "$KEYS/client.key")
 	[ ! -s "$d/req.body" ] || args+=(--data-binary "@$d/req.body")
-	STATUS="" CODE="" RID="" RETRY_AFTER="" BODY=$d/resp.body INTEGRITY="" OUTCOME=none
+	STATUS="" CODE="" RID="" UAPI="" RETRY_AFTER="" BODY=$d/resp.body INTEGRITY="" OUTCOME=none
 	if ! STATUS=$(curl "${args[@]}" "$(cfg bank_url)$path" 2>"$d/curl.err"); then
 		log "bank call $method ${path%%\?*} -> no answer ($(tr '\n' ' ' <"$d/curl.err"))"
 		OUTCOME=none
@@ -195,6 +195,7 @@ bank_call() {
 	fi
 	hdr() { grep -i "^$1:" "$d/resp.headers" | tail -n 1 | cut -d: -f2- | sed 's/^ *//' | tr -d '\r' || true; }
 	RID=$(hdr X-Request-Id)
+	UAPI=$(hdr X-JR-U-API-ID)
 	RETRY_AFTER=$(hdr Retry-After)
 	rts=$(hdr X-JR-Timestamp) rnonce=$(hdr X-JR-Nonce) rsig=$(hdr X-JR-Signature) rserial=$(hdr X-JR-Serial)
 	# JR/T 0185-2020 9.2.2: the answer counts only if the bank's SM2 signature verifies.
@@ -224,12 +225,12 @@ bank_call() {
 		fi
 	fi
 	if [ -n "$INTEGRITY" ]; then
-		log "bank call $method ${path%%\?*} -> $STATUS request_id=${RID:-none} REFUSED: $INTEGRITY"
+		log "bank call $method ${path%%\?*} -> $STATUS request_id=${RID:-none} uapi_id=${UAPI:-none} REFUSED: $INTEGRITY"
 		OUTCOME=integrity
 		return 0
 	fi
 	CODE=$(jq -r 'if type == "object" then .code // "" else "" end' "$BODY" 2>/dev/null || true)
-	log "bank call $method ${path%%\?*} -> $STATUS${CODE:+ $CODE} request_id=${RID:-none} signature verified"
+	log "bank call $method ${path%%\?*} -> $STATUS${CODE:+ $CODE} request_id=${RID:-none} uapi_id=${UAPI:-none} signature verified"
 	OUTCOME=ok
 }
 
