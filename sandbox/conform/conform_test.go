@@ -25,5 +25,9 @@ func TestBankSuitePassesAgainstTheSandbox(t *testing.T) {
 	if !o.Result.Passed() {
 		t.Fatalf("suite failed:\n%s", out.String())
 	}
+	// The whole bank suite judges every bank-side automated requirement: a complete run.
+	if o.Report.Outcome != "passed" || !o.Report.Scope.Complete || len(o.Report.Scope.NotRun) > 0 {
+		t.Errorf("outcome %q, scope %+v: want a complete, passed run", o.Report.Outcome, o.Report.Scope)
+	}
 	t.Logf("%d scenarios passed in %s; %s", len(o.Result.Run.Scenarios), o.Elapsed.Round(1e6), o.Report.Counts.Summary())
 }
