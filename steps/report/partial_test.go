@@ -315,7 +315,7 @@ func TestVersionIsHonestAboutWhatTheBuildRecorded(t *testing.T) {
 		wantWords string
 	}{
 		{name: "go build info/VCS stamp of the toolchain", bi: stamped, stampRev: "ffff",
-			want: Version{Module: main.Path, Version: "(devel)", Revision: "0123abcd", Modified: "true", Source: "go build info", Go: "go1.26"},
+			want:      Version{Module: main.Path, Version: "(devel)", Revision: "0123abcd", Modified: "true", Source: "go build info", Go: "go1.26"},
 			wantWords: "github.com/jr0185/harness (devel), revision 0123abcd (modified: true, from go build info), go1.26"},
 		{name: "make build/no VCS stamp, the Makefile's", bi: &debug.BuildInfo{GoVersion: "go1.26", Main: main}, stampRev: "4567", stampMod: "false",
 			want: Version{Module: main.Path, Version: "(devel)", Revision: "4567", Modified: "false", Source: "make build", Go: "go1.26"}},

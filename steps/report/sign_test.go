@@ -376,7 +376,9 @@ func TestVerifyFailsOnWrongSigner(t *testing.T) {
 		{name: "manifest names report.sig", wantErr: `report.sig: manifest entry 5 is "report.sig"`,
 			edit: func(t *testing.T, dir string, sig *Signature) { sig.Files[4].Name = SignatureFile }},
 		{name: "manifest out of order", wantErr: `report.sig: manifest entry 2 ("cucumber.json") is out of order`,
-			edit: func(t *testing.T, dir string, sig *Signature) { sig.Files[0], sig.Files[1] = sig.Files[1], sig.Files[0] }},
+			edit: func(t *testing.T, dir string, sig *Signature) {
+				sig.Files[0], sig.Files[1] = sig.Files[1], sig.Files[0]
+			}},
 		{name: "manifest repeats a file", wantErr: `report.sig: manifest entry 2 ("cucumber.json") is out of order or repeated`,
 			edit: func(t *testing.T, dir string, sig *Signature) { sig.Files[1] = sig.Files[0] }},
 		{name: "truncated signature", wantErr: "report.sig: signature does not verify",
