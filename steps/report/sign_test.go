@@ -201,38 +201,30 @@ func TestVerifyFailsOnRemovedOrUnlistedFile(t *testing.T) {
 // holder of the key could do, so the report itself must still make sense.
 func resign(t *testing.T, dir string, key *sm2.PrivateKey, edit func(*Report)) {
 	t.Helper()
-	path := filepath.Join(dir, JSONFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
-	edit(&r)
-	if data, err = r.JSON(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	contents := map[string][]byte{}
-	names := folderFiles[:len(folderFiles)-1]
-	for _, name := range names {
-		if contents[name], err = os.ReadFile(filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sorted := slices.Sorted(slices.Values(names))
-	sig, err := sign(key, sorted, contents)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(sig)
+	editJSON(t, filepath.Join(dir, JSONFile), edit)
+	raw, _ := json.Marshal(signFolder(t, dir, key))
 	if err := os.WriteFile(filepath.Join(dir, SignatureFile), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// signFolder signs the files writeReport left in dir, as they are now, with key.
+func signFolder(t *testing.T, dir string, key *sm2.PrivateKey) *Signature {
+	t.Helper()
+	contents := map[string][]byte{}
+	names := slices.Sorted(slices.Values(folderFiles[:len(folderFiles)-1]))
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		contents[name] = data
+	}
+	sig, err := sign(key, names, contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
 }
 
 func TestVerifyRefusesAReportThatContradictsItsScope(t *testing.T) {
@@ -304,17 +296,22 @@ func TestWriteRefusesAFolderWithForeignFiles(t *testing.T) {
 // rewriteSig applies edit to the parsed report.sig and writes it back.
 func rewriteSig(t *testing.T, dir string, edit func(*Signature)) {
 	t.Helper()
-	path := filepath.Join(dir, SignatureFile)
+	editJSON(t, filepath.Join(dir, SignatureFile), edit)
+}
+
+// editJSON applies edit to the JSON file at path, parsed as a T, and writes it back.
+func editJSON[T any](t *testing.T, path string, edit func(*T)) {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sig Signature
-	if err := json.Unmarshal(data, &sig); err != nil {
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
 	}
-	edit(&sig)
-	if data, err = json.Marshal(sig); err != nil {
+	edit(&v)
+	if data, err = json.Marshal(v); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -327,20 +324,7 @@ func TestVerifyFailsOnWrongSigner(t *testing.T) {
 	key, other := newKey(t), newKey(t)
 	otherSig := func(t *testing.T, dir string) string {
 		t.Helper()
-		contents := map[string][]byte{}
-		names := slices.Sorted(slices.Values(folderFiles[:len(folderFiles)-1]))
-		for _, name := range names {
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			contents[name] = data
-		}
-		s, err := sign(other, names, contents)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Signature
+		return signFolder(t, dir, other).Signature
 	}
 	tests := []struct {
 		name    string
