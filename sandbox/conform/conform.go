@@ -187,7 +187,7 @@ func writeReport(o Options, out Outcome) error {
 }
 
 // reportFileRE matches the files a run writes into its output folder.
-var reportFileRE = regexp.MustCompile(`^(report\.(json|md|html|sig)|(junit|cucumber)(-partner)?\.(xml|json))$`)
+var reportFileRE = regexp.MustCompile(`^(report\.(json|md|html|sig)|junit(-partner)?\.xml|cucumber(-partner)?\.json)$`)
 
 // prepareOutDir makes the output folder ready for a run: it exists, and holds none of
 // a previous run's files (a stale junit-partner.xml must not be signed as part of a
