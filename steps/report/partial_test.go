@@ -233,6 +233,7 @@ func TestMarkdownListsWhyARunIsPartial(t *testing.T) {
 		"no executed scenario judged: `7.1/1`", "- **Selection:** bank suite, --tags '@A2'",
 		"- **Outcome:** ⚠ partial — not a conformance result (the scenarios that ran: ✅ passed)",
 		"| bank | embedded sandbox | `tags @A2` |",
+		"> **部分运行，不构成符合性结论：范围内 2 项自动化要求仅判定了 1 项。**",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)

@@ -48,6 +48,15 @@ func (r *Report) outcomeLabel() string {
 	return verdictLabel(r.Outcome)
 }
 
+// headlineZH says, for a Chinese reader, that a partial run is not a conformance
+// result ("" for a complete run, whose verdict the tables carry).
+func (r *Report) headlineZH() string {
+	if r.Outcome != OutcomePartial {
+		return ""
+	}
+	return fmt.Sprintf("部分运行，不构成符合性结论：范围内 %d 项自动化要求仅判定了 %d 项。", r.Scope.Automated, r.Scope.Judged)
+}
+
 // runSelection renders what narrowed one run: its tags and paths, or "every scenario".
 func runSelection(run Run) string {
 	if run.Tags == "" && len(run.Paths) == 0 {
@@ -208,7 +217,11 @@ func (r *Report) Markdown() []byte {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
 	p("# %s\n\n", mdText.Replace(r.title()))
-	p("> **%s**\n\n", mdText.Replace(r.Headline))
+	p("> **%s**\n", mdText.Replace(r.Headline))
+	if zh := r.headlineZH(); zh != "" {
+		p(">\n> **%s**\n", zh)
+	}
+	p("\n")
 	p("- **Outcome:** %s\n", r.outcomeLabel())
 	p("- **Selection:** %s\n", mdText.Replace(r.Selection.String()))
 	p("- **Scope:** %d of %d automated requirements of the %s judged\n", r.Scope.Judged, r.Scope.Automated,
@@ -386,6 +399,7 @@ type htmlData struct {
 	*Report
 	Title         string
 	OutcomeLabel  string
+	HeadlineZH    string
 	RunRows       []htmlRun
 	Failed        []Verdict
 	OtherFailures []Scenario
@@ -405,6 +419,7 @@ func (r *Report) HTML() ([]byte, error) {
 		Report:        r,
 		Title:         r.title(),
 		OutcomeLabel:  r.outcomeLabel(),
+		HeadlineZH:    r.headlineZH(),
 		Failed:        r.failedRequirements(),
 		OtherFailures: r.otherFailures(),
 		Manual:        r.withMode(string(features.Manual)),
@@ -451,7 +466,7 @@ ul.checklist li { margin-bottom: 1rem; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="headline headline-{{.Outcome}}"><strong>{{.Headline}}</strong></p>
+<p class="headline headline-{{.Outcome}}"><strong>{{.Headline}}</strong>{{with .HeadlineZH}}<br><strong lang="zh-CN">{{.}}</strong>{{end}}</p>
 <ul>
 <li><strong>Outcome:</strong> <span class="v v-{{.Outcome}}">{{.OutcomeLabel}}</span></li>
 <li><strong>Selection:</strong> {{.Selection.String}}</li>
