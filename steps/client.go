@@ -47,6 +47,9 @@ type Env struct {
 	// (publish_lifecycle.go).
 	lifecycle sync.RWMutex
 
+	// controls records every (control, surface) pair the run probed (controls.go).
+	controls controlBook
+
 	// Partner is the partner integration under test (the partner-side suite), reached
 	// through the driver contract; partner is its onboarding, once per run.
 	Partner driver.Driver

@@ -18,8 +18,10 @@ var registrars []func(*godog.ScenarioContext)
 
 // Register installs the world hook and every step definition on a scenario context.
 func Register(sc *godog.ScenarioContext, e *Env) {
-	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
-		return WithWorld(ctx, NewWorld(e)), nil
+	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
+		w := NewWorld(e)
+		w.Scenario = s.Name
+		return WithWorld(ctx, w), nil
 	})
 	for _, r := range registrars {
 		r(sc)

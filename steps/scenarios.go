@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -19,6 +20,17 @@ type ScenarioInfo struct {
 	Line    int
 	Name    string
 	Tags    []string // the scenario's own tags plus its feature's and rule's, with "@"
+	Steps   []string // the text of its steps (its feature's and rule's background first)
+}
+
+// uses reports whether one of the scenario's steps matches re.
+func (s ScenarioInfo) uses(re *regexp.Regexp) bool {
+	for _, st := range s.Steps {
+		if re.MatchString(st) {
+			return true
+		}
+	}
+	return false
 }
 
 // Path is file:line, as godog's Paths option takes it.
@@ -43,19 +55,27 @@ func Scenarios(fsys fs.FS, dir string) ([]ScenarioInfo, error) {
 			return nil
 		}
 		ft := tagNames(doc.Feature.Tags)
-		add := func(sc *messages.Scenario, extra []string) {
+		add := func(sc *messages.Scenario, extra, background []string) {
 			tags := append(append(append([]string{}, ft...), extra...), tagNames(sc.Tags)...)
-			out = append(out, ScenarioInfo{Feature: doc.Feature.Name, File: p, Line: int(sc.Location.Line), Name: sc.Name, Tags: tags})
+			steps := append(append([]string{}, background...), stepTexts(sc.Steps)...)
+			out = append(out, ScenarioInfo{Feature: doc.Feature.Name, File: p, Line: int(sc.Location.Line), Name: sc.Name, Tags: tags, Steps: steps})
 		}
+		var bg []string
 		for _, c := range doc.Feature.Children {
+			if c.Background != nil {
+				bg = append(bg, stepTexts(c.Background.Steps)...)
+			}
 			if c.Scenario != nil {
-				add(c.Scenario, nil)
+				add(c.Scenario, nil, bg)
 			}
 			if c.Rule != nil {
-				rt := tagNames(c.Rule.Tags)
+				rt, rbg := tagNames(c.Rule.Tags), append([]string{}, bg...)
 				for _, rc := range c.Rule.Children {
+					if rc.Background != nil {
+						rbg = append(rbg, stepTexts(rc.Background.Steps)...)
+					}
 					if rc.Scenario != nil {
-						add(rc.Scenario, rt)
+						add(rc.Scenario, rt, rbg)
 					}
 				}
 			}
@@ -63,6 +83,14 @@ func Scenarios(fsys fs.FS, dir string) ([]ScenarioInfo, error) {
 		return nil
 	})
 	return out, err
+}
+
+func stepTexts(ss []*messages.Step) []string {
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, s.Text)
+	}
+	return out
 }
 
 func tagNames(ts []*messages.Tag) []string {

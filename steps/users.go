@@ -40,40 +40,17 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 	if err != nil {
 		return err
 	}
-	b, err := browserOf(ctx, user)
+	tok, code, err := obtainToken(ctx, a, user, r)
 	if err != nil {
 		return err
-	}
-	auth := w.Env.AuthorizationURL(a, r)
-	q, err := b.Consent(ctx, auth, r.Payment, true)
-	if err != nil {
-		return fmt.Errorf("%s at the bank's consent pages: %w", user, err)
-	}
-	if q.Get("code") == "" || q.Get("state") != auth.State {
-		return fmt.Errorf("the bank's redirect has no code or the wrong state: %v", q)
-	}
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {w.Env.T.RedirectURI},
-		"code_verifier": {auth.Verifier}}
-	x, err := w.Env.Do(ctx, Call{App: a, Method: "POST", URI: "/a2/v1/oauth/token", Body: []byte(form.Encode()),
-		ContentType: "application/x-www-form-urlencoded"}, nil)
-	if err != nil {
-		return err
-	}
-	w.Note("%s", x.Evidence())
-	if x.Status != 200 {
-		return fmt.Errorf("token endpoint: HTTP %d %s", x.Status, clip(string(x.Body), 300))
-	}
-	tok := tokenFrom(x)
-	if tok.Access == "" {
-		return errors.New("token endpoint answered without access_token")
 	}
 	w.Tokens[user] = tok
-	w.Vars[user+".code"] = q.Get("code")
+	w.Vars[user+".code"] = code
 	if r.Payment || !slices.Contains(r.Scopes, "accounts:read") {
 		return nil
 	}
 	h := map[string][]string{"X-Jr-Access-Token": {tok.Access}}
-	x, err = w.Env.Do(ctx, Call{App: a, Method: "GET", URI: "/a2/v1/accounts", Header: h}, nil)
+	x, err := w.Env.Do(ctx, Call{App: a, Method: "GET", URI: "/a2/v1/accounts", Header: h}, nil)
 	if err != nil {
 		return err
 	}
@@ -92,6 +69,40 @@ func consentAndToken(ctx context.Context, user string, r ConsentRequest) error {
 		return fmt.Errorf("GET /a2/v1/accounts for %s listed no account: HTTP %d %s", user, x.Status, clip(string(x.Body), 300))
 	}
 	return nil
+}
+
+// obtainToken plays the user through the bank's consent pages for app a and redeems the
+// code at the token endpoint (mTLS + SM2): the token set and the code it came from.
+func obtainToken(ctx context.Context, a *App, user string, r ConsentRequest) (*Token, string, error) {
+	w := W(ctx)
+	b, err := browserOf(ctx, user)
+	if err != nil {
+		return nil, "", err
+	}
+	auth := w.Env.AuthorizationURL(a, r)
+	q, err := b.Consent(ctx, auth, r.Payment, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s at the bank's consent pages: %w", user, err)
+	}
+	if q.Get("code") == "" || q.Get("state") != auth.State {
+		return nil, "", fmt.Errorf("the bank's redirect has no code or the wrong state: %v", q)
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {w.Env.T.RedirectURI},
+		"code_verifier": {auth.Verifier}}
+	x, err := w.Env.Do(ctx, Call{App: a, Method: "POST", URI: "/a2/v1/oauth/token", Body: []byte(form.Encode()),
+		ContentType: "application/x-www-form-urlencoded"}, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	w.Note("%s", x.Evidence())
+	if x.Status != 200 {
+		return nil, "", fmt.Errorf("token endpoint: HTTP %d %s", x.Status, clip(string(x.Body), 300))
+	}
+	tok := tokenFrom(x)
+	if tok.Access == "" {
+		return nil, "", errors.New("token endpoint answered without access_token")
+	}
+	return tok, q.Get("code"), nil
 }
 
 // tokenFrom reads the token set from a token endpoint answer.

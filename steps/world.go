@@ -12,6 +12,7 @@ import (
 // World is one scenario's state, kept in its context.Context.
 type World struct {
 	Env      *Env
+	Scenario string          // the scenario's name
 	Apps     map[string]*App // "the app", "the other app"
 	Browsers map[string]*Browser
 	Tokens   map[string]*Token // by user role

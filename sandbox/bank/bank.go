@@ -244,6 +244,20 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Signer: signer, Rotate: rotator(pk, signer, published, b.DemoDir, log), BankCerts: published.Get,
 		EncCertPEM: encCertPEM,
 		AdminToken: tokenHash, Debug: cfg.Sandbox(), BodyLimit: cfg.MaxBodyBytes, Mutant: mut,
+		Limits: map[string]server.LimitSection{
+			// JR/T 0185-2020 7.2.2/2, 10.1.2/1a, 10.1.2/1b: the gateway's windows and counters.
+			"gateway": {
+				"timestamp_window_seconds": int(cfg.TimestampWindow.Seconds()),
+				"nonce_memory_seconds":     int(2 * cfg.TimestampWindow.Seconds()),
+				"auth_fail_limit":          cfg.AuthFailLimit,
+				"auth_fail_window_seconds": int(cfg.AuthFailWindow.Seconds()),
+				"auth_lock_seconds":        int(cfg.AuthLockFor.Seconds()),
+				"max_body_bytes":           cfg.MaxBodyBytes,
+				"default_rate_rps":         cfg.RateRPS,
+				"default_rate_burst":       cfg.RateBurst,
+				"default_max_concurrent":   cfg.MaxConcurrent,
+			},
+		},
 		IssueTestServerCert:      pk.IssueTestServerCert,
 		ServiceDeps:              sd,
 		FinancialInstitutionCode: cfg.FinancialInstitutionCode,

@@ -253,6 +253,7 @@ func combine(suite string, rs []steps.Result) steps.Result {
 		}
 		c.Run.FinishedAt = r.Run.FinishedAt
 		c.Run.Scenarios = append(c.Run.Scenarios, r.Run.Scenarios...)
+		c.Run.Matrices = append(c.Run.Matrices, r.Run.Matrices...)
 		c.Status = max(c.Status, r.Status)
 	}
 	return c

@@ -29,5 +29,27 @@ func TestBankSuitePassesAgainstTheSandbox(t *testing.T) {
 	if o.Report.Outcome != "passed" || !o.Report.Scope.Complete || len(o.Report.Scope.NotRun) > 0 {
 		t.Errorf("outcome %q, scope %+v: want a complete, passed run", o.Report.Outcome, o.Report.Scope)
 	}
+	// Issue 13: every control of features/bank/controls.yaml judged on every surface of
+	// the bank's published catalogue it guards — no pair unchecked, none failed.
+	matrices := 0
+	for _, m := range o.Result.Run.Matrices {
+		if m.ID != "bank-controls" {
+			continue
+		}
+		matrices++
+		rows, ok := m.Counts()
+		for _, r := range m.Rows {
+			if r.Status != "passed" {
+				t.Errorf("controls × surfaces: %v is %s", r.Cells[:3], r.Status)
+			}
+		}
+		t.Logf("controls × surfaces: %d pairs, %d passed", rows, ok)
+		if rows == 0 {
+			t.Error("the controls × surfaces matrix is empty")
+		}
+	}
+	if matrices != 1 {
+		t.Errorf("the bank run carries %d controls × surfaces matrices, want 1", matrices)
+	}
 	t.Logf("%d scenarios passed in %s; %s", len(o.Result.Run.Scenarios), o.Elapsed.Round(1e6), o.Report.Counts.Summary())
 }

@@ -91,6 +91,9 @@ func (s *Server) oauthRevoke(ctx context.Context, in Input) (int, any, error) {
 // scope turns the consent behind the call into the accounts it covers.
 func (s *Server) scope(in Input) accounts.Scope {
 	g := in.Admission.Grant
+	if g == nil { // no user's consent behind the call: no account is in scope
+		return accounts.Scope{}
+	}
 	sc := accounts.Scope{CustomerID: g.CustomerID}
 	for _, n := range g.Accounts {
 		sc.AccountIDs = append(sc.AccountIDs, s.d.AccountIDs.For(n))

@@ -14,6 +14,7 @@ var routeDocs = []routeDoc{
 	{"GET", "/docs/apis.json", tagDocs, "The U_API_ID catalogue as JSON", authNone, outJSON, inNone, false},
 	{"GET", "/docs/errors", tagDocs, "The error catalogue: every code the bank answers, with its HTTP status and clause", authNone, outHTML, inNone, false},
 	{"GET", "/docs/errors.json", tagDocs, "The error catalogue as JSON", authNone, outJSON, inNone, false},
+	{"GET", "/docs/limits.json", tagDocs, "Every window, limit and counter of the bank's controls (timestamp window, nonce memory, lockouts, flow control)", authNone, outJSON, inNone, false},
 	{"GET", "/docs/manual", tagDocs, "The developer manual: security integration requirements, signing and encryption specification, worked test vectors, test environment", authNone, outHTML, inNone, false},
 	{"GET", "/docs/manual/vectors.json", tagDocs, "The manual's worked test vectors and the openssl commands that reproduce them, as JSON", authNone, outJSON, inNone, false},
 	{"GET", "/docs/openapi.json", tagDocs, "This OpenAPI 3.1 document", authNone, outJSON, inNone, false},

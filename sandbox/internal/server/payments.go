@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/jr0185/harness/sandbox/internal/gateway"
 	"github.com/jr0185/harness/sandbox/internal/money"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/payments"
@@ -90,6 +91,9 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 		return 0, nil, err
 	}
 	g := adm.Grant
+	if g == nil { // 9.3.2/1b: a payment acts for a user, under their consent
+		return 0, nil, problem.PaymentNotConsented.WithDetail("a payment needs the user's payment consent (send its access token in %s)", gateway.HeaderAccessToken)
+	}
 	if g.Used { // a spent consent: only a retry of an existing payment is answered
 		if _, err := s.d.Payments.GetByKey(ctx, adm.App.ID, key); err != nil {
 			return 0, nil, problem.ConsentUsed.WithDetail("this single-use payment consent was already used; ask the user for a new consent")

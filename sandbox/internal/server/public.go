@@ -27,6 +27,7 @@ func (s *Server) publicRoutes() {
 	s.app.Get("/docs/apis.json", func(c *fiber.Ctx) error {
 		return writeJSON(c, 200, s.catalogueData())
 	})
+	s.app.Get("/docs/limits.json", s.limitsDoc)
 	s.app.Get("/docs/errors", s.page("errors.html", func() any { return problem.All() }))
 	s.app.Get("/docs/errors.json", func(c *fiber.Ctx) error {
 		return writeJSON(c, 200, fiber.Map{"errors": problem.All()})

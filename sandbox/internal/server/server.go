@@ -74,7 +74,9 @@ type Deps struct {
 	AdminToken string           // SM3 hex of the admin token
 	Debug      bool             // sandbox mode: signature debugger details in errors
 	BodyLimit  int
-	Mutant     mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
+	// Limits are the sections of /docs/limits.json (limits.go), by name.
+	Limits map[string]LimitSection
+	Mutant mutant.Set // a mutant bank breaks one control on purpose (sandbox mode only)
 	// IssueTestServerCert signs a loopback TLS server certificate for a partner's local
 	// notification receiver (sandbox test control; nil: not offered).
 	IssueTestServerCert func(csrPEM []byte) ([]byte, error)
