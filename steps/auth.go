@@ -153,16 +153,18 @@ func registerAuth(sc *godog.ScenarioContext) {
 		return authExpectAlarm(ctx, kind, m[1])
 	})
 	sc.Step(`^the bank's metrics count "([a-z-]+)" alarms$`, func(ctx context.Context, kind string) error {
-		text, err := metrics(ctx)
-		if err != nil {
-			return err
-		}
-		n := sum(text, "jr0185_alarms_total", map[string]string{"kind": kind})
-		if n < 1 {
-			return fmt.Errorf("jr0185_alarms_total{kind=%q} is %g on /metrics (no sample counts as 0)", kind, n)
-		}
-		W(ctx).Note("metric jr0185_alarms_total{kind=%q} = %g", kind, n)
-		return nil
+		return eventually(ctx, asyncWithin, func() error {
+			text, err := metrics(ctx)
+			if err != nil {
+				return err
+			}
+			n := sum(text, "jr0185_alarms_total", map[string]string{"kind": kind})
+			if n < 1 {
+				return fmt.Errorf("jr0185_alarms_total{kind=%q} is %g on /metrics (no sample counts as 0)", kind, n)
+			}
+			W(ctx).Note("metric jr0185_alarms_total{kind=%q} = %g", kind, n)
+			return nil
+		})
 	})
 }
 
@@ -276,28 +278,24 @@ func portalShowsConsent(ctx context.Context, user, want string) error {
 
 // checkAuditHoldsCalls insists that every answered call of the scenario made by the app
 // is in the bank's audit log under its request id. Audit logs are written behind the
-// answer, so the log gets a few seconds to catch up.
+// answer, so the log gets a few seconds to catch up (eventually).
 func checkAuditHoldsCalls(ctx context.Context) error {
 	w := W(ctx)
 	a, err := w.App("the app")
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	return eventually(ctx, asyncWithin, func() error {
 		missing, n, err := auditMissing(ctx, w, a)
 		if err != nil {
 			return err
 		}
-		if missing == nil {
-			w.Note("audit log holds all %d calls of %s", n, a.ID)
-			return nil
-		}
-		if time.Now().After(deadline) {
+		if missing != nil {
 			return fmt.Errorf("the audit log for %s has no record of %s", a.ID, missing.Evidence())
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		w.Note("audit log holds all %d calls of %s", n, a.ID)
+		return nil
+	})
 }
 
 // auditMissing returns the first of the scenario's answered calls that the audit log
@@ -334,18 +332,20 @@ func auditMissing(ctx context.Context, w *World, a *App) (*Exchange, int, error)
 // authExpectAlarm looks for an alarm of kind for appID in the bank's alarm feed.
 func authExpectAlarm(ctx context.Context, kind, appID string) error {
 	w := W(ctx)
-	list, err := appAlarms(ctx, appID)
-	if err != nil {
-		return err
-	}
-	var kinds []string
-	for _, m := range list {
-		k, _ := m["kind"].(string)
-		if k == kind {
-			w.Note("alarm %s for %s: %v", kind, appID, m["detail"])
-			return nil
+	return eventually(ctx, asyncWithin, func() error {
+		list, err := appAlarms(ctx, appID)
+		if err != nil {
+			return err
 		}
-		kinds = append(kinds, k)
-	}
-	return fmt.Errorf("no %q alarm for App_ID %s (alarms for it: %v)", kind, appID, kinds)
+		var kinds []string
+		for _, m := range list {
+			k, _ := m["kind"].(string)
+			if k == kind {
+				w.Note("alarm %s for %s: %v", kind, appID, m["detail"])
+				return nil
+			}
+			kinds = append(kinds, k)
+		}
+		return fmt.Errorf("no %q alarm for App_ID %s (alarms for it: %v)", kind, appID, kinds)
+	})
 }

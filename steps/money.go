@@ -336,25 +336,28 @@ func alarmNamesPayment(ctx context.Context, kind string) error {
 	if !ok {
 		return errors.New("no payment was created in this scenario")
 	}
-	list, err := appAlarms(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	var kinds []string
-	for _, m := range list {
-		k, _ := m["kind"].(string)
-		d, _ := m["detail"].(string)
-		kinds = append(kinds, k)
-		if k == kind && strings.Contains(d, id) {
-			w.Note("alarm %s: %s", k, d)
-			return nil
+	return eventually(ctx, asyncWithin, func() error {
+		list, err := appAlarms(ctx, a.ID)
+		if err != nil {
+			return err
 		}
-	}
-	return fmt.Errorf("no %q alarm names payment %s; the app's alarms: %v", kind, id, kinds)
+		var kinds []string
+		for _, m := range list {
+			k, _ := m["kind"].(string)
+			d, _ := m["detail"].(string)
+			kinds = append(kinds, k)
+			if k == kind && strings.Contains(d, id) {
+				w.Note("alarm %s: %s", k, d)
+				return nil
+			}
+		}
+		return fmt.Errorf("no %q alarm names payment %s; the app's alarms: %v", kind, id, kinds)
+	})
 }
 
 // auditedDecision reads the bank's audit records for the app (operator API) and looks
-// for the risk decision on {payment.id}.
+// for the risk decision on {payment.id}. The audit writer commits in batches, behind the
+// operator's answer: the log gets time to catch up (eventually).
 func auditedDecision(ctx context.Context, verb string) error {
 	w := W(ctx)
 	a, err := w.App("the app")
@@ -362,21 +365,23 @@ func auditedDecision(ctx context.Context, verb string) error {
 		return err
 	}
 	id := w.Vars["payment.id"]
-	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?limit=1000&app_id="+a.ID, nil, 200)
-	if err != nil {
-		return err
-	}
-	recs, _ := out["records"].([]any)
-	for _, it := range recs {
-		m, _ := it.(map[string]any)
-		api, _ := m["api_id"].(string)
-		path, _ := m["path"].(string)
-		if api == "admin.payments."+verb && strings.Contains(path, id) {
-			w.Note("audit record: %v", m)
-			return nil
+	return eventually(ctx, asyncWithin, func() error {
+		out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?limit=1000&app_id="+a.ID, nil, 200)
+		if err != nil {
+			return err
 		}
-	}
-	return fmt.Errorf("none of the app's %d audit records is the decision to %s payment %s", len(recs), verb, id)
+		recs, _ := out["records"].([]any)
+		for _, it := range recs {
+			m, _ := it.(map[string]any)
+			api, _ := m["api_id"].(string)
+			path, _ := m["path"].(string)
+			if api == "admin.payments."+verb && strings.Contains(path, id) {
+				w.Note("audit record: %v", m)
+				return nil
+			}
+		}
+		return fmt.Errorf("none of the app's %d audit records is the decision to %s payment %s", len(recs), verb, id)
+	})
 }
 
 // receiver is a partner's notification endpoint: HTTPS on the loopback address with a
@@ -385,9 +390,8 @@ type receiver struct {
 	srv *http.Server
 	url string
 
-	mu   sync.Mutex
-	got  []notification
-	more chan struct{}
+	mu  sync.Mutex
+	got []notification
 }
 
 type notification struct {
@@ -429,7 +433,7 @@ func startReceiver(ctx context.Context, e *Env) (*receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &receiver{url: "https://" + ln.Addr().String() + "/notify", more: make(chan struct{}, 1)}
+	r := &receiver{url: "https://" + ln.Addr().String() + "/notify"}
 	r.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second,
 		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}},
 		Handler: http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
@@ -441,10 +445,6 @@ func startReceiver(ctx context.Context, e *Env) (*receiver, error) {
 			r.mu.Lock()
 			r.got = append(r.got, notification{Header: req.Header.Clone(), Body: body})
 			r.mu.Unlock()
-			select {
-			case r.more <- struct{}{}:
-			default:
-			}
 			rw.WriteHeader(http.StatusNoContent)
 		})}
 	go func() { _ = r.srv.ServeTLS(ln, "", "") }()
@@ -476,40 +476,36 @@ func signedNotification(ctx context.Context, status string) error {
 		return errors.New("the app has no notification receiver (use \"an A2 app with a notification receiver\")")
 	}
 	id := w.Vars["payment.id"]
-	deadline := time.After(30 * time.Second)
-	seen := 0
-	for {
+	var found *notification
+	err := eventually(ctx, notifyWithin, func() error {
 		r.mu.Lock()
 		got := append([]notification(nil), r.got...)
 		r.mu.Unlock()
-		for _, n := range got[seen:] {
+		for i, n := range got {
 			var m struct {
 				Payment struct {
 					ID     string `json:"payment_id"`
 					Status string `json:"status"`
 				} `json:"payment"`
 			}
-			if json.Unmarshal(n.Body, &m) != nil || m.Payment.ID != id || m.Payment.Status != status {
-				continue
+			if json.Unmarshal(n.Body, &m) == nil && m.Payment.ID == id && m.Payment.Status == status {
+				found = &got[i]
+				return nil
 			}
-			if _, err := w.Env.verifyBankSigned(ctx, n.Header, n.Body); err != nil {
-				return fmt.Errorf("the notification that payment %s is %s: %w", id, status, err)
-			}
-			if moneyFullNumberRE.Match(n.Body) {
-				return fmt.Errorf("the notification carries a full account number: %s", clip(string(n.Body), 300))
-			}
-			w.Note("signed notification: %s", clip(string(n.Body), 300))
-			return nil
 		}
-		seen = len(got)
-		select {
-		case <-r.more:
-		case <-deadline:
-			return fmt.Errorf("no notification that payment %s is %q within 30 s (%d other notifications)", id, status, seen)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return fmt.Errorf("no notification that payment %s is %q (%d other notifications)", id, status, len(got))
+	})
+	if err != nil {
+		return err
 	}
+	if _, err := w.Env.verifyBankSigned(ctx, found.Header, found.Body); err != nil {
+		return fmt.Errorf("the notification that payment %s is %s: %w", id, status, err)
+	}
+	if moneyFullNumberRE.Match(found.Body) {
+		return fmt.Errorf("the notification carries a full account number: %s", clip(string(found.Body), 300))
+	}
+	w.Note("signed notification: %s", clip(string(found.Body), 300))
+	return nil
 }
 
 // ---- 9.1.1/4: no clearing between outside accounts

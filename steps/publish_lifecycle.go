@@ -212,19 +212,21 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/apps/"+a.ID+"/notices", nil, 200)
-		if err != nil {
-			return err
-		}
-		list, _ := out["notices"].([]any)
-		for _, n := range list {
-			m, _ := n.(map[string]any)
-			if m["api_id"] == api && m["change"] == change {
-				w.Note("notice to %s: %v", a.ID, m)
-				return nil
+		return eventually(ctx, asyncWithin, func() error {
+			out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/apps/"+a.ID+"/notices", nil, 200)
+			if err != nil {
+				return err
 			}
-		}
-		return fmt.Errorf("App_ID %s (granted %s) has no notice of the %s change of %s: %v", a.ID, api, change, api, list)
+			list, _ := out["notices"].([]any)
+			for _, n := range list {
+				m, _ := n.(map[string]any)
+				if m["api_id"] == api && m["change"] == change {
+					w.Note("notice to %s: %v", a.ID, m)
+					return nil
+				}
+			}
+			return fmt.Errorf("App_ID %s (granted %s) has no notice of the %s change of %s: %v", a.ID, api, change, api, list)
+		})
 	})
 	sc.Step(`^the answer announces the deprecation with "Deprecation", the "Sunset" date and a notice$`, func(ctx context.Context) error {
 		x, err := W(ctx).last()
@@ -312,13 +314,11 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		var last map[string]any
-		for i := 0; i < 20; i++ { // the audit log writes in batches
+		return eventually(ctx, asyncWithin, func() error { // the audit log writes in batches
 			out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?request_id="+rid, nil, 200)
 			if err != nil {
 				return err
 			}
-			last = out
 			recs, _ := out["records"].([]any)
 			for _, r := range recs {
 				m, _ := r.(map[string]any)
@@ -327,8 +327,7 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 					return nil
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		return fmt.Errorf("the audit log has no record of call %s to %s (%s): %v", rid, api, a.UAPIID, last)
+			return fmt.Errorf("the audit log has no record of call %s to %s (%s): %v", rid, api, a.UAPIID, out)
+		})
 	})
 }

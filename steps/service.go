@@ -182,22 +182,6 @@ func countAnswers(ctx context.Context, n, status int, code string) error {
 	return nil
 }
 
-// poll retries f for up to 3 seconds (the bank writes its log and alarms asynchronously).
-func poll(ctx context.Context, f func() error) error {
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		err := f()
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 func expectAlarm(ctx context.Context, role, kind string, want bool) error {
 	w := W(ctx)
 	a, err := w.App(role)
@@ -224,16 +208,16 @@ func expectAlarm(ctx context.Context, role, kind string, want bool) error {
 		return nil
 	}
 	if !want {
-		return check()
+		return check() // read once: waiting cannot prove an alarm absent
 	}
-	return poll(ctx, check)
+	return eventually(ctx, asyncWithin, check)
 }
 
 // auditRecord fetches the one audit record with this request id.
 func auditRecord(ctx context.Context, rid string) (map[string]any, error) {
 	w := W(ctx)
 	var rec map[string]any
-	err := poll(ctx, func() error {
+	err := eventually(ctx, asyncWithin, func() error {
 		out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/audit?request_id="+url.QueryEscape(rid), nil, 200)
 		if err != nil {
 			return err
@@ -454,7 +438,7 @@ func metricsCount(ctx context.Context, n int, outcome, api, code string) error {
 	if code != "" {
 		want["code"] = code
 	}
-	return poll(ctx, func() error {
+	return eventually(ctx, asyncWithin, func() error {
 		text, err := metrics(ctx)
 		if err != nil {
 			return err
@@ -468,28 +452,30 @@ func metricsCount(ctx context.Context, n int, outcome, api, code string) error {
 }
 
 func metricsLatency(ctx context.Context, api string) error {
-	text, err := metrics(ctx)
-	if err != nil {
-		return err
-	}
 	calls := 0
 	for _, x := range W(ctx).History {
 		if x.Err == nil {
 			calls++
 		}
 	}
-	if got := sum(text, "jr0185_api_request_duration_seconds_count", map[string]string{"api_id": api}); int(got) < calls {
-		return fmt.Errorf("the latency histogram of %s counts %g calls, fewer than this scenario's %d", api, got, calls)
-	}
-	if sum(text, "jr0185_api_request_duration_seconds_sum", map[string]string{"api_id": api}) <= 0 {
-		return fmt.Errorf("the latency histogram of %s has no duration", api)
-	}
-	for _, m := range []string{"process_resident_memory_bytes", "go_goroutines"} {
-		if !strings.Contains(text, "\n"+m+" ") {
-			return fmt.Errorf("the metrics do not show %s", m)
+	return eventually(ctx, asyncWithin, func() error {
+		text, err := metrics(ctx)
+		if err != nil {
+			return err
 		}
-	}
-	return nil
+		if got := sum(text, "jr0185_api_request_duration_seconds_count", map[string]string{"api_id": api}); int(got) < calls {
+			return fmt.Errorf("the latency histogram of %s counts %g calls, fewer than this scenario's %d", api, got, calls)
+		}
+		if sum(text, "jr0185_api_request_duration_seconds_sum", map[string]string{"api_id": api}) <= 0 {
+			return fmt.Errorf("the latency histogram of %s has no duration", api)
+		}
+		for _, m := range []string{"process_resident_memory_bytes", "go_goroutines"} {
+			if !strings.Contains(text, "\n"+m+" ") {
+				return fmt.Errorf("the metrics do not show %s", m)
+			}
+		}
+		return nil
+	})
 }
 
 func injectFault(ctx context.Context, spec map[string]any) error {
@@ -513,7 +499,13 @@ func injectFault(ctx context.Context, spec map[string]any) error {
 	return nil
 }
 
+// health waits for the bank's health to show (or, once cleared, no longer show) the
+// scenario's fault: a bank may monitor its interfaces on its own schedule.
 func health(ctx context.Context, api string, degraded bool) error {
+	return eventually(ctx, asyncWithin, func() error { return healthOnce(ctx, api, degraded) })
+}
+
+func healthOnce(ctx context.Context, api string, degraded bool) error {
 	w := W(ctx)
 	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/health", nil, 200)
 	if err != nil {
@@ -551,6 +543,11 @@ func eventNotice(ctx context.Context, kind string) error {
 	if err != nil {
 		return err
 	}
+	return eventually(ctx, asyncWithin, func() error { return eventNoticeOnce(ctx, w, a, kind) })
+}
+
+// eventNoticeOnce reads the app's event notices once and checks the one of kind.
+func eventNoticeOnce(ctx context.Context, w *World, a *App, kind string) error {
 	out, err := w.Env.adminOK(ctx, "GET", "/admin/v1/apps/"+a.ID+"/events", nil, 200)
 	if err != nil {
 		return err

@@ -60,6 +60,7 @@ func Run(ctx context.Context, e *Env, o Options) (Result, error) {
 	if o.Suite == "" {
 		o.Suite = "bank"
 	}
+	selected := o.Paths // what the caller narrowed the run to, for the report
 	if len(o.Paths) == 0 {
 		o.Paths = []string{o.Suite}
 	}
@@ -80,7 +81,7 @@ func Run(ctx context.Context, e *Env, o Options) (Result, error) {
 		return Result{}, err
 	}
 	col := &collector{started: map[string]time.Time{}}
-	run := report.Run{Suite: o.Suite, Target: e.T.Name, Tags: o.Tags, StartedAt: time.Now()}
+	run := report.Run{Suite: o.Suite, Target: e.T.Name, Tags: o.Tags, Paths: selected, StartedAt: time.Now()}
 	suite := godog.TestSuite{
 		Name: "JR/T 0185-2020 " + o.Suite + " conformance",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {

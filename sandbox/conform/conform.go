@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -109,7 +111,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		env.Partner = d
 	}
 	if o.OutDir != "" {
-		if err := os.MkdirAll(o.OutDir, 0o750); err != nil {
+		if err := prepareOutDir(o.OutDir); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -142,21 +144,83 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Report = report.Build(cat, runs...)
+	out.Report = report.Build(cat, report.Selection{Suite: o.Suite, Tags: o.Tags, Paths: o.Paths}, runs...)
 	if o.OutDir != "" {
-		keyPath := o.ReportKey
-		if keyPath == "" {
-			keyPath = DefaultReportKey()
-		}
-		key, err := report.LoadOrCreateKey(keyPath)
-		if err != nil {
-			return out, fmt.Errorf("report key: %w", err)
-		}
-		if err := out.Report.Write(o.OutDir, key); err != nil {
+		if err := writeReport(o, out); err != nil {
 			return out, err
 		}
 	}
 	return out, runErr
+}
+
+// writeReport signs the report folder once everything in it is written: the suites'
+// JUnit files (godog wrote them during the run; the report's outcome, selection and
+// suite version are added to their properties) and cucumber JSON, then the report.
+func writeReport(o Options, out Outcome) error {
+	keyPath := o.ReportKey
+	if keyPath == "" {
+		keyPath = DefaultReportKey()
+	}
+	key, err := report.LoadOrCreateKey(keyPath)
+	if err != nil {
+		return fmt.Errorf("report key: %w", err)
+	}
+	var also []string
+	for _, r := range out.Results {
+		junit, cucumber := MachineReports(o.OutDir, r.Run.Suite)
+		for _, f := range []string{junit, cucumber} {
+			if _, err := os.Stat(f); err == nil {
+				also = append(also, filepath.Base(f))
+			}
+		}
+		doc, err := os.ReadFile(junit)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // godog wrote nothing (the run stopped before its end)
+		}
+		if err != nil {
+			return err
+		}
+		if doc, err = report.AnnotateJUnit(doc, out.Report.JUnitProperties()); err != nil {
+			return fmt.Errorf("%s: %w", junit, err)
+		}
+		if err := os.WriteFile(junit, doc, 0o644); err != nil { // #nosec G306 -- a published report, not a secret
+			return err
+		}
+	}
+	return out.Report.Write(o.OutDir, key, also...)
+}
+
+// reportFileRE matches the files a run writes into its output folder.
+var reportFileRE = regexp.MustCompile(`^(report\.(json|md|html|sig)|junit(-partner)?\.xml|cucumber(-partner)?\.json)$`)
+
+// prepareOutDir makes the output folder ready for a run: it exists, and holds none of
+// a previous run's files (a stale junit-partner.xml must not be signed as part of a
+// bank-only run). Anything else in it is refused before the suite runs: the signature
+// covers every file of the folder (report.Verify rejects an unlisted one).
+func prepareOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var foreign []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !reportFileRE.MatchString(e.Name()) {
+			foreign = append(foreign, e.Name())
+		}
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("--out %s holds %s, which is not part of a report: choose an empty folder (or one only a report was written into)",
+			dir, strings.Join(foreign, ", "))
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // format is the terminal format plus, with an output folder, JUnit and cucumber JSON

@@ -25,6 +25,10 @@ func TestBankSuitePassesAgainstTheSandbox(t *testing.T) {
 	if !o.Result.Passed() {
 		t.Fatalf("suite failed:\n%s", out.String())
 	}
+	// The whole bank suite judges every bank-side automated requirement: a complete run.
+	if o.Report.Outcome != "passed" || !o.Report.Scope.Complete || len(o.Report.Scope.NotRun) > 0 {
+		t.Errorf("outcome %q, scope %+v: want a complete, passed run", o.Report.Outcome, o.Report.Scope)
+	}
 	// Issue 13: every control of features/bank/controls.yaml judged on every surface of
 	// the bank's published catalogue it guards — no pair unchecked, none failed.
 	matrices := 0

@@ -33,8 +33,43 @@ func verdictLabel(v string) string {
 		return "📋 manual"
 	case VerdictNotApplicable:
 		return "— n/a"
+	case OutcomePartial:
+		return "⚠ partial"
 	}
 	return v
+}
+
+// outcomeLabel is the report's outcome for people: a partial run says it is not a
+// conformance result before it says what the scenarios that ran did.
+func (r *Report) outcomeLabel() string {
+	if r.Outcome == OutcomePartial {
+		return verdictLabel(OutcomePartial) + " — not a conformance result (the scenarios that ran: " + verdictLabel(r.Verdict) + ")"
+	}
+	return verdictLabel(r.Outcome)
+}
+
+// headlineZH says, for a Chinese reader, that a partial run is not a conformance
+// result ("" for a complete run, whose verdict the tables carry).
+func (r *Report) headlineZH() string {
+	if r.Outcome != OutcomePartial {
+		return ""
+	}
+	return fmt.Sprintf("部分运行，不构成符合性结论：范围内 %d 项自动化要求仅判定了 %d 项。", r.Scope.Automated, r.Scope.Judged)
+}
+
+// runSelection renders what narrowed one run: its tags and paths, or "every scenario".
+func runSelection(run Run) string {
+	if run.Tags == "" && len(run.Paths) == 0 {
+		return "every scenario"
+	}
+	var parts []string
+	if run.Tags != "" {
+		parts = append(parts, "tags "+run.Tags)
+	}
+	if len(run.Paths) > 0 {
+		parts = append(parts, "paths "+strings.Join(run.Paths, ","))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func formatTime(t time.Time) string {
@@ -44,11 +79,17 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// title names the report; a partial run says so in it, as the first thing anyone
+// sees (the Markdown heading, the HTML title and heading).
 func (r *Report) title() string {
-	if r.Standard.Code == "" {
-		return "Conformance report"
+	t := "Conformance report"
+	if r.Standard.Code != "" {
+		t = r.Standard.Code + " conformance report"
 	}
-	return r.Standard.Code + " conformance report"
+	if r.Outcome == OutcomePartial {
+		t += fmt.Sprintf(" — PARTIAL RUN (%d of %d automated requirements in scope judged)", r.Scope.Judged, r.Scope.Automated)
+	}
+	return t
 }
 
 // failedRequirements returns the failed verdicts.
@@ -176,34 +217,49 @@ func (r *Report) Markdown() []byte {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
 	p("# %s\n\n", mdText.Replace(r.title()))
+	p("> **%s**\n", mdText.Replace(r.Headline))
+	if zh := r.headlineZH(); zh != "" {
+		p(">\n> **%s**\n", zh)
+	}
+	p("\n")
+	p("- **Outcome:** %s\n", r.outcomeLabel())
+	p("- **Selection:** %s\n", mdText.Replace(r.Selection.String()))
+	p("- **Scope:** %d of %d automated requirements of the %s judged\n", r.Scope.Judged, r.Scope.Automated,
+		mdText.Replace(r.Selection.suites()))
+	p("- **Suite version:** %s\n", mdText.Replace(r.SuiteVersion.String()))
 	if r.Standard.Code != "" {
 		p("- **Standard:** %s %s (%d)\n", mdText.Replace(r.Standard.Code), mdText.Replace(r.Standard.Title), r.Standard.Year)
 	}
 	p("- **Generated:** %s\n", formatTime(r.GeneratedAt))
-	outcome := VerdictFailed
-	if r.Passed() {
-		outcome = VerdictPassed
-	}
-	p("- **Outcome:** %s\n", verdictLabel(outcome))
 	for _, run := range r.Runs {
 		p("- **Target (%s suite):** %s\n", mdText.Replace(run.Suite), mdText.Replace(run.Target))
 	}
 	p("\n")
+	if !r.Scope.Complete {
+		p("## Why this run is partial\n\n")
+		for _, why := range r.Scope.Reasons {
+			p("- %s\n", mdText.Replace(why))
+		}
+		if len(r.Scope.NotRun) > 0 {
+			ids := make([]string, len(r.Scope.NotRun))
+			for i, id := range r.Scope.NotRun {
+				ids[i] = mdCode(id)
+			}
+			p("\nAutomated requirements in scope that no executed scenario judged: %s\n", strings.Join(ids, ", "))
+		}
+		p("\n")
+	}
 
 	p("## Runs\n\n")
 	if len(r.Runs) == 0 {
 		p("No suite was run.\n\n")
 	} else {
-		p("| Suite | Target | Tags | Started | Finished | Scenarios | Passed | Failed | Skipped |\n")
+		p("| Suite | Target | Selection | Started | Finished | Scenarios | Passed | Failed | Skipped |\n")
 		p("|---|---|---|---|---|---:|---:|---:|---:|\n")
 		for _, run := range r.Runs {
-			tags := "all"
-			if run.Tags != "" {
-				tags = mdCellCode(run.Tags)
-			}
 			passed, failed, skipped := runCounts(run)
 			p("| %s | %s | %s | %s | %s | %d | %d | %d | %d |\n",
-				mdCell.Replace(run.Suite), mdCell.Replace(run.Target), tags,
+				mdCell.Replace(run.Suite), mdCell.Replace(run.Target), mdCellCode(runSelection(run)),
 				formatTime(run.StartedAt), formatTime(run.FinishedAt),
 				len(run.Scenarios), passed, failed, skipped)
 		}
@@ -342,7 +398,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 type htmlData struct {
 	*Report
 	Title         string
-	Outcome       string
+	OutcomeLabel  string
+	HeadlineZH    string
 	RunRows       []htmlRun
 	Failed        []Verdict
 	OtherFailures []Scenario
@@ -352,6 +409,7 @@ type htmlData struct {
 
 type htmlRun struct {
 	Run
+	Selection               string
 	Passed, Failed, Skipped int
 }
 
@@ -360,17 +418,15 @@ func (r *Report) HTML() ([]byte, error) {
 	d := htmlData{
 		Report:        r,
 		Title:         r.title(),
-		Outcome:       VerdictFailed,
+		OutcomeLabel:  r.outcomeLabel(),
+		HeadlineZH:    r.headlineZH(),
 		Failed:        r.failedRequirements(),
 		OtherFailures: r.otherFailures(),
 		Manual:        r.withMode(string(features.Manual)),
 		NotApplicable: r.withMode(string(features.NotApplicable)),
 	}
-	if r.Passed() {
-		d.Outcome = VerdictPassed
-	}
 	for _, run := range r.Runs {
-		hr := htmlRun{Run: run}
+		hr := htmlRun{Run: run, Selection: runSelection(run)}
 		hr.Passed, hr.Failed, hr.Skipped = runCounts(run)
 		d.RunRows = append(d.RunRows, hr)
 	}
@@ -398,7 +454,10 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .v { white-space: nowrap; font-weight: 600; }
 .v-passed { color: #1a7f37; } .v-failed { color: #cf222e; } .v-not-run { color: #9a6700; }
-.v-manual { color: #0969da; } .v-not-applicable { color: #6e7781; }
+.v-manual { color: #0969da; } .v-not-applicable { color: #6e7781; } .v-partial { color: #9a6700; }
+.headline { padding: .6rem .8rem; border: 2px solid #d0d7de; font-size: 1.1em; }
+.headline-passed { border-color: #1a7f37; } .headline-failed { border-color: #cf222e; background: #ffebe9; }
+.headline-partial { border-color: #9a6700; background: #fff8c5; }
 tr.failed { background: #ffebe9; }
 .zh { color: #57606a; font-size: .9em; }
 ul.checklist { list-style: none; padding-left: 0; }
@@ -407,22 +466,38 @@ ul.checklist li { margin-bottom: 1rem; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
+<p class="headline headline-{{.Outcome}}"><strong>{{.Headline}}</strong>{{with .HeadlineZH}}<br><strong lang="zh-CN">{{.}}</strong>{{end}}</p>
 <ul>
+<li><strong>Outcome:</strong> <span class="v v-{{.Outcome}}">{{.OutcomeLabel}}</span></li>
+<li><strong>Selection:</strong> {{.Selection.String}}</li>
+<li><strong>Scope:</strong> {{.Scope.Judged}} of {{.Scope.Automated}} automated requirements in scope judged</li>
+<li><strong>Suite version:</strong> {{.SuiteVersion.String}}</li>
 {{- with .Standard}}{{if .Code}}
 <li><strong>Standard:</strong> {{.Code}} <span lang="zh-CN">{{.Title}}</span> ({{.Year}})</li>{{end}}{{end}}
 <li><strong>Generated:</strong> {{time .GeneratedAt}}</li>
-<li><strong>Outcome:</strong> <span class="v v-{{.Outcome}}">{{label .Outcome}}</span></li>
 {{- range .Runs}}
 <li><strong>Target ({{.Suite}} suite):</strong> {{.Target}}</li>
 {{- end}}
 </ul>
+{{- if not .Scope.Complete}}
+
+<h2>Why this run is partial</h2>
+<ul>
+{{- range .Scope.Reasons}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- if .Scope.NotRun}}
+<p>Automated requirements in scope that no executed scenario judged: {{range $i, $id := .Scope.NotRun}}{{if $i}}, {{end}}<code>{{$id}}</code>{{end}}</p>
+{{- end}}
+{{- end}}
 
 <h2>Runs</h2>
 {{- if .RunRows}}
 <table>
-<tr><th>Suite</th><th>Target</th><th>Tags</th><th>Started</th><th>Finished</th><th class="num">Scenarios</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">Skipped</th></tr>
+<tr><th>Suite</th><th>Target</th><th>Selection</th><th>Started</th><th>Finished</th><th class="num">Scenarios</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">Skipped</th></tr>
 {{- range .RunRows}}
-<tr><td>{{.Suite}}</td><td>{{.Target}}</td><td>{{if .Tags}}<code>{{.Tags}}</code>{{else}}all{{end}}</td><td>{{time .StartedAt}}</td><td>{{time .FinishedAt}}</td><td class="num">{{len .Scenarios}}</td><td class="num">{{.Passed}}</td><td class="num">{{.Failed}}</td><td class="num">{{.Skipped}}</td></tr>
+<tr><td>{{.Suite}}</td><td>{{.Target}}</td><td><code>{{.Selection}}</code></td><td>{{time .StartedAt}}</td><td>{{time .FinishedAt}}</td><td class="num">{{len .Scenarios}}</td><td class="num">{{.Passed}}</td><td class="num">{{.Failed}}</td><td class="num">{{.Skipped}}</td></tr>
 {{- end}}
 </table>
 {{- else}}

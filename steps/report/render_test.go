@@ -45,7 +45,7 @@ func requirementTableIDs(t *testing.T, md string) []string {
 func TestMarkdownListsEveryRequirementOnce(t *testing.T) {
 	t.Parallel()
 	cat := loadCatalogue(t)
-	md := string(Build(cat).Markdown())
+	md := string(Build(cat, Selection{}).Markdown())
 	rows := requirementTableIDs(t, md)
 	count := map[string]int{}
 	for _, id := range rows {
@@ -64,7 +64,7 @@ func TestMarkdownListsEveryRequirementOnce(t *testing.T) {
 func TestMarkdownSections(t *testing.T) {
 	t.Parallel()
 	cat := loadCatalogue(t)
-	md := string(Build(cat).Markdown())
+	md := string(Build(cat, Selection{}).Markdown())
 	for _, want := range []string{
 		"# JR/T 0185-2020 conformance report", "商业银行应用程序接口安全管理规范",
 		"## Summary", "## Failures", "## Manual attestation checklist", "- [ ] **`",
@@ -73,7 +73,7 @@ func TestMarkdownSections(t *testing.T) {
 			t.Errorf("Markdown lacks %q", want)
 		}
 	}
-	for _, v := range Build(cat).Requirements {
+	for _, v := range Build(cat, Selection{}).Requirements {
 		if v.Mode == string(features.Manual) && !strings.Contains(md, v.Text) {
 			t.Errorf("checklist lacks the text of manual requirement %s", v.ID)
 		}
@@ -84,7 +84,7 @@ func TestMarkdownEscapesTableCells(t *testing.T) {
 	t.Parallel()
 	s := scenario("left | right <b>", "failed", "@JR0185-7.1/1")
 	s.Error = "boom\n```\nnot the end of the block"
-	md := string(Build(testCatalogue(), run(s)).Markdown())
+	md := string(Build(testCatalogue(), Selection{}, run(s)).Markdown())
 	if !strings.Contains(md, `left \| right &lt;b&gt; (failed)`) {
 		t.Errorf("scenario name not escaped in the table:\n%s", md)
 	}
@@ -105,7 +105,7 @@ func TestHTMLEscapesScript(t *testing.T) {
 	s.Evidence = []string{"GET /x → 500 <script>evil()</script>"}
 	other := scenario("<script>name</script>", "failed")
 	other.Error = "<script>untagged</script>"
-	b, err := Build(testCatalogue(), run(s, other)).HTML()
+	b, err := Build(testCatalogue(), Selection{}, run(s, other)).HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestHTMLEscapesScript(t *testing.T) {
 func TestHTMLIsSelfContained(t *testing.T) {
 	t.Parallel()
 	cat := loadCatalogue(t)
-	b, err := Build(cat).HTML()
+	b, err := Build(cat, Selection{}).HTML()
 	if err != nil {
 		t.Fatal(err)
 	}

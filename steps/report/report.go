@@ -1,10 +1,14 @@
 // Package report builds the conformance report of a harness run: one verdict
 // per requirement of the JR/T 0185-2020 catalogue (features.Catalogue), the
 // scenarios behind it and their evidence, for automated, manual and
-// not-applicable requirements alike. Report.Write renders it as JSON (for
-// machines), Markdown and HTML (for people) and signs the three files with
-// SM2-with-SM3 (report.sig), so the report can be handed to a bank as
-// evidence; Verify checks such a signed report.
+// not-applicable requirements alike, with what the run was asked to execute
+// (Selection), the harness build that ran it (Version) and whether it judged
+// every automated requirement in its scope (Scope): a run that did not is
+// partial, and says so in every format. Report.Write renders it as JSON (for
+// machines), Markdown and HTML (for people) and signs those files and the
+// suites' JUnit and cucumber JSON files with SM2-with-SM3 (report.sig), so
+// the report folder can be handed to a bank as evidence; Verify checks such a
+// signed folder.
 //
 // The package depends only on the requirement catalogue, never on the
 // sandbox: the harness judges a bank or a partner independently of the
@@ -57,9 +61,11 @@ type Scenario struct {
 
 // Run describes one suite run.
 type Run struct {
-	Suite      string     `json:"suite"`  // "bank" or "partner"
-	Target     string     `json:"target"` // e.g. "embedded sandbox https://127.0.0.1:40123" or a URL
-	Tags       string     `json:"tags"`   // tag expression used, "" for all
+	Suite  string `json:"suite"`  // "bank" or "partner"
+	Target string `json:"target"` // e.g. "embedded sandbox https://127.0.0.1:40123" or a URL
+	Tags   string `json:"tags"`   // tag expression used, "" for none
+	// Paths are the feature paths the run was limited to, empty for the whole suite.
+	Paths      []string   `json:"paths,omitempty"`
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt time.Time  `json:"finished_at"`
 	Scenarios  []Scenario `json:"scenarios"`
@@ -143,23 +149,185 @@ type UnknownTag struct {
 	URI      string `json:"uri"`
 }
 
+// Outcomes of a whole report (Report.Outcome).
+const (
+	// OutcomePassed: a complete run (Scope.Complete) in which nothing failed.
+	OutcomePassed = "passed"
+	// OutcomeFailed: a complete run in which a requirement or a scenario failed.
+	OutcomeFailed = "failed"
+	// OutcomePartial: the run did not judge every automated requirement in its
+	// scope, whatever the scenarios that ran did (Report.Verdict says that). A
+	// partial run is never a conformance result.
+	OutcomePartial = "partial"
+)
+
 // Report is the conformance report. It is JSON-serialisable; requirements
 // are in catalogue order and scenarios in run order, so two identical runs
 // produce reports that differ only in timestamps, durations and whatever
 // the evidence lines carry (request IDs).
+//
+// Outcome, Verdict and Headline come first in the JSON: they are what a
+// reader looks at, and a partial run says so there.
 type Report struct {
+	// Outcome is "passed" or "failed" for a complete run, "partial" for any
+	// run that did not judge every automated requirement in its scope (see
+	// Scope) — never "passed" then, whatever the scenarios that ran did.
+	Outcome string `json:"outcome"`
+	// Verdict is "passed" or "failed": whether every requirement and scenario
+	// that ran passed (Passed), complete run or not.
+	Verdict string `json:"verdict"`
+	// Headline is Outcome and Verdict in one sentence, e.g. "PARTIAL RUN, NOT
+	// A CONFORMANCE RESULT: 2 of 82 …". Every rendering leads with it.
+	Headline    string    `json:"headline"`
 	Standard    Standard  `json:"standard"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// Outcome is "passed" or "failed", as Passed says when the report is
-	// built.
-	Outcome      string       `json:"outcome"`
+	// Selection is what the run was asked to execute.
+	Selection Selection `json:"selection"`
+	// SuiteVersion is the harness build that ran the suites.
+	SuiteVersion Version `json:"suite_version"`
+	// Scope says which automated requirements the run had to judge and which
+	// it did not.
+	Scope        Scope        `json:"scope"`
 	Counts       Counts       `json:"counts"`
 	Runs         []Run        `json:"runs"`
 	Requirements []Verdict    `json:"requirements"`
 	UnknownTags  []UnknownTag `json:"unknown_tags"`
 }
 
-// Build joins the catalogue with the runs.
+// Selection is what a run was asked to execute: a suite, optionally narrowed by
+// a tag expression or feature paths.
+type Selection struct {
+	// Suite is "bank", "partner" or "both".
+	Suite string `json:"suite"`
+	// Tags is the godog tag expression, "" when no tag narrowed the run.
+	Tags string `json:"tags"`
+	// Paths are the feature paths (file or file:line) the run was limited to,
+	// empty for every feature of the suite.
+	Paths []string `json:"paths"`
+}
+
+// Narrowed reports whether tags or paths narrowed the suite.
+func (s Selection) Narrowed() bool { return s.Tags != "" || len(s.Paths) > 0 }
+
+// suites names the selected suites, e.g. "bank suite".
+func (s Selection) suites() string {
+	switch s.Suite {
+	case "both":
+		return "bank and partner suites"
+	case "":
+		return "no suite"
+	}
+	return s.Suite + " suite"
+}
+
+// String renders the selection on one line, e.g. "bank suite, every scenario" or
+// "bank suite, --paths bank/replay.feature".
+func (s Selection) String() string {
+	out := s.suites()
+	if !s.Narrowed() {
+		return out + ", every scenario"
+	}
+	if s.Tags != "" {
+		out += ", --tags '" + s.Tags + "'"
+	}
+	if len(s.Paths) > 0 {
+		out += ", --paths " + strings.Join(s.Paths, ",")
+	}
+	return out
+}
+
+// parties are the parties whose requirements a suite judges: the bank suite the
+// bank's (and those both bear), the partner suite the partner's (and both), both
+// suites all.
+func (s Selection) parties() []features.Party {
+	switch s.Suite {
+	case "bank":
+		return []features.Party{features.Bank, features.Both}
+	case "partner":
+		return []features.Party{features.Partner, features.Both}
+	}
+	return []features.Party{features.Bank, features.Partner, features.Both}
+}
+
+// Scope is the set of automated requirements a run had to judge, and how much
+// of it the run judged.
+type Scope struct {
+	// Parties are the parties whose automated requirements are in scope.
+	Parties []string `json:"parties"`
+	// Automated counts the automated requirements in scope; Judged those of
+	// them that an executed scenario judged (verdict passed or failed).
+	Automated int `json:"automated"`
+	Judged    int `json:"judged"`
+	// NotRun lists the automated requirements in scope no executed scenario
+	// judged.
+	NotRun []string `json:"not_run"`
+	// Complete is true when the selection was not narrowed and every
+	// automated requirement in scope was judged.
+	Complete bool `json:"complete"`
+	// Reasons say why the run is partial (empty when Complete).
+	Reasons []string `json:"reasons"`
+}
+
+// scope works out the run's scope from the selection and the verdicts.
+func (r *Report) scope() Scope {
+	sc := Scope{Parties: []string{}, NotRun: []string{}, Reasons: []string{}}
+	in := map[string]bool{}
+	for _, p := range r.Selection.parties() {
+		sc.Parties = append(sc.Parties, string(p))
+		in[string(p)] = true
+	}
+	for _, v := range r.Requirements {
+		if v.Mode != string(features.Automated) || !in[v.Party] {
+			continue
+		}
+		sc.Automated++
+		if v.Verdict == VerdictPassed || v.Verdict == VerdictFailed {
+			sc.Judged++
+		} else {
+			sc.NotRun = append(sc.NotRun, v.ID)
+		}
+	}
+	if r.Selection.Tags != "" {
+		sc.Reasons = append(sc.Reasons, "narrowed by --tags '"+r.Selection.Tags+"'")
+	}
+	if len(r.Selection.Paths) > 0 {
+		sc.Reasons = append(sc.Reasons, "narrowed by --paths "+strings.Join(r.Selection.Paths, ","))
+	}
+	if n := len(sc.NotRun); n > 0 {
+		sc.Reasons = append(sc.Reasons, fmt.Sprintf("%d automated requirement%s in scope not run", n, plural(n)))
+	}
+	sc.Complete = len(sc.Reasons) == 0
+	return sc
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// headline says Outcome and Verdict in one sentence.
+func (r *Report) headline() string {
+	sc, c := r.Scope, r.Counts
+	ran := "the scenarios that ran passed"
+	if r.Verdict != VerdictPassed {
+		ran = fmt.Sprintf("FAILED: %d requirement%s and %d scenario%s failed", c.Failed, plural(c.Failed), c.ScenariosFailed, plural(c.ScenariosFailed))
+	}
+	switch r.Outcome {
+	case OutcomePartial:
+		return fmt.Sprintf("PARTIAL RUN, NOT A CONFORMANCE RESULT: only %d of the %d automated requirements in scope (%s) were judged (%s); %s",
+			sc.Judged, sc.Automated, r.Selection.suites(), strings.Join(sc.Reasons, "; "), ran)
+	case OutcomePassed:
+		return fmt.Sprintf("PASSED: all %d automated requirements in scope (%s) were judged and every scenario passed",
+			sc.Automated, r.Selection.suites())
+	}
+	return fmt.Sprintf("FAILED: all %d automated requirements in scope (%s) were judged; %d requirement%s and %d scenario%s failed",
+		sc.Automated, r.Selection.suites(), c.Failed, plural(c.Failed), c.ScenariosFailed, plural(c.ScenariosFailed))
+}
+
+// Build joins the catalogue with the runs of a selection. An empty sel.Suite
+// is taken from the runs ("bank", "partner", or "both" when both ran).
 //
 // A requirement is "passed" when it is automated, at least one executed
 // scenario carries its tag and all of them passed; "failed" when any of them
@@ -171,9 +339,20 @@ type Report struct {
 // fails the report, see Report.Passed). Tags that are not requirement tags
 // ("@A2", "@wip") are ignored; requirement tags naming no catalogued
 // requirement are listed in UnknownTags.
-func Build(cat *features.Catalogue, runs ...Run) *Report {
+//
+// The run is partial (Outcome "partial") when the selection was narrowed or an
+// automated requirement in its scope was not judged; see Scope.
+func Build(cat *features.Catalogue, sel Selection, runs ...Run) *Report {
+	if sel.Suite == "" {
+		sel.Suite = suiteOf(runs)
+	}
+	if sel.Paths == nil {
+		sel.Paths = []string{}
+	}
 	r := &Report{
 		GeneratedAt:  time.Now().UTC(),
+		Selection:    sel,
+		SuiteVersion: HarnessVersion(),
 		Runs:         make([]Run, 0, len(runs)),
 		Requirements: []Verdict{},
 		UnknownTags:  []UnknownTag{},
@@ -235,11 +414,36 @@ func Build(cat *features.Catalogue, runs ...Run) *Report {
 		}
 	}
 	r.Counts = r.count()
-	r.Outcome = VerdictFailed
+	r.Scope = r.scope()
+	r.Verdict = VerdictFailed
 	if r.Passed() {
-		r.Outcome = VerdictPassed
+		r.Verdict = VerdictPassed
 	}
+	switch {
+	case !r.Scope.Complete:
+		r.Outcome = OutcomePartial
+	case r.Verdict == VerdictPassed:
+		r.Outcome = OutcomePassed
+	default:
+		r.Outcome = OutcomeFailed
+	}
+	r.Headline = r.headline()
 	return r
+}
+
+// suiteOf names the suites that ran: "bank", "partner", or "both".
+func suiteOf(runs []Run) string {
+	seen := map[string]bool{}
+	for _, run := range runs {
+		seen[run.Suite] = true
+	}
+	switch {
+	case seen["bank"] && seen["partner"]:
+		return "both"
+	case seen["partner"]:
+		return "partner"
+	}
+	return "bank"
 }
 
 // judge gives the verdict for one requirement from the scenarios tagged
@@ -373,7 +577,9 @@ func (r *Report) count() Counts {
 // Passed reports whether no requirement failed and no scenario failed (was
 // failed, undefined or pending, or had an unknown status). Requirements that
 // were not run, and unknown requirement tags, do not make the report fail;
-// see Counts.NotRun and Counts.UnknownTags.
+// see Counts.NotRun and Counts.UnknownTags — and Scope, which makes such a run
+// partial: Passed is the verdict on what ran (Report.Verdict), not the
+// report's outcome.
 func (r *Report) Passed() bool {
 	n := r.count()
 	return n.Failed == 0 && n.ScenariosFailed == 0

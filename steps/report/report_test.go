@@ -112,7 +112,7 @@ func TestBuildVerdicts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := Build(testCatalogue(), run(tt.scenarios...))
+			r := Build(testCatalogue(), Selection{}, run(tt.scenarios...))
 			v := verdictOf(t, r, tt.id)
 			if v.Verdict != tt.want {
 				t.Errorf("verdict = %q, want %q", v.Verdict, tt.want)
@@ -136,7 +136,7 @@ func TestBuildVerdicts(t *testing.T) {
 func TestBuildCountsAndOrder(t *testing.T) {
 	t.Parallel()
 	cat := testCatalogue()
-	r := Build(cat,
+	r := Build(cat, Selection{},
 		run(scenario("a", "passed", "@JR0185-7.1/1"), scenario("b", "failed", "@JR0185-6.2/A2"), scenario("c", "skipped")),
 		Run{Suite: "partner", Scenarios: []Scenario{{Name: "d", Status: "passed", Tags: []string{"@JR0185-8.1/1"}}}},
 	)
@@ -151,7 +151,7 @@ func TestBuildCountsAndOrder(t *testing.T) {
 	if r.Counts != want {
 		t.Errorf("counts = %+v, want %+v", r.Counts, want)
 	}
-	if r.Passed() || r.Outcome != VerdictFailed {
+	if r.Passed() || r.Verdict != VerdictFailed || r.Outcome != OutcomePartial {
 		t.Errorf("Passed() = %v, Outcome = %q; want false, failed", r.Passed(), r.Outcome)
 	}
 	if s := r.Runs[1].Scenarios[0]; s.Suite != "partner" {
@@ -161,7 +161,7 @@ func TestBuildCountsAndOrder(t *testing.T) {
 
 func TestBuildFailsOnFailedUntaggedScenario(t *testing.T) {
 	t.Parallel()
-	r := Build(testCatalogue(), run(scenario("a", "passed", "@JR0185-7.1/1"), scenario("b", "failed")))
+	r := Build(testCatalogue(), Selection{}, run(scenario("a", "passed", "@JR0185-7.1/1"), scenario("b", "failed")))
 	if r.Passed() {
 		t.Error("Passed() = true with a failed scenario")
 	}
@@ -179,7 +179,7 @@ func TestBuildCapsEvidenceFailuresFirst(t *testing.T) {
 	}
 	fail := scenario("b", "failed", "@JR0185-7.1/1")
 	fail.Evidence = []string{"fail 1", "fail 2"}
-	v := verdictOf(t, Build(testCatalogue(), run(pass, fail)), "7.1/1")
+	v := verdictOf(t, Build(testCatalogue(), Selection{}, run(pass, fail)), "7.1/1")
 	if len(v.Evidence) != MaxEvidence || v.EvidenceOmitted != 2 {
 		t.Fatalf("evidence = %d lines, %d omitted; want %d, 2", len(v.Evidence), v.EvidenceOmitted, MaxEvidence)
 	}
@@ -191,7 +191,7 @@ func TestBuildCapsEvidenceFailuresFirst(t *testing.T) {
 func TestBuildDoesNotModifyRuns(t *testing.T) {
 	t.Parallel()
 	in := run(scenario("a", "PASSED", "@JR0185-7.1/1"))
-	Build(testCatalogue(), in)
+	Build(testCatalogue(), Selection{}, in)
 	if in.Scenarios[0].Status != "PASSED" {
 		t.Error("Build modified the caller's scenarios")
 	}
@@ -201,7 +201,7 @@ func TestJSONIsStable(t *testing.T) {
 	t.Parallel()
 	runs := []Run{run(scenario("a", "passed", "@JR0185-7.1/1"), scenario("b", "failed", "@JR0185-6.2/A2"))}
 	render := func() string {
-		r := Build(testCatalogue(), runs...)
+		r := Build(testCatalogue(), Selection{}, runs...)
 		r.GeneratedAt = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		b, err := r.JSON()
 		if err != nil {

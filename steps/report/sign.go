@@ -12,6 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/tjfoc/gmsm/sm2"
@@ -19,7 +23,8 @@ import (
 	"github.com/tjfoc/gmsm/x509"
 )
 
-// File names of a written report.
+// File names of a written report (besides them, report.sig covers the suites'
+// JUnit and cucumber JSON files Write is given).
 const (
 	JSONFile      = "report.json"
 	MarkdownFile  = "report.md"
@@ -35,14 +40,24 @@ const (
 	// SignerID is the SM2 distinguishing ID used (GM/T 0009 default).
 	SignerID = "1234567812345678"
 	// SignatureFormat identifies the layout of report.sig and of the
-	// manifest it signs.
-	SignatureFormat = "jr0185-report-signature/1"
+	// manifest it signs: /2 lists every file of the report folder (the report
+	// files and the suites' JUnit and cucumber JSON), sorted by name.
+	SignatureFormat = "jr0185-report-signature/2"
+	// formatV1 is the first layout, which signed report.json, report.md and
+	// report.html only. Verify no longer accepts it: such a folder's JUnit and
+	// cucumber JSON are unsigned and its report does not record the selection,
+	// so a partial run cannot be told from a complete one.
+	formatV1 = "jr0185-report-signature/1"
 
-	manifestHeader = "JR/T 0185-2020 conformance report manifest v1\n"
+	manifestHeader = "JR/T 0185-2020 conformance report manifest v2\n"
 )
 
-// signedFiles are the files report.sig covers, in manifest order.
-var signedFiles = []string{JSONFile, MarkdownFile, HTMLFile}
+// reportFiles are the files Write renders; every signed folder holds them.
+var reportFiles = []string{JSONFile, MarkdownFile, HTMLFile}
+
+// fileNameRE is what a file name in the manifest may look like: a plain name in the
+// report folder, no path.
+var fileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // FileDigest is the SM3 digest of one report file.
 type FileDigest struct {
@@ -53,11 +68,11 @@ type FileDigest struct {
 // Signature is the content of report.sig.
 //
 // The signature is over the manifest: the line
-// "JR/T 0185-2020 conformance report manifest v1", the line
+// "JR/T 0185-2020 conformance report manifest v2", the line
 // "algorithm SM2-with-SM3", then one line "<sm3 hex>  <file name>" for each
-// of report.json, report.md and report.html in that order, every line ending
-// in "\n". It is an ASN.1 DER SM2 signature (SEQUENCE of r and s), base64
-// encoded.
+// file of the report folder other than report.sig, sorted by name (byte
+// order), every line ending in "\n". It is an ASN.1 DER SM2 signature
+// (SEQUENCE of r and s), base64 encoded.
 type Signature struct {
 	Format    string `json:"format"`
 	Algorithm string `json:"algorithm"`
@@ -80,14 +95,21 @@ type VerifyResult struct {
 	// caller to check against the fingerprint.
 	Fingerprint  string
 	PublicKeyPEM string
-	Files        []FileDigest
+	// Files are every file of the folder the signature covers.
+	Files []FileDigest
 	// From report.json.
-	Standard    Standard
-	GeneratedAt time.Time
-	Outcome     string
-	Counts      Counts
-	// Summary is a one-line summary, e.g. "JR/T 0185-2020 report generated
-	// 2026-…: passed; 147 requirements: …".
+	Standard     Standard
+	GeneratedAt  time.Time
+	Outcome      string // "passed", "failed" or "partial"
+	Verdict      string // "passed" or "failed": the scenarios that ran
+	Headline     string
+	Selection    Selection
+	SuiteVersion Version
+	Scope        Scope
+	Counts       Counts
+	// Summary is a one-line summary that leads with the outcome, e.g.
+	// "PARTIAL RUN, NOT A CONFORMANCE RESULT: … | JR/T 0185-2020 report
+	// generated 2026-…; selection …; suite version …; 136 requirements: …".
 	Summary string
 }
 
@@ -116,8 +138,11 @@ func publicKeyDER(pub *sm2.PublicKey) (der []byte, fingerprint string, err error
 }
 
 // Write writes report.json, report.md and report.html into dir (creating
-// it) and signs them with key into report.sig.
-func (r *Report) Write(dir string, key *sm2.PrivateKey) error {
+// it), then signs them and the files named in also — files already written
+// into dir, such as the suites' junit.xml and cucumber.json — into
+// report.sig, last. The folder must hold nothing else: a file the signature
+// would not cover is an error (Verify refuses such a folder too).
+func (r *Report) Write(dir string, key *sm2.PrivateKey, also ...string) error {
 	if key == nil || key.D == nil {
 		return errors.New("report: no signing key")
 	}
@@ -130,16 +155,19 @@ func (r *Report) Write(dir string, key *sm2.PrivateKey) error {
 		return err
 	}
 	contents := map[string][]byte{JSONFile: js, MarkdownFile: r.Markdown(), HTMLFile: html}
-
-	sig, err := sign(key, signedFiles, contents)
-	if err != nil {
-		return err
+	names := append([]string(nil), reportFiles...)
+	for _, name := range also {
+		if !fileNameRE.MatchString(name) || name == SignatureFile || contents[name] != nil {
+			return fmt.Errorf("report: %q cannot be signed next to the report (a plain file name other than the report's own)", name)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		contents[name] = data
+		names = append(names, name)
 	}
-	sigJSON, err := json.MarshalIndent(sig, "", "  ")
-	if err != nil {
-		return fmt.Errorf("report: encode signature: %w", err)
-	}
-	contents[SignatureFile] = append(sigJSON, '\n')
+	sort.Strings(names)
 
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -148,13 +176,46 @@ func (r *Report) Write(dir string, key *sm2.PrivateKey) error {
 	if err := os.Remove(filepath.Join(dir, SignatureFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("report: %w", err)
 	}
-	for _, name := range append(append([]string(nil), signedFiles...), SignatureFile) {
+	if extra, err := unlisted(dir, names); err != nil {
+		return fmt.Errorf("report: %w", err)
+	} else if len(extra) > 0 {
+		return fmt.Errorf("report: %s holds %s, which the signature would not cover: write the report into a folder of its own",
+			dir, strings.Join(extra, ", "))
+	}
+	sig, err := sign(key, names, contents)
+	if err != nil {
+		return err
+	}
+	sigJSON, err := json.MarshalIndent(sig, "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: encode signature: %w", err)
+	}
+	for _, name := range reportFiles {
 		// The report is a document to hand over: world-readable.
 		if err := os.WriteFile(filepath.Join(dir, name), contents[name], 0o644); err != nil { // #nosec G306 -- a published report, not a secret
 			return fmt.Errorf("report: %w", err)
 		}
 	}
+	if err := os.WriteFile(filepath.Join(dir, SignatureFile), append(sigJSON, '\n'), 0o644); err != nil { // #nosec G306 -- a published signature
+		return fmt.Errorf("report: %w", err)
+	}
 	return nil
+}
+
+// unlisted returns the entries of dir that are neither report.sig nor among names,
+// sorted.
+func unlisted(dir string, names []string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Name() != SignatureFile && !slices.Contains(names, e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
 }
 
 func sign(key *sm2.PrivateKey, names []string, contents map[string][]byte) (*Signature, error) {
@@ -181,12 +242,16 @@ func sign(key *sm2.PrivateKey, names []string, contents map[string][]byte) (*Sig
 	return s, nil
 }
 
-// Verify checks report.sig in dir against report.json, report.md and
-// report.html: the signature over the manifest verifies with the embedded
-// public key, and each file's SM3 digest matches the manifest. An error
-// names the file at fault, e.g. "report.md: digest does not match the
-// signed manifest". Verify does not say who the signer is: compare
-// VerifyResult.Fingerprint with the expected signer's.
+// Verify checks report.sig in dir against every file of dir: the signature
+// over the manifest verifies with the embedded public key, the manifest lists
+// report.json, report.md and report.html and every other file of the folder
+// (the suites' JUnit and cucumber JSON), each listed file's SM3 digest
+// matches, and no unlisted file sits next to them. An error names the file at
+// fault, e.g. "junit.xml: digest does not match the signed manifest" or
+// "notes.txt: not covered by the signature". report.json must then agree
+// with itself: a run that was not complete says "partial". Verify does not
+// say who the signer is: compare VerifyResult.Fingerprint with the expected
+// signer's.
 func Verify(dir string) (VerifyResult, error) {
 	sigErr := func(format string, args ...any) (VerifyResult, error) {
 		return VerifyResult{}, fmt.Errorf("%s: %s", SignatureFile, fmt.Sprintf(format, args...))
@@ -201,6 +266,10 @@ func Verify(dir string) (VerifyResult, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sig); err != nil {
 		return sigErr("malformed: %v", err)
+	}
+	if sig.Format == formatV1 {
+		return sigErr("format %q signs report.json, report.md and report.html only (junit.xml and cucumber.json unsigned, "+
+			"the selection not recorded) and is no longer accepted; run the suite again for a %q report", formatV1, SignatureFormat)
 	}
 	if sig.Format != SignatureFormat {
 		return sigErr("format %q, want %q", sig.Format, SignatureFormat)
@@ -231,15 +300,22 @@ func Verify(dir string) (VerifyResult, error) {
 		return sigErr("public_key_sm3 does not match public_key")
 	}
 
-	if len(sig.Files) != len(signedFiles) {
-		return sigErr("manifest lists %d files, want %v", len(sig.Files), signedFiles)
-	}
+	names := make([]string, len(sig.Files))
 	for i, f := range sig.Files {
-		if f.Name != signedFiles[i] {
-			return sigErr("manifest entry %d is %q, want %q", i+1, f.Name, signedFiles[i])
+		if !fileNameRE.MatchString(f.Name) || f.Name == SignatureFile {
+			return sigErr("manifest entry %d is %q, not a file name of the report folder", i+1, f.Name)
+		}
+		if i > 0 && f.Name <= names[i-1] {
+			return sigErr("manifest entry %d (%q) is out of order or repeated: names are sorted and unique", i+1, f.Name)
 		}
 		if d, err := hex.DecodeString(f.SM3); err != nil || len(d) != 32 || hex.EncodeToString(d) != f.SM3 {
 			return sigErr("manifest digest of %s is not 64 lower-case hex digits", f.Name)
+		}
+		names[i] = f.Name
+	}
+	for _, name := range reportFiles {
+		if !slices.Contains(names, name) {
+			return sigErr("manifest does not list %s", name)
 		}
 	}
 
@@ -264,15 +340,21 @@ func Verify(dir string) (VerifyResult, error) {
 			reportJSON = content
 		}
 	}
-
-	var rep struct {
-		Standard    Standard  `json:"standard"`
-		GeneratedAt time.Time `json:"generated_at"`
-		Outcome     string    `json:"outcome"`
-		Counts      Counts    `json:"counts"`
+	extra, err := unlisted(dir, names)
+	if err != nil {
+		return VerifyResult{}, err
 	}
+	if len(extra) > 0 {
+		return VerifyResult{}, fmt.Errorf("%s: not covered by the signature (a file next to the signed report that its manifest does not list)",
+			strings.Join(extra, ", "))
+	}
+
+	var rep Report
 	if err := json.Unmarshal(reportJSON, &rep); err != nil {
 		return VerifyResult{}, fmt.Errorf("%s: signed but not a report: %w", JSONFile, err)
+	}
+	if err := rep.consistent(); err != nil {
+		return VerifyResult{}, fmt.Errorf("%s: %w", JSONFile, err)
 	}
 	res := VerifyResult{
 		Fingerprint:  fingerprint,
@@ -281,11 +363,39 @@ func Verify(dir string) (VerifyResult, error) {
 		Standard:     rep.Standard,
 		GeneratedAt:  rep.GeneratedAt,
 		Outcome:      rep.Outcome,
+		Verdict:      rep.Verdict,
+		Headline:     rep.Headline,
+		Selection:    rep.Selection,
+		SuiteVersion: rep.SuiteVersion,
+		Scope:        rep.Scope,
 		Counts:       rep.Counts,
 	}
-	res.Summary = fmt.Sprintf("%s report generated %s: %s; %s",
-		rep.Standard.Code, formatTime(rep.GeneratedAt), rep.Outcome, rep.Counts.Summary())
+	res.Summary = fmt.Sprintf("%s | %s report generated %s; selection: %s; suite version: %s; %s",
+		rep.Headline, rep.Standard.Code, formatTime(rep.GeneratedAt), rep.Selection, rep.SuiteVersion, rep.Counts.Summary())
 	return res, nil
+}
+
+// consistent checks that a report's outcome agrees with its scope and verdict: only a
+// complete run may say "passed" or "failed", any other says "partial", and the
+// headline leads with it.
+func (r *Report) consistent() error {
+	want := OutcomePartial
+	if r.Scope.Complete && !r.Selection.Narrowed() && len(r.Scope.NotRun) == 0 {
+		want = OutcomeFailed
+		if r.Verdict == VerdictPassed {
+			want = OutcomePassed
+		}
+	}
+	if r.Verdict != VerdictPassed && r.Verdict != VerdictFailed {
+		return fmt.Errorf("verdict %q is neither %q nor %q", r.Verdict, VerdictPassed, VerdictFailed)
+	}
+	if r.Outcome != want {
+		return fmt.Errorf("outcome %q contradicts the report's scope and verdict (want %q)", r.Outcome, want)
+	}
+	if lead := strings.ToUpper(want); !strings.HasPrefix(r.Headline, lead) {
+		return fmt.Errorf("headline %q does not lead with %s", r.Headline, lead)
+	}
+	return nil
 }
 
 // LoadOrCreateKey reads the SM2 private key at path (PEM, unencrypted

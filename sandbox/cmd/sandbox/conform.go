@@ -38,8 +38,11 @@ Go SDK (reference:<mutant> for a mutant partner). --suite both runs the bank sui
 then the partner suite into one signed report.
 
 Strict: an undefined or pending step fails, and so does a selection with no scenario.
-Writes junit.xml, cucumber.json and the signed report (report.json, report.md,
-report.html, report.sig) into --out; check the report with 'sandbox verify-report'.`,
+A run narrowed by --tags or --paths, or one that leaves an automated requirement of its
+suite's party unjudged, is PARTIAL: its report's outcome says "partial", never "passed".
+Writes junit.xml, cucumber.json and the report (report.json, report.md, report.html)
+into --out, an empty folder or one only a report was written into, then signs every
+file of it in report.sig; check the folder with 'sandbox verify-report'.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listMutants {
 				for _, n := range mutant.Names() {
@@ -60,6 +63,8 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 			w := cmd.OutOrStdout()
 			if out.Report != nil {
 				fmt.Fprintf(w, "\nTarget: %s\n", out.Target)
+				fmt.Fprintf(w, "Selection: %s\n", out.Report.Selection)
+				fmt.Fprintf(w, "Suite version: %s\n", out.Report.SuiteVersion)
 				fmt.Fprintf(w, "Requirements: %s\n", out.Report.Counts.Summary())
 				if o.OutDir != "" {
 					var junit, cucumber []string
@@ -67,10 +72,12 @@ report.html, report.sig) into --out; check the report with 'sandbox verify-repor
 						j, c := conform.MachineReports(o.OutDir, r.Run.Suite)
 						junit, cucumber = append(junit, j), append(cucumber, c)
 					}
-					fmt.Fprintf(w, "Report: %s/report.{md,html,json} (signed: report.sig); JUnit %s; cucumber JSON %s\n",
+					fmt.Fprintf(w, "Report: %s/report.{md,html,json}; JUnit %s; cucumber JSON %s; all signed in report.sig\n",
 						o.OutDir, strings.Join(junit, ", "), strings.Join(cucumber, ", "))
 				}
 				fmt.Fprintf(w, "Wall time: %s\n", out.Elapsed.Round(10*time.Millisecond))
+				// The last line, where a terminal's reader looks: a partial run says so.
+				fmt.Fprintf(w, "Outcome: %s\n", out.Report.Headline)
 			}
 			if err != nil {
 				return err
@@ -113,10 +120,13 @@ func verifyReportCmd() *cobra.Command {
 	var fingerprint string
 	cmd := &cobra.Command{
 		Use:   "verify-report [folder]",
-		Short: "Check a conformance report's SM2 signature and file digests",
-		Long: `Check that report.json, report.md and report.html in the folder are exactly the files
-signed in report.sig (SM3 digests under an SM2-with-SM3 signature). Prints the signer's key
-fingerprint; with --fingerprint, also insists on that signer.`,
+		Short: "Check a conformance report folder's SM2 signature and file digests",
+		Long: `Check that the files of the report folder — report.json, report.md, report.html and the
+suites' junit*.xml and cucumber*.json — are exactly the files signed in report.sig (SM3
+digests under an SM2-with-SM3 signature, format jr0185-report-signature/2): an edited,
+removed or unlisted file fails, named. Prints the report's outcome (a partial run says
+PARTIAL), the signer's key fingerprint and a one-line summary; with --fingerprint, also
+insists on that signer. Reports signed in the older /1 layout are refused.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "conform-report"
@@ -132,7 +142,8 @@ fingerprint; with --fingerprint, also insists on that signer.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "report NOT verified: signed by key %s, want %s\n", res.Fingerprint, fingerprint)
 				return errSilent
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "report verified: %s\nsigner key (SM3 of its public key): %s\n%s\n", dir, res.Fingerprint, res.Summary)
+			fmt.Fprintf(cmd.OutOrStdout(), "report verified: %s (outcome %s: the signature covers all %d files)\nsigner key (SM3 of its public key): %s\n%s\n",
+				dir, strings.ToUpper(res.Outcome), len(res.Files), res.Fingerprint, res.Summary)
 			return nil
 		},
 	}
