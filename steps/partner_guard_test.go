@@ -76,6 +76,8 @@ func TestStateEntropy(t *testing.T) {
 		atLeast bool // at least 128 bits
 	}{
 		{"enough/16 random bytes in base64url", []string{"q3Z8-0aK_LmN2bV4cX6dEw", "Wf1jR7tY9uI0oP2aS4dF6g", "Hj8kL0zX2cV4bN6mQ8wE-r"}, true},
+		{"enough/16 random bytes in base64url that happen to use no - or _", []string{"q3Z8a0aKbLmN2bV4cX6dEw", "Wf1jR7tY9uI0oP2aS4dF6g", "Hj8kL0zX2cV4bN6mQ8wEpr"}, true},
+		{"too few/15 random bytes in base64url", []string{"q3Z8-0aK_LmN2bV4cX6d", "Wf1jR7tY9uI0oP2aS4dF", "Hj8kL0zX2cV4bN6mQ8wE"}, false},
 		{"enough/32 hex characters", []string{"9f86d081884c7d659a2feaa0c55ad015", "3e23e8160039594a33894f6564e1b134", "2c26b46b68ffc68ff99b453c1d304134"}, true},
 		{"too few/a fixed prefix and a counter", []string{"refpartner-state-0001", "refpartner-state-0002", "refpartner-state-0003"}, false},
 		{"too few/8 hex characters", []string{"9f86d081", "3e23e816", "2c26b46b"}, false},

@@ -44,7 +44,7 @@ Feature: The partner finishes only the authorizations it started, with unguessab
 
   @JR0185-9.3.1/1
   Scenario: Every authorization the partner starts carries a fresh, unguessable state
-    When the partner is asked to start 5 account links
+    When the partner is asked to start 12 account links
     Then every authorization the partner started carries a different state of at least 128 bits
 
   @JR0185-9.3.2/1b @JR0185-9.3.1/1
