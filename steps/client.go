@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tjfoc/gmsm/sm2"
@@ -49,6 +50,9 @@ type Env struct {
 
 	// controls records every (control, surface) pair the run probed (controls.go).
 	controls controlBook
+	// advanced is how far the sandbox clock is ahead of real time while one step holds it
+	// advanced (withClockAdvanced): calls are signed at the bank's time meanwhile.
+	advanced atomic.Int64
 
 	// Partner is the partner integration under test (the partner-side suite), reached
 	// through the driver contract; partner is its onboarding, once per run.
@@ -270,6 +274,9 @@ type Call struct {
 	Now         time.Time // signing time (zero: now)
 	Nonce       string    // zero: random
 	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
+	// Cert, when set, is the client certificate presented in the TLS handshake instead of
+	// the app's own (a foreign, self-signed, expired or revoked certificate).
+	Cert *tls.Certificate
 	// Sign, when set, makes the Authorization header's scheme, serial and signature
 	// over the string to sign instead of the app's conforming signer (a deliberately
 	// non-conforming algorithm).
@@ -315,7 +322,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	a := c.App
 	now := c.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = time.Now().Add(time.Duration(e.advanced.Load()))
 	}
 	switch c.Fault {
 	case FaultStale:
@@ -375,6 +382,9 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	}
 	if c.TLSVersion != 0 {
 		client = e.httpClient(a.TLSCert, c.TLSVersion)
+	}
+	if c.Cert != nil {
+		client = e.httpClient(c.Cert, 0)
 	}
 	_ = x.send(ctx, e, client, e.T.BaseURL, c.Body)
 	return x, nil

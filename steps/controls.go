@@ -8,6 +8,7 @@ package steps
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -253,6 +254,10 @@ type prober struct {
 	pays   map[*App]string // a payment the app made
 	n      int
 	code   string // a product code of the published list
+
+	gw     *gatewayLimits            // the bank's published gateway limits, once read
+	certs  map[*App]*tls.Certificate // a second registered client certificate, per app
+	narrow map[string]*Token         // tokens whose consent lacks one scope, by app and scope
 }
 
 // proberUser is the test user whose consents the prober obtains.
@@ -262,7 +267,8 @@ const proberUser = "zhangsan"
 var proberScopes = []string{"accounts:read", "balances:read", "transactions:read", "limits:read", "holdings:read"}
 
 func newProber(w *World) *prober {
-	return &prober{w: w, apps: map[string]*App{}, tokens: map[*App]*Token{}, accts: map[*App]string{}, pays: map[*App]string{}}
+	return &prober{w: w, apps: map[string]*App{}, tokens: map[*App]*Token{}, accts: map[*App]string{}, pays: map[*App]string{},
+		certs: map[*App]*tls.Certificate{}, narrow: map[string]*Token{}}
 }
 
 // app returns the prober's app for a level; fresh registers a new one.
