@@ -23,10 +23,7 @@ func init() { registrars = append(registrars, registerAuthKeys) }
 
 func registerAuthKeys(sc *godog.ScenarioContext) {
 	sc.Step(`^the app registers a new signing key$`, func(ctx context.Context) error {
-		return newSigningKey(ctx, false)
-	})
-	sc.Step(`^the app's signing key is an SM2 certificate that has expired$`, func(ctx context.Context) error {
-		return newSigningKey(ctx, true)
+		return newSigningKey(ctx)
 	})
 	sc.Step(`^the bank's published signing and encryption certificates hold distinct SM2 keys$`, bankCertsDistinct)
 	sc.Step(`^the operator rotates the bank's signing key$`, func(ctx context.Context) error {
@@ -60,15 +57,14 @@ func registerAuthKeys(sc *godog.ScenarioContext) {
 }
 
 // newSigningKey registers a fresh SM2 signing credential for the app and signs with it
-// from now on; the app's earlier credentials stay available as its previous ones. An
-// expired one is a self-signed SM2 certificate whose validity ended yesterday.
-func newSigningKey(ctx context.Context, expired bool) error {
+// from now on; the app's earlier credentials stay available as its previous ones.
+func newSigningKey(ctx context.Context) error {
 	w := W(ctx)
 	a, err := w.App("the app")
 	if err != nil {
 		return err
 	}
-	priv, serial, err := registerSigningKey(ctx, w.Env, a, expired)
+	priv, serial, err := registerSigningKey(ctx, w.Env, a, false)
 	if err != nil {
 		return err
 	}
