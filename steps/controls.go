@@ -157,6 +157,12 @@ func enforcesEverywhere(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("no probe judges control %s (steps: controlProbes)", id)
 	}
+	// No interface changes its lifecycle state while the control is probed on all of
+	// them (the lifecycle scenarios retire one and reinstate it): held to the scenario's end.
+	if h := holdOf(w); !h.held {
+		w.Env.lifecycle.RLock()
+		*h = lifecycleHold{held: true}
+	}
 	cat, err := catalogue(ctx)
 	if err != nil {
 		return err
