@@ -539,11 +539,7 @@ func init() {
 // probeAuthRequired: the valid request sent without its Authorization header is refused
 // 401 AUTH_MISSING with a signed answer (JR/T 0185-2020 9.2.1 b) 1)).
 func probeAuthRequired(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	_, c, err := p.baseline(ctx, s, false)
 	if err != nil {
 		return err
 	}
@@ -563,11 +559,7 @@ func probeAuthRequired(ctx context.Context, p *prober, s surface) error {
 // SIGNATURE_INVALID on A2); the same request correctly signed is admitted (9.2.2/1-2).
 // A fresh app per surface: three refusals must not pause the App_ID for the next one.
 func probeRequestIntegrity(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, true)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	_, c, err := p.baseline(ctx, s, true)
 	if err != nil {
 		return err
 	}
@@ -597,11 +589,7 @@ func probeRequestIntegrity(ctx context.Context, p *prober, s surface) error {
 // by a published key, over a timestamp that is the bank's current time and a nonce
 // never seen before in the run (7.2.2/2, 9.2.2/2).
 func probeAnswerSigned(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	a, c, err := p.baseline(ctx, s, false)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,23 @@ func (p *prober) admits(ctx context.Context, what string, c Call) (*Exchange, er
 	return x, nil
 }
 
+// baseline is app a of s's level (fresh: a new one, so that the spoilt requests of a
+// probe cannot pause a shared App_ID) and a request for s the bank must admit from it.
+func (p *prober) baseline(ctx context.Context, s surface, fresh bool) (*App, Call, error) {
+	a, err := p.appFor(ctx, s, fresh)
+	if err != nil {
+		return nil, Call{}, err
+	}
+	c, err := p.valid(ctx, a, s)
+	return a, c, err
+}
+
+// refusesFault sends c spoilt by fault f and insists on the refusal.
+func (p *prober) refusesFault(ctx context.Context, c Call, f Fault, status int, code string) error {
+	c.Fault = f
+	return p.refuses(ctx, string(f), c, status, code)
+}
+
 // named is a dedicated app of the prober for one purpose (its grants, limits or tokens
 // are changed by a probe, so no other probe may share it).
 func (p *prober) named(ctx context.Context, key, level string) (*App, error) {
@@ -139,17 +156,11 @@ func (p *prober) freshValid(ctx context.Context, a *App, s surface) (Call, error
 // App_Secret MAC (the A1 scheme) is refused 401 AUTH_SCHEME_NOT_ALLOWED; signed with
 // SM2 it is admitted.
 func probeAuthScheme(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, true)
+	_, c, err := p.baseline(ctx, s, true)
 	if err != nil {
 		return err
 	}
-	c, err := p.valid(ctx, a, s)
-	if err != nil {
-		return err
-	}
-	bad := c
-	bad.Fault = FaultMACOnA2
-	if err := p.refuses(ctx, string(FaultMACOnA2), bad, 401, "AUTH_SCHEME_NOT_ALLOWED"); err != nil {
+	if err := p.refusesFault(ctx, c, FaultMACOnA2, 401, "AUTH_SCHEME_NOT_ALLOWED"); err != nil {
 		return err
 	}
 	_, err = p.admits(ctx, "signed with SM2", c)
@@ -205,11 +216,7 @@ func probeLevelA2(ctx context.Context, p *prober, s surface) error {
 // APP_UNKNOWN, naming a key serial the App_ID does not hold 401 KEY_SERIAL_UNKNOWN (and
 // not verified with another of its keys); the correct one is admitted.
 func probeCredentialsKnown(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, true)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	_, c, err := p.baseline(ctx, s, true)
 	if err != nil {
 		return err
 	}
@@ -217,9 +224,7 @@ func probeCredentialsKnown(ctx context.Context, p *prober, s surface) error {
 		fault Fault
 		code  string
 	}{{FaultUnknownApp, "APP_UNKNOWN"}, {FaultUnknownSerial, "KEY_SERIAL_UNKNOWN"}} {
-		bad := c
-		bad.Fault = f.fault
-		if err := p.refuses(ctx, string(f.fault), bad, 401, f.code); err != nil {
+		if err := p.refusesFault(ctx, c, f.fault, 401, f.code); err != nil {
 			return err
 		}
 	}
@@ -315,20 +320,17 @@ func probeTimestampWindow(ctx context.Context, p *prober, s surface) error {
 	if err != nil {
 		return err
 	}
-	a, err := p.appFor(ctx, s, true)
+	a, first, err := p.baseline(ctx, s, true)
+	if err != nil {
+		return err
+	}
+	second, err := p.valid(ctx, a, s) // a payment or a code is admitted once: one request per admission
 	if err != nil {
 		return err
 	}
 	window := time.Duration(lim.TimestampWindow) * time.Second
-	var first Call
 	for i, off := range []time.Duration{-(window - margin), window - margin} {
-		c, err := p.valid(ctx, a, s)
-		if err != nil {
-			return err
-		}
-		if i == 0 {
-			first = c
-		}
+		c := []Call{first, second}[i]
 		c.Now = time.Now().Add(off)
 		if _, err := p.admits(ctx, fmt.Sprintf("signed %s from now, inside the ±%s window", off, window), c); err != nil {
 			return err
@@ -454,9 +456,7 @@ func probeClientCert(ctx context.Context, p *prober, s surface) error {
 	if err != nil {
 		return err
 	}
-	bad := c
-	bad.Fault = FaultNoClientCert
-	if err := p.refuses(ctx, string(FaultNoClientCert), bad, 401, "CLIENT_CERT_REQUIRED"); err != nil {
+	if err := p.refusesFault(ctx, c, FaultNoClientCert, 401, "CLIENT_CERT_REQUIRED"); err != nil {
 		return err
 	}
 	for _, t := range []struct {
