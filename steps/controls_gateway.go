@@ -666,11 +666,11 @@ func probeAppGrants(ctx context.Context, p *prober, s surface) error {
 // refill slow enough that no token comes back while the calls are sent.
 const (
 	probeBurst = 3
-	probeRPS   = 0.2
+	probeRPS   = 0.05
 )
 
-// probeFlowControl: with the App_ID's limit set to a burst of 3 calls (refilled at 0.2
-// per second), 3 valid calls in a row are admitted and the fourth is refused 429
+// probeFlowControl: with the App_ID's limit set to a burst of 3 calls (one refilled every
+// 20 s, so that none comes back while the calls are sent), 3 valid calls in a row are admitted and the fourth is refused 429
 // RATE_LIMITED with a Retry-After of whole seconds, at least 1 and at most the refill
 // time of one call. The calls are built first: building them calls the bank too.
 func probeFlowControl(ctx context.Context, p *prober, s surface) error {
