@@ -113,6 +113,29 @@ func (e *Env) httpClient(cert *tls.Certificate, maxVersion uint16) *http.Client 
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
+type heldUserKey struct{ user string }
+
+// lockUser takes the test user's lock (released by the function it returns), unless ctx
+// says this flow already holds it (withUser).
+func (e *Env) lockUser(ctx context.Context, user string) func() {
+	if ctx.Value(heldUserKey{user}) != nil {
+		return func() {}
+	}
+	l := e.userLock(user)
+	l.Lock()
+	return l.Unlock
+}
+
+// withUser runs f holding the test user's lock; the browser flows f runs with the
+// context it receives do not take it again. A step that holds the bank's clock
+// exclusively (Exclusive) and plays the user takes the user's lock first: locks are
+// always taken user, then clock — a scenario holding the user's lock may be waiting for
+// an exchange.
+func (e *Env) withUser(ctx context.Context, user string, f func(ctx context.Context) error) error {
+	defer e.lockUser(ctx, user)()
+	return f(context.WithValue(ctx, heldUserKey{user}, true))
+}
+
 func (e *Env) userLock(user string) *sync.Mutex {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -390,14 +390,18 @@ func probeNonceSingleUse(ctx context.Context, p *prober, s surface) error {
 		return err
 	}
 	late := time.Duration(lim.NonceMemory)*time.Second - margin
-	return p.w.Env.withClockAdvanced(ctx, late, func(ctx context.Context) error {
-		lc, err := p.freshValid(ctx, a, s)
-		if err != nil {
-			return fmt.Errorf("with the bank's clock advanced %s: %w", late, err)
-		}
-		lc.Nonce = c.Nonce
-		return p.refuses(ctx, fmt.Sprintf("a new request reusing the nonce %s later, within the %ds nonce memory", late, lim.NonceMemory),
-			lc, 401, "NONCE_REPLAYED")
+	// The request is built with the clock advanced (a token of then): zhangsan's lock
+	// first, then the clock (withUser).
+	return p.w.Env.withUser(ctx, proberUser, func(ctx context.Context) error {
+		return p.w.Env.withClockAdvanced(ctx, late, func(ctx context.Context) error {
+			lc, err := p.freshValid(ctx, a, s)
+			if err != nil {
+				return fmt.Errorf("with the bank's clock advanced %s: %w", late, err)
+			}
+			lc.Nonce = c.Nonce
+			return p.refuses(ctx, fmt.Sprintf("a new request reusing the nonce %s later, within the %ds nonce memory", late, lim.NonceMemory),
+				lc, 401, "NONCE_REPLAYED")
+		})
 	})
 }
 
