@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tjfoc/gmsm/sm2"
@@ -50,9 +49,6 @@ type Env struct {
 
 	// controls records every (control, surface) pair the run probed (controls.go).
 	controls controlBook
-	// advanced is how far the sandbox clock is ahead of real time while one step holds it
-	// advanced (withClockAdvanced): calls are signed at the bank's time meanwhile.
-	advanced atomic.Int64
 
 	// Partner is the partner integration under test (the partner-side suite), reached
 	// through the driver contract; partner is its onboarding, once per run.
@@ -61,6 +57,17 @@ type Env struct {
 }
 
 type exclusiveKey struct{}
+
+// advancedKey marks the context of a step that holds the sandbox clock advanced
+// (withClockAdvanced): its calls are signed at the bank's time, d ahead of real time.
+// Only that step's calls: another scenario's call signed meanwhile waits for the clock
+// and is sent at real time.
+type advancedKey struct{}
+
+func advancedBy(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(advancedKey{}).(time.Duration)
+	return d
+}
 
 // Exclusive runs f while no other exchange of this run is in flight; exchanges made
 // with the context f receives do not wait for themselves.
@@ -345,7 +352,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	a := c.App
 	now := c.Now
 	if now.IsZero() {
-		now = time.Now().Add(time.Duration(e.advanced.Load()))
+		now = time.Now().Add(advancedBy(ctx))
 	}
 	switch c.Fault {
 	case FaultStale:

@@ -413,14 +413,12 @@ func (e *Env) withClockAdvanced(ctx context.Context, d time.Duration, f func(ctx
 		if _, err := e.adminOK(ctx, "POST", "/admin/v1/clock/advance", map[string]any{"seconds": int(d.Seconds())}, 200); err != nil {
 			return err
 		}
-		e.advanced.Store(int64(d))
 		defer func() {
-			e.advanced.Store(0)
 			if _, rerr := e.adminOK(ctx, "POST", "/admin/v1/clock/reset", nil, 200); rerr != nil && err == nil {
 				err = rerr
 			}
 		}()
-		return f(ctx)
+		return f(context.WithValue(ctx, advancedKey{}, d))
 	})
 }
 

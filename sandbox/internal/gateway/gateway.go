@@ -356,9 +356,11 @@ func (g *Gateway) checkClientCert(ctx context.Context, app apps.App, creds []app
 		if c.Kind != apps.KindClientCert || c.Fingerprint != fp {
 			continue
 		}
+		if c.Status == apps.CredRevoked && g.opts.Mutant.Is(mutant.RevokedClientCert) {
+			c.Status, c.NotAfter = apps.CredActive, leaf.NotAfter // as registered: revocation (which also ended the validity) not consulted
+		}
 		expired := !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter)
-		revoked := c.Status != apps.CredActive && !g.opts.Mutant.Is(mutant.RevokedClientCert)
-		if revoked || (expired && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials)) {
+		if c.Status != apps.CredActive || (expired && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials)) {
 			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
 		}
 		return fp, nil
