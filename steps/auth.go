@@ -24,16 +24,6 @@ func init() { registrars = append(registrars, registerAuth) }
 const previousRole = "the app's previous credentials"
 
 func registerAuth(sc *godog.ScenarioContext) {
-	sc.Step(`^an A2 app whose client certificate has expired$`, func(ctx context.Context) error {
-		w := W(ctx)
-		past := [2]time.Time{time.Now().Add(-400 * 24 * time.Hour), time.Now().Add(-24 * time.Hour)}
-		a, err := w.Env.RegisterApp(ctx, "Conformance A2 "+randomNonce()[:6], AppSpec{Level: "A2", Scopes: A2Scopes, CertValid: past})
-		if err != nil {
-			return err
-		}
-		w.Apps["the app"] = a
-		return nil
-	})
 	sc.Step(`^the app (?:calls|sends) "([A-Z]+) ([^"]+)" with its previous (?:signing key|App_Secret)$`, func(ctx context.Context, method, uri string) error {
 		return call(ctx, previousRole, method, uri, nil, FaultNone, "")
 	})
@@ -112,18 +102,11 @@ func registerAuth(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		out, err := w.Env.adminOK(ctx, "POST", "/admin/v1/apps/"+a.ID+"/secrets", map[string]any{"overlap_seconds": 0}, 201)
+		prev, err := rotateSecret(ctx, w.Env, a, 0)
 		if err != nil {
 			return err
 		}
-		secret, _ := dig(out, "credentials", "app_secret").(string)
-		serial, _ := dig(out, "credentials", "serial").(string)
-		if secret == "" || serial == "" || serial == a.SecretSerial {
-			return fmt.Errorf("secret rotation did not issue a new App_Secret under a new serial: %v", out)
-		}
-		prev := *a
-		w.Apps[previousRole] = &prev
-		a.Secret, a.SecretSerial, a.MACKey = secret, serial, macKey(secret, a.ID)
+		w.Apps[previousRole] = prev
 		return nil
 	})
 

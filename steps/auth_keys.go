@@ -23,10 +23,7 @@ func init() { registrars = append(registrars, registerAuthKeys) }
 
 func registerAuthKeys(sc *godog.ScenarioContext) {
 	sc.Step(`^the app registers a new signing key$`, func(ctx context.Context) error {
-		return newSigningKey(ctx, false)
-	})
-	sc.Step(`^the app's signing key is an SM2 certificate that has expired$`, func(ctx context.Context) error {
-		return newSigningKey(ctx, true)
+		return newSigningKey(ctx)
 	})
 	sc.Step(`^the bank's published signing and encryption certificates hold distinct SM2 keys$`, bankCertsDistinct)
 	sc.Step(`^the operator rotates the bank's signing key$`, func(ctx context.Context) error {
@@ -60,23 +57,36 @@ func registerAuthKeys(sc *godog.ScenarioContext) {
 }
 
 // newSigningKey registers a fresh SM2 signing credential for the app and signs with it
-// from now on; the app's earlier credentials stay available as its previous ones. An
-// expired one is a self-signed SM2 certificate whose validity ended yesterday.
-func newSigningKey(ctx context.Context, expired bool) error {
+// from now on; the app's earlier credentials stay available as its previous ones.
+func newSigningKey(ctx context.Context) error {
 	w := W(ctx)
 	a, err := w.App("the app")
 	if err != nil {
 		return err
 	}
-	priv, err := sm2.GenerateKey(rand.Reader)
+	priv, serial, err := registerSigningKey(ctx, w.Env, a, false)
 	if err != nil {
 		return err
+	}
+	prev := *a
+	w.Apps[previousRole] = &prev
+	a.SignKey, a.SignSerial = priv, serial
+	return nil
+}
+
+// registerSigningKey registers a fresh SM2 signing credential for app a (an expired one:
+// a self-signed SM2 certificate whose validity ended yesterday) and returns its private
+// key and the serial the bank registered it under.
+func registerSigningKey(ctx context.Context, e *Env, a *App, expired bool) (*sm2.PrivateKey, string, error) {
+	priv, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, "", err
 	}
 	body := map[string]any{"kind": "sm2_sign", "valid_days": 365}
 	if expired {
 		sn, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 100))
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		tmpl := &tjx509.Certificate{SerialNumber: sn, SignatureAlgorithm: tjx509.SM2WithSM3,
 			NotBefore: time.Now().Add(-400 * 24 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour),
@@ -84,28 +94,25 @@ func newSigningKey(ctx context.Context, expired bool) error {
 		tmpl.Subject.CommonName = a.ID + " signing"
 		der, err := tjx509.CreateCertificate(tmpl, tmpl, &priv.PublicKey, priv)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		body = map[string]any{"kind": "sm2_sign", "pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 	} else {
 		p, err := tjx509.WritePublicKeyToPem(&priv.PublicKey)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
 		body["pem"] = string(p)
 	}
-	out, err := w.Env.adminOK(ctx, "POST", "/admin/v1/apps/"+a.ID+"/credentials", body, 201)
+	out, err := e.adminOK(ctx, "POST", "/admin/v1/apps/"+a.ID+"/credentials", body, 201)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	serial, _ := dig(out, "credential", "serial").(string)
 	if serial == "" || serial == a.SignSerial {
-		return fmt.Errorf("the new signing key got serial %q (previous %q)", serial, a.SignSerial)
+		return nil, "", fmt.Errorf("the new signing key got serial %q (previous %q)", serial, a.SignSerial)
 	}
-	prev := *a
-	w.Apps[previousRole] = &prev
-	a.SignKey, a.SignSerial = priv, serial
-	return nil
+	return priv, serial, nil
 }
 
 // publishedCerts fetches a PEM file of certificates from the bank's public paths, fresh.

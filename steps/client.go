@@ -58,6 +58,17 @@ type Env struct {
 
 type exclusiveKey struct{}
 
+// advancedKey marks the context of a step that holds the sandbox clock advanced
+// (withClockAdvanced): its calls are signed at the bank's time, d ahead of real time.
+// Only that step's calls: another scenario's call signed meanwhile waits for the clock
+// and is sent at real time.
+type advancedKey struct{}
+
+func advancedBy(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(advancedKey{}).(time.Duration)
+	return d
+}
+
 // Exclusive runs f while no other exchange of this run is in flight; exchanges made
 // with the context f receives do not wait for themselves.
 func (e *Env) Exclusive(ctx context.Context, f func(ctx context.Context) error) error {
@@ -107,6 +118,29 @@ func (e *Env) httpClient(cert *tls.Certificate, maxVersion uint16) *http.Client 
 	return &http.Client{Timeout: 20 * time.Second,
 		Transport:     &http.Transport{TLSClientConfig: cfg, MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type heldUserKey struct{ user string }
+
+// lockUser takes the test user's lock (released by the function it returns), unless ctx
+// says this flow already holds it (withUser).
+func (e *Env) lockUser(ctx context.Context, user string) func() {
+	if ctx.Value(heldUserKey{user}) != nil {
+		return func() {}
+	}
+	l := e.userLock(user)
+	l.Lock()
+	return l.Unlock
+}
+
+// withUser runs f holding the test user's lock; the browser flows f runs with the
+// context it receives do not take it again. A step that holds the bank's clock
+// exclusively (Exclusive) and plays the user takes the user's lock first: locks are
+// always taken user, then clock — a scenario holding the user's lock may be waiting for
+// an exchange.
+func (e *Env) withUser(ctx context.Context, user string, f func(ctx context.Context) error) error {
+	defer e.lockUser(ctx, user)()
+	return f(context.WithValue(ctx, heldUserKey{user}, true))
 }
 
 func (e *Env) userLock(user string) *sync.Mutex {
@@ -270,6 +304,9 @@ type Call struct {
 	Now         time.Time // signing time (zero: now)
 	Nonce       string    // zero: random
 	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
+	// Cert, when set, is the client certificate presented in the TLS handshake instead of
+	// the app's own (a foreign, self-signed, expired or revoked certificate).
+	Cert *tls.Certificate
 	// Sign, when set, makes the Authorization header's scheme, serial and signature
 	// over the string to sign instead of the app's conforming signer (a deliberately
 	// non-conforming algorithm).
@@ -315,7 +352,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	a := c.App
 	now := c.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = time.Now().Add(advancedBy(ctx))
 	}
 	switch c.Fault {
 	case FaultStale:
@@ -375,6 +412,9 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	}
 	if c.TLSVersion != 0 {
 		client = e.httpClient(a.TLSCert, c.TLSVersion)
+	}
+	if c.Cert != nil {
+		client = e.httpClient(c.Cert, 0)
 	}
 	_ = x.send(ctx, e, client, e.T.BaseURL, c.Body)
 	return x, nil

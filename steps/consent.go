@@ -429,9 +429,7 @@ func decide(ctx context.Context, user, decision, how string) error {
 // paymentCode asks the bank for the code confirming this payment and reads it from the
 // user's simulated phone, under the user's lock (no other scenario's code in between).
 func paymentCode(ctx context.Context, b *Browser, csrf, req string) (string, error) {
-	l := b.e.userLock(b.User.Username)
-	l.Lock()
-	defer l.Unlock()
+	defer b.e.lockUser(ctx, b.User.Username)()
 	return b.paymentCodeLocked(ctx, csrf, req)
 }
 

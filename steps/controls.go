@@ -8,6 +8,7 @@ package steps
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -156,6 +157,12 @@ func enforcesEverywhere(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("no probe judges control %s (steps: controlProbes)", id)
 	}
+	// No interface changes its lifecycle state while the control is probed on all of
+	// them (the lifecycle scenarios retire one and reinstate it): held to the scenario's end.
+	if h := holdOf(w); !h.held {
+		w.Env.lifecycle.RLock()
+		*h = lifecycleHold{held: true}
+	}
 	cat, err := catalogue(ctx)
 	if err != nil {
 		return err
@@ -253,6 +260,10 @@ type prober struct {
 	pays   map[*App]string // a payment the app made
 	n      int
 	code   string // a product code of the published list
+
+	gw     *gatewayLimits            // the bank's published gateway limits, once read
+	certs  map[*App]*tls.Certificate // a second registered client certificate, per app
+	narrow map[string]*Token         // tokens whose consent lacks one scope, by app and scope
 }
 
 // proberUser is the test user whose consents the prober obtains.
@@ -262,7 +273,8 @@ const proberUser = "zhangsan"
 var proberScopes = []string{"accounts:read", "balances:read", "transactions:read", "limits:read", "holdings:read"}
 
 func newProber(w *World) *prober {
-	return &prober{w: w, apps: map[string]*App{}, tokens: map[*App]*Token{}, accts: map[*App]string{}, pays: map[*App]string{}}
+	return &prober{w: w, apps: map[string]*App{}, tokens: map[*App]*Token{}, accts: map[*App]string{}, pays: map[*App]string{},
+		certs: map[*App]*tls.Certificate{}, narrow: map[string]*Token{}}
 }
 
 // app returns the prober's app for a level; fresh registers a new one.
@@ -527,11 +539,7 @@ func init() {
 // probeAuthRequired: the valid request sent without its Authorization header is refused
 // 401 AUTH_MISSING with a signed answer (JR/T 0185-2020 9.2.1 b) 1)).
 func probeAuthRequired(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	_, c, err := p.baseline(ctx, s, false)
 	if err != nil {
 		return err
 	}
@@ -551,11 +559,7 @@ func probeAuthRequired(ctx context.Context, p *prober, s surface) error {
 // SIGNATURE_INVALID on A2); the same request correctly signed is admitted (9.2.2/1-2).
 // A fresh app per surface: three refusals must not pause the App_ID for the next one.
 func probeRequestIntegrity(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, true)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	_, c, err := p.baseline(ctx, s, true)
 	if err != nil {
 		return err
 	}
@@ -585,11 +589,7 @@ func probeRequestIntegrity(ctx context.Context, p *prober, s surface) error {
 // by a published key, over a timestamp that is the bank's current time and a nonce
 // never seen before in the run (7.2.2/2, 9.2.2/2).
 func probeAnswerSigned(ctx context.Context, p *prober, s surface) error {
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	c, err := p.valid(ctx, a, s)
+	a, c, err := p.baseline(ctx, s, false)
 	if err != nil {
 		return err
 	}

@@ -112,9 +112,7 @@ func (b *Browser) PhoneCode(ctx context.Context) (string, error) {
 
 // Login logs in at /login?next=next with password and one-time code.
 func (b *Browser) Login(ctx context.Context, next string) error {
-	l := b.e.userLock(b.User.Username)
-	l.Lock()
-	defer l.Unlock()
+	defer b.e.lockUser(ctx, b.User.Username)()
 	x, err := b.Do(ctx, "GET", "/login?next="+url.QueryEscape(next), nil)
 	if err != nil {
 		return err
@@ -223,9 +221,7 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 		if len(accts) > 0 {
 			form["account"] = accts[:1]
 		}
-		l := b.e.userLock(b.User.Username)
-		l.Lock()
-		defer l.Unlock() // held until the code is used: no other scenario's code in between
+		defer b.e.lockUser(ctx, b.User.Username)() // held until the code is used: no other scenario's code in between
 		code, err := b.paymentCodeLocked(ctx, csrf, req)
 		if err != nil {
 			return nil, err

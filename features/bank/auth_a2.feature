@@ -32,15 +32,6 @@ Feature: A2 calls are authenticated both ways, with a client certificate and an 
     Then the bank answers 401 "AUTH_MISSING"
     And the answer is signed by the bank
 
-  @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-6.2/A2c
-  Scenario: An A2 call without a client certificate is refused
-    When the app calls "POST /a2/v1/oauth/revoke" without a client certificate with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "CLIENT_CERT_REQUIRED"
-    And the answer is signed by the bank
-
   @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-10.1.2/1b
   Scenario: An A2 call presenting another app's client certificate is refused as impersonation
     Given another A2 app
@@ -51,15 +42,6 @@ Feature: A2 calls are authenticated both ways, with a client certificate and an 
     Then the bank answers 403 "CLIENT_CERT_APP_MISMATCH"
     And the answer is signed by the bank
     And the bank has raised a "cert-app-mismatch" alarm for the app
-
-  @JR0185-6.2/A2 @JR0185-7.2.1/a2 @JR0185-9.2.1/b2
-  Scenario: An A2 call authenticated only by an App_Secret MAC is refused
-    When the app calls "POST /a2/v1/oauth/revoke" authenticated with an App_Secret MAC only with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "AUTH_SCHEME_NOT_ALLOWED"
-    And the answer is signed by the bank
 
   @JR0185-6.2/A2
   Scenario: Every account-information and payment API is published as A2 and refuses A1-style calls

@@ -23,43 +23,6 @@ Feature: Partner credentials are registered per App_ID, expire, rotate, and are 
     Then the bank answers 401 "SIGNATURE_INVALID"
     And the answer is signed by the bank
 
-  @A2 @JR0185-9.2.1/a1 @JR0185-9.2.1/b1
-  Scenario: An A2 call naming a key serial the App_ID does not hold is refused
-    Given an A2 app
-    When the app calls "POST /a2/v1/oauth/revoke" naming an unknown key serial with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "KEY_SERIAL_UNKNOWN"
-    And the answer is signed by the bank
-
-  @A1 @JR0185-9.2.1/a1 @JR0185-9.2.2/1
-  Scenario: An A1 call naming a secret serial the App_ID does not hold is refused
-    Given an A1 app
-    When the app calls "GET /a1/v1/products" naming an unknown key serial
-    Then the bank answers 401 "KEY_SERIAL_UNKNOWN"
-
-  @A2 @JR0185-7.3.4/3 @JR0185-7.2.1/a2
-  Scenario: An A2 call presenting an expired client certificate is refused
-    Given an A2 app whose client certificate has expired
-    When the app calls "POST /a2/v1/oauth/revoke" with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "CLIENT_CERT_INVALID"
-    And the answer is signed by the bank
-
-  @A2 @JR0185-7.3.4/3
-  Scenario: An A2 call signed with a key whose certificate has expired is refused
-    Given an A2 app
-    And the app's signing key is an SM2 certificate that has expired
-    When the app calls "POST /a2/v1/oauth/revoke" with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "KEY_EXPIRED"
-    And the answer is signed by the bank
-
   @A1 @A2 @JR0185-7.3.4/3
   Scenario: App_Secrets of A2 apps are issued with a shorter validity than those of A1 apps
     Then App_Secrets issued to A2 apps expire sooner than those issued to A1 apps
@@ -80,21 +43,6 @@ Feature: Partner credentials are registered per App_ID, expire, rotate, and are 
       """
     Then the bank answers 401 "KEY_SERIAL_UNKNOWN"
     And the answer is signed by the bank
-
-  @A2 @JR0185-9.2.1/b4
-  Scenario: A signing key the operator revoked is refused on the next call
-    Given an A2 app
-    When the app calls "POST /a2/v1/oauth/revoke" with body:
-      """
-      token=anything
-      """
-    Then the bank answers 200
-    When the operator revokes the app's signing key
-    And the app calls "POST /a2/v1/oauth/revoke" with body:
-      """
-      token=anything
-      """
-    Then the bank answers 401 "KEY_SERIAL_UNKNOWN"
 
   @A1 @JR0185-7.3.4/3 @JR0185-9.2.2/1
   Scenario: After an App_Secret rotation without overlap only the new secret is accepted

@@ -185,10 +185,13 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 	if err != nil {
 		return Grant{}, problem.Internal.Wrap(err)
 	}
-	if t.AppID != appID {
+	anyApp := s.opts.Mutant.Is(mutant.TokenAnyApp)
+	if t.AppID != appID && !anyApp {
 		return Grant{}, problem.TokenAppMismatch
 	}
-	if certFingerprint == "" || subtle.ConstantTimeCompare([]byte(t.CertFingerprint), []byte(certFingerprint)) != 1 {
+	// JR/T 0185-2020 9.2.1 b) 3): the token is bound to the client certificate it was issued over.
+	unbound := anyApp || s.opts.Mutant.Is(mutant.TokenCertUnbound)
+	if (certFingerprint == "" || subtle.ConstantTimeCompare([]byte(t.CertFingerprint), []byte(certFingerprint)) != 1) && !unbound {
 		return Grant{}, problem.TokenCertMismatch.WithDetail("present the client certificate the token was issued over")
 	}
 	now := s.Clock.Now()
@@ -208,7 +211,7 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 		return Grant{}, revokedErr(t.RevokedBy)
 	case !now.Before(t.ExpiresAt) && !s.opts.Mutant.Is(mutant.IgnoreTokenExpiry):
 		return Grant{}, problem.TokenExpired.WithDetail("access tokens are valid for %s; use the refresh token or ask the user again", s.opts.AccessTokenTTL)
-	case requiredScope == "" || !contains(c.Scopes, requiredScope):
+	case requiredScope == "" || (!contains(c.Scopes, requiredScope) && !s.opts.Mutant.Is(mutant.TokenScopeUnchecked)):
 		return Grant{}, problem.ScopeNotConsented.WithDetail("the user did not consent to scope %q", problem.Clip(requiredScope))
 	case accountNo != "" && !contains(c.Accounts, accountNo):
 		return Grant{}, problem.AccountNotFound

@@ -18,6 +18,8 @@ import (
 type flowControl struct {
 	mu   sync.Mutex
 	apps map[string]*appFlow
+	// extra is added to every burst: 1 in the off-by-one-rate-limit mutant, else 0.
+	extra int
 }
 
 // appFlow is one app's state. It lives as long as the process: when the limits change
@@ -29,7 +31,9 @@ type appFlow struct {
 	inflight atomic.Int64
 }
 
-func newFlowControl() *flowControl { return &flowControl{apps: map[string]*appFlow{}} }
+func newFlowControl(extra int) *flowControl {
+	return &flowControl{apps: map[string]*appFlow{}, extra: extra}
+}
 
 func (f *flowControl) get(a apps.App) *appFlow {
 	f.mu.Lock()
@@ -42,7 +46,7 @@ func (f *flowControl) get(a apps.App) *appFlow {
 	if l := af.limits.Load(); l == nil || *l != a.Limits {
 		limits := a.Limits
 		af.limits.Store(&limits)
-		af.limiter.Store(rate.NewLimiter(rate.Limit(a.Limits.RPS), a.Limits.Burst))
+		af.limiter.Store(rate.NewLimiter(rate.Limit(a.Limits.RPS), a.Limits.Burst+f.extra))
 	}
 	return af
 }

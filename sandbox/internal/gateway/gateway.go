@@ -40,9 +40,9 @@ type Lifecycles interface {
 }
 
 // Nonces records single-use nonces. Use returns false if the nonce was already used by
-// this App_ID and has not expired.
+// this App_ID and is still remembered at now; it remembers this use until expires.
 type Nonces interface {
-	Use(ctx context.Context, appID, nonce string, expires time.Time) (bool, error)
+	Use(ctx context.Context, appID, nonce string, now, expires time.Time) (bool, error)
 }
 
 // ClientCerts verifies mutual-TLS client certificates against the sandbox CA and reads
@@ -95,8 +95,12 @@ type Gateway struct {
 
 // New wires a gateway.
 func New(a AppDirectory, cc ClientCerts, t Tokens, l Lifecycles, n Nonces, al Alarms, c clock.Clock, o Options) *Gateway {
+	extra := 0
+	if o.Mutant.Is(mutant.OffByOneRateLimit) {
+		extra = 1
+	}
 	return &Gateway{tokens: t, certs: cc, apps: a, life: l, nonces: n, alarms: al, clock: c, opts: o,
-		flow: newFlowControl(), fails: newFailureTracker()}
+		flow: newFlowControl(extra), fails: newFailureTracker()}
 }
 
 // Request is the framework-neutral view of an API request.
@@ -259,11 +263,13 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		return nil, tr.step(StepStatus, problem.AppBlacklisted.WithDetail("App_ID %s is blacklisted", app.ID))
 	}
 	tr.step(StepStatus, nil)
-	if apps.Level(api.Level) == apps.LevelA2 && app.Level != apps.LevelA2 {
+	// 6.2: an A1 App_ID reaches no A2 interface, whatever credentials it holds.
+	if apps.Level(api.Level) == apps.LevelA2 && app.Level != apps.LevelA2 &&
+		!(g.opts.Mutant.Is(mutant.LevelCheckAccountsOnly) && !strings.HasPrefix(api.ID, "a2.accounts.")) {
 		return nil, tr.step(StepScope, problem.ScopeNotGranted.WithDetail("App_ID %s is admitted to A1 APIs only", app.ID))
 	}
 	// 7.3.1, 9.3.2/1a: least privilege per App_ID and API.
-	if !app.HasScope(api.Scope) && !g.opts.Mutant.Is(mutant.IgnoreScopes) {
+	if !app.HasScope(api.Scope) && !g.opts.Mutant.Is(mutant.IgnoreScopes) && !(g.opts.Mutant.Is(mutant.ScopePrefixMatch) && sameResource(app.Scopes, api.Scope)) {
 		return nil, tr.step(StepScope, problem.ScopeNotGranted.WithDetail("scope %q (needed by %s) is not granted to App_ID %s", api.Scope, api.ID, app.ID))
 	}
 	tr.step(StepScope, nil)
@@ -308,11 +314,20 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 	}
 	tr.step(StepRateLimit, nil)
 	// 7.2.2/2: a nonce is single-use per App_ID within the window. Last, because it writes.
-	fresh, nerr := g.nonces.Use(ctx, app.ID, cred.Nonce, now.Add(2*g.opts.TimestampWindow))
+	// The nonce is remembered for twice the window: as long as a timestamp it was signed
+	// with can be admitted (published as nonce_memory_seconds).
+	memory, owner := 2*g.opts.TimestampWindow, app.ID
+	if g.opts.Mutant.Is(mutant.ShortNonceMemory) {
+		memory = 5 * time.Second
+	}
+	if g.opts.Mutant.Is(mutant.NonceSharedAcrossApps) {
+		owner = "*"
+	}
+	fresh, nerr := g.nonces.Use(ctx, owner, cred.Nonce, now, now.Add(memory))
 	if nerr == nil {
 		tr.nonceReused(!fresh)
 	}
-	fresh = fresh || g.opts.Mutant.Is(mutant.SkipNonceCheck)
+	fresh = fresh || g.opts.Mutant.Is(mutant.SkipNonceCheck) || g.a2ReplayMutant(api)
 	if nerr != nil {
 		release()
 		return nil, tr.step(StepNonce, problem.Internal.Wrap(nerr))
@@ -341,6 +356,9 @@ func (g *Gateway) checkClientCert(ctx context.Context, app apps.App, creds []app
 		if c.Kind != apps.KindClientCert || c.Fingerprint != fp {
 			continue
 		}
+		if c.Status == apps.CredRevoked && g.opts.Mutant.Is(mutant.RevokedClientCert) {
+			c.Status, c.NotAfter = apps.CredActive, leaf.NotAfter // as registered: revocation (which also ended the validity) not consulted
+		}
 		expired := !c.ValidAt(now) || now.Before(leaf.NotBefore) || now.After(leaf.NotAfter)
 		if c.Status != apps.CredActive || (expired && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials)) {
 			return "", problem.ClientCertInvalid.WithDetail("the registered certificate %s is revoked or outside its validity", c.Serial)
@@ -354,7 +372,7 @@ func (g *Gateway) checkClientCert(ctx context.Context, app apps.App, creds []app
 	} else if found && owner != app.ID {
 		return "", problem.ClientCertAppMismatch.WithDetail("the client certificate is registered to another App_ID, not to %s", app.ID)
 	}
-	if err := g.certs.VerifyClientCert(leaf, now); err != nil {
+	if err := g.certs.VerifyClientCert(leaf, now); err != nil && !g.opts.Mutant.Is(mutant.SelfSignedClientCert) {
 		return "", problem.ClientCertInvalid.WithDetail("the client certificate is not valid for mutual TLS with this bank: %s", certReason(err))
 	}
 	bound, err := g.certs.AppIDFromClientCert(leaf)
@@ -413,7 +431,8 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 		}
 		return tr.step(StepSignature, g.debugSignature(e, app, creds, r, now))
 	}
-	if !key.ValidAt(now) && !g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) {
+	expiryIgnored := g.opts.Mutant.Is(mutant.AcceptExpiredCredentials) || (g.opts.Mutant.Is(mutant.SecretExpiryUnchecked) && key.Kind == apps.KindSecret)
+	if !key.ValidAt(now) && !expiryIgnored {
 		return tr.step(StepSignature, g.debugSignature(problem.KeyExpired.WithDetail("credential %s of App_ID %s is valid from %s to %s", key.Serial, app.ID,
 			key.NotBefore.UTC().Format(time.RFC3339), key.NotAfter.UTC().Format(time.RFC3339)), app, creds, r, now))
 	}
@@ -449,8 +468,12 @@ func (g *Gateway) verify(app apps.App, creds []apps.Credential, c protocol.Crede
 	if err != nil {
 		return tr.step(StepTimestamp, problem.AuthMalformed.WithDetail("timestamp must be unix seconds"))
 	}
-	skew := now.Sub(time.Unix(ts, 0))
-	if (skew > g.opts.TimestampWindow || -skew > g.opts.TimestampWindow) && !g.opts.Mutant.Is(mutant.SkipTimestampCheck) {
+	skew, window := now.Sub(time.Unix(ts, 0)), g.opts.TimestampWindow
+	if g.opts.Mutant.Is(mutant.WideTimestampWindow) {
+		window = 10 * time.Minute
+	}
+	early := -skew > window && !g.opts.Mutant.Is(mutant.FutureTimestamps)
+	if (skew > window || early) && !g.opts.Mutant.Is(mutant.SkipTimestampCheck) && !g.a2ReplayMutant(adm.API) {
 		e := problem.TimestampOutOfWindow.WithDetail("timestamp %s is %s away from the bank's clock; the window is ±%s",
 			c.Timestamp, skew.Round(time.Second).Abs(), g.opts.TimestampWindow)
 		if g.opts.Debug {
@@ -527,4 +550,21 @@ func checkParams(api *apis.API, r Request) *problem.Error {
 		}
 	}
 	return nil
+}
+
+// a2ReplayMutant: the a2-replay mutant checks nonces and timestamps on A1 interfaces only.
+func (g *Gateway) a2ReplayMutant(api *apis.API) bool {
+	return g.opts.Mutant.Is(mutant.A2Replay) && api != nil && api.Level == apis.A2
+}
+
+// sameResource is the scope-prefix-match mutant's grant check: a granted scope with the
+// same resource (before ':') as the interface's is taken for it.
+func sameResource(granted []string, scope string) bool {
+	res, _, _ := strings.Cut(scope, ":")
+	for _, g := range granted {
+		if r, _, _ := strings.Cut(g, ":"); r == res {
+			return true
+		}
+	}
+	return false
 }

@@ -124,6 +124,27 @@ var (
 	UnpublishOldBankKeys     = define("unpublish-old-bank-keys", "after a bank key rotation only the current signing certificate is published")
 )
 
+// Area gateway controls judged on every interface (issue 13): replay, timestamp window,
+// nonce memory, client certificates, token binding, grants, level, flow control, signed
+// refusals (6.2/A2, 7.2.1/a2, 7.2.2/2, 7.3.1/1, 7.3.2/1, 7.3.4/3, 9.2.1, 9.3.2/1a, 10.1.2/1a).
+var (
+	A2Replay               = define("a2-replay", "the nonce and timestamp checks run on A1 interfaces only: a replayed or stale A2 request is served")
+	WideTimestampWindow    = define("wide-timestamp-window", "request timestamps are accepted within ±10 minutes instead of the published window")
+	FutureTimestamps       = define("future-timestamps", "only a request timestamp's age is checked: any timestamp from the future is accepted")
+	ShortNonceMemory       = define("short-nonce-memory", "a nonce is forgotten 5 seconds after its use instead of after the published nonce memory")
+	NonceSharedAcrossApps  = define("nonce-shared-across-apps", "nonces are remembered for all App_IDs together: another App_ID's request with the same nonce is refused as a replay")
+	TokenAnyApp            = define("token-any-app", "an access token is accepted from any App_ID: neither the App_ID nor the client certificate it was issued to is compared with the caller's")
+	TokenCertUnbound       = define("token-cert-unbound", "an access token is accepted over any client certificate of its App_ID: the certificate binding is not checked")
+	TokenScopeUnchecked    = define("token-scope-unchecked", "the scopes the user consented to are not compared with the interface's scope")
+	SelfSignedClientCert   = define("self-signed-client-cert", "a client certificate carrying a valid App_ID is accepted without checking its chain to the bank's CA")
+	RevokedClientCert      = define("revoked-client-cert", "a registered client certificate the operator revoked is still accepted")
+	LevelCheckAccountsOnly = define("level-check-accounts-only", "an A1 App_ID is refused on the A2 account interfaces only: payments, holdings and the token service admit it")
+	ScopePrefixMatch       = define("scope-prefix-match", "an App_ID's grants are compared by resource only: payments:read admits payments:write")
+	SecretExpiryUnchecked  = define("secret-expiry-unchecked", "an App_Secret past its validity is still accepted (the validity of SM2 keys and certificates is checked)")
+	OffByOneRateLimit      = define("off-by-one-rate-limit", "flow control admits one call more than the App_ID's burst")
+	UnsignedRefusals       = define("unsigned-refusals", "refused API calls (4xx answers) are answered without the bank's SM2 signature")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 
