@@ -42,7 +42,7 @@ const (
 	InsecureTLS         = "insecure-tls"
 	NoHostnameCheck     = "no-hostname-check"
 	SkipVerifyPayments  = "skip-verify-payments"
-	SkipVerifyToken     = "skip-verify-token"
+	SkipVerifyToken     = "skip-verify-token" // #nosec G101 -- a mutant's name, not a credential
 	SkipVerifyErrors    = "skip-verify-errors"
 	AcceptUnknownSerial = "accept-unknown-serial"
 	IgnoreKeyValidity   = "ignore-key-validity"
@@ -95,13 +95,13 @@ var mutants = map[string]string{ // #nosec G101 -- mutant names and descriptions
 	NoHistory:                "keeps no record of its user's operations (history is empty)",
 	NoAccessLog:              "logs nothing about its calls to the bank",
 
-	InsecureTLS:         "turns off TLS certificate verification (InsecureSkipVerify): talks to any server claiming to be the bank",
-	NoHostnameCheck:     "checks that the bank's TLS certificate chains to the CA but not that it names the bank's host",
-	SkipVerifyPayments:  "acts on payment answers (create, status) whose signature does not verify",
-	SkipVerifyToken:     "acts on token, refresh and revoke answers whose signature does not verify",
-	SkipVerifyErrors:    "acts on error answers as they come, without verifying their signature",
-	AcceptUnknownSerial: "when an answer names a key serial it cannot resolve, tries the bank keys it knows instead",
-	IgnoreKeyValidity:   "keeps only the bank's public keys by serial, not their certificates: accepts a retired (expired) key",
+	InsecureTLS:              "turns off TLS certificate verification (InsecureSkipVerify): talks to any server claiming to be the bank",
+	NoHostnameCheck:          "checks that the bank's TLS certificate chains to the CA but not that it names the bank's host",
+	SkipVerifyPayments:       "acts on payment answers (create, status) whose signature does not verify",
+	SkipVerifyToken:          "acts on token, refresh and revoke answers whose signature does not verify",
+	SkipVerifyErrors:         "acts on error answers as they come, without verifying their signature",
+	AcceptUnknownSerial:      "when an answer names a key serial it cannot resolve, tries the bank keys it knows instead",
+	IgnoreKeyValidity:        "keeps only the bank's public keys by serial, not their certificates: accepts a retired (expired) key",
 	NoStateCheck:             "exchanges the code of any redirect, whatever its state (and finishes a payment with any redirect)",
 	FixedState:               "sends the same state with every authorization",
 	AcceptsUsedState:         "accepts a redirect carrying the state of an authorization it already finished",

@@ -144,15 +144,9 @@ func (p *Partner) buildClient() error {
 func mutantTLSClient(timeout time.Duration, roots *x509.CertPool, cert tls.Certificate, chainOnly bool) *http.Client {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, InsecureSkipVerify: true} // #nosec G402 -- the insecure-tls and no-hostname-check mutant partners, for the suite to catch
 	if chainOnly {
-		tc.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
-			certs := make([]*x509.Certificate, 0, len(raw))
-			for _, der := range raw {
-				c, err := x509.ParseCertificate(der)
-				if err != nil {
-					return err
-				}
-				certs = append(certs, c)
-			}
+		// VerifyConnection (not VerifyPeerCertificate) runs on resumed sessions too.
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			certs := cs.PeerCertificates
 			if len(certs) == 0 {
 				return errors.New("no server certificate")
 			}

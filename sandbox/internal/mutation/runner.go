@@ -134,7 +134,7 @@ func contains[T comparable](s []T, v T) bool {
 // n > 0 keeps the first n.
 func Order(ms []Mutant, n int, seed uint64) []Mutant {
 	out := make([]Mutant, len(ms))
-	for i, j := range rand.New(rand.NewPCG(seed, seed^0x5bd1e995)).Perm(len(ms)) {
+	for i, j := range rand.New(rand.NewPCG(seed, seed^0x5bd1e995)).Perm(len(ms)) { // #nosec G404 -- a reproducible sample order from a published seed, not a secret
 		out[i] = ms[j]
 	}
 	if n > 0 && n < len(out) {
@@ -342,7 +342,7 @@ func (c Config) build(ctx context.Context, dir, file string, mutated []byte) (st
 // command runs name in dir, in its own process group (killed whole on cancel), with env
 // added to the environment, and returns stdout and stderr together.
 func command(ctx context.Context, dir string, env []string, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
+	cmd := exec.CommandContext(ctx, name, args...) // #nosec G204 -- go and the built test binaries, named by the mutation tool itself
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -10,10 +10,10 @@ import (
 // Kinds of credential the bank fingerprints for an App_ID: what it issued to the app
 // (tokens) and what the app presented (codes, PKCE verifiers, tokens).
 const (
-	SecretAccessToken  = "access_token"
-	SecretRefreshToken = "refresh_token"
-	SecretCode         = "authorization_code"
-	SecretVerifier     = "pkce_verifier"
+	SecretAccessToken  = "access_token"       // #nosec G101 -- the name of a credential kind, not a credential
+	SecretRefreshToken = "refresh_token"      // #nosec G101 -- the name of a credential kind, not a credential
+	SecretCode         = "authorization_code" // #nosec G101 -- the name of a credential kind, not a credential
+	SecretVerifier     = "pkce_verifier"      // #nosec G101 -- the name of a credential kind, not a credential
 )
 
 // MaxSecretsPerApp bounds the fingerprints kept per App_ID (the oldest go first).
