@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -152,11 +153,15 @@ type ConsentRequest struct {
 	ValidDays int
 	// Payment consents.
 	Amount, PayeeAccount, PayeeName, DebitAccount string
+	// Accounts are the account ids the user chooses on the consent page (empty: all of
+	// them, or the first for a payment).
+	Accounts []string
 }
 
 // Authorization is a started authorization request.
 type Authorization struct {
 	URL, Verifier, State string
+	Accounts             []string // to choose on the consent page (ConsentRequest.Accounts)
 }
 
 // AuthorizationURL builds the bank's consent URL with PKCE S256.
@@ -180,7 +185,7 @@ func (e *Env) AuthorizationURL(a *App, r ConsentRequest) Authorization {
 			q.Set(k, v)
 		}
 	}
-	return Authorization{URL: "/oauth/authorize?" + q.Encode(), Verifier: verifier, State: state}
+	return Authorization{URL: "/oauth/authorize?" + q.Encode(), Verifier: verifier, State: state, Accounts: r.Accounts}
 }
 
 // Consent plays the user through the bank's pages: open the authorization URL, log in if
@@ -217,7 +222,12 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 	form := url.Values{"csrf": {csrf}, "req": {req}, "decision": {decision}}
 	var accts []string
 	for _, m := range accountRE.FindAllSubmatch(x.Body, -1) {
-		accts = append(accts, string(m[1]))
+		if id := string(m[1]); len(auth.Accounts) == 0 || slices.Contains(auth.Accounts, id) {
+			accts = append(accts, id)
+		}
+	}
+	if len(auth.Accounts) > 0 && len(accts) != len(auth.Accounts) {
+		return nil, fmt.Errorf("the consent page does not offer the accounts %v to choose", auth.Accounts)
 	}
 	if payment && approve {
 		if len(accts) > 0 {

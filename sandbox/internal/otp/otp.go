@@ -15,7 +15,7 @@
 // and once they are spent the step is dead — the user logs in again, or the partner
 // starts the payment authorization again. A purpose is sent MaxCodesPerPurpose codes at
 // most (default 3), and one App_ID's payment codes to one customer are capped per
-// rolling hour (MaxPaymentCodesPerHour, default 10): no flood of texts to a victim's
+// rolling hour (MaxPaymentCodesPerHour, default 20): no flood of texts to a victim's
 // phone. Both refusals are OTP_SEND_LIMITED (7.2.1 b) 2)).
 //
 // The pepper is not in the database. By default it is random per process, so codes do

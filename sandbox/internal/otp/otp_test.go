@@ -171,7 +171,7 @@ func TestVerify(t *testing.T) {
 			_, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_1"))
 			return err
 		}},
-		{"429 OTP_SEND_LIMITED/an app's eleventh payment code to one customer within the hour", problem.OTPSendLimited, func(ctx context.Context, s *Service, c *clock.Manual) error {
+		{"429 OTP_SEND_LIMITED/an app's twenty-first payment code to one customer within the hour", problem.OTPSendLimited, func(ctx context.Context, s *Service, c *clock.Manual) error {
 			for i := 0; i < DefaultMaxPaymentCodesPerHour; i++ {
 				if _, err := s.Issue(ctx, cust, PaymentPurpose("APP1", fmt.Sprint("ar_", i))); err != nil {
 					return err
@@ -180,8 +180,8 @@ func TestVerify(t *testing.T) {
 			}
 			_, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_next"))
 			var pe *problem.Error
-			if errors.As(err, &pe) && (pe.RetryAfter < 45*60 || pe.RetryAfter > 51*60) {
-				return fmt.Errorf("Retry-After %d s, want the 50 minutes until the oldest code leaves the hour", pe.RetryAfter)
+			if errors.As(err, &pe) && (pe.RetryAfter < 35*60 || pe.RetryAfter > 41*60) {
+				return fmt.Errorf("Retry-After %d s, want the 40 minutes until the oldest code leaves the hour", pe.RetryAfter)
 			}
 			return err
 		}},

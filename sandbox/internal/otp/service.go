@@ -27,7 +27,7 @@ type Options struct {
 	// re-issues); default 3.
 	MaxCodesPerPurpose int
 	// MaxPaymentCodesPerHour bounds the payment codes one App_ID has sent to one customer
-	// within a rolling hour; default 10.
+	// within a rolling hour; default 20.
 	MaxPaymentCodesPerHour int
 	Pepper                 []byte    // HMAC key for stored codes; default random per process
 	InboxSize              int       // messages kept per customer on the simulated phone; default 10
@@ -41,12 +41,29 @@ const (
 	DefaultTTL                    = 5 * time.Minute
 	DefaultMaxAttempts            = 5
 	DefaultMaxCodesPerPurpose     = 3
-	DefaultMaxPaymentCodesPerHour = 10
+	DefaultMaxPaymentCodesPerHour = 20
 	defaultInboxSize              = 10
 )
 
-// unlimited stands for "no limit" in the mutant banks that drop one.
+// unlimited stands for "no limit" in the mutant banks that drop one (they still publish
+// the limit they do not enforce).
 const unlimited = 1 << 30
+
+// maxAttempts and the send caps are the limits enforced: the published ones, except in
+// the mutant banks that drop them.
+func (s *Service) maxAttempts() int {
+	if s.opts.Mutant.Is(mutant.OTPUnlimitedAttempts) {
+		return unlimited
+	}
+	return s.opts.MaxAttempts
+}
+
+func (s *Service) sendCaps() (perPurpose, perHour int) {
+	if s.opts.Mutant.Is(mutant.OTPSendUncapped) {
+		return unlimited, unlimited
+	}
+	return s.opts.MaxCodesPerPurpose, s.opts.MaxPaymentCodesPerHour
+}
 
 // Service issues and verifies codes. Safe for concurrent use.
 type Service struct {
@@ -69,12 +86,6 @@ func NewService(st Store, c clock.Clock, o Options) *Service {
 	}
 	if o.MaxPaymentCodesPerHour <= 0 {
 		o.MaxPaymentCodesPerHour = DefaultMaxPaymentCodesPerHour
-	}
-	if o.Mutant.Is(mutant.OTPUnlimitedAttempts) {
-		o.MaxAttempts = unlimited
-	}
-	if o.Mutant.Is(mutant.OTPSendUncapped) {
-		o.MaxCodesPerPurpose, o.MaxPaymentCodesPerHour = unlimited, unlimited
 	}
 	if o.InboxSize <= 0 {
 		o.InboxSize = defaultInboxSize
@@ -107,7 +118,6 @@ func (s *Service) Issue(ctx context.Context, customerID, purpose string) (string
 	if customerID == "" || !ValidPurpose(purpose) {
 		return "", problem.ParameterInvalid.WithDetail("one-time code purpose must be %q or %q", PurposeLogin+":<id>", purposePayPfx+"<App_ID>:<id>")
 	}
-	purpose = s.bind(purpose)
 	now := s.clock.Now()
 	inherited, err := s.sendable(ctx, customerID, purpose, now)
 	if err != nil {
@@ -146,14 +156,15 @@ func (s *Service) sendable(ctx context.Context, customerID, purpose string, now 
 	case prev.UsedAt.IsZero() && !s.opts.Mutant.Is(mutant.OTPAttemptsResetOnReissue):
 		inherited = prev.Attempts
 	}
-	if inherited >= s.opts.MaxAttempts {
+	if inherited >= s.maxAttempts() {
 		return 0, problem.OTPTooManyAttempts.WithDetail("%d wrong attempts: this step takes no more codes; %s", inherited, startAgain(purpose))
 	}
 	sent, _, err := s.store.Issued(ctx, customerID, purpose, time.Time{})
 	if err != nil {
 		return 0, problem.Internal.Wrap(err)
 	}
-	if sent >= s.opts.MaxCodesPerPurpose {
+	perPurpose, perHour := s.sendCaps()
+	if sent >= perPurpose {
 		return 0, problem.OTPSendLimited.WithDetail("%d codes were already sent for this step; %s", sent, startAgain(purpose))
 	}
 	if app := paymentApp(purpose); app != "" {
@@ -162,7 +173,7 @@ func (s *Service) sendable(ctx context.Context, customerID, purpose string, now 
 		if err != nil {
 			return 0, problem.Internal.Wrap(err)
 		}
-		if sent >= s.opts.MaxPaymentCodesPerHour {
+		if sent >= perHour {
 			wait := int(oldest.Sub(since).Seconds()) + 1
 			return 0, problem.OTPSendLimited.WithRetryAfter(wait).WithDetail("this app had %d payment codes sent to you within the hour; try again in %d minute(s)", sent, (wait+59)/60)
 		}
@@ -177,13 +188,16 @@ func startAgain(purpose string) string {
 	return "start the payment authorization again from the app"
 }
 
-// bind is the purpose a code is stored and checked under. The otp-any-payment mutant
-// bank keeps one payment code per customer, for whichever payment.
-func (s *Service) bind(purpose string) string {
-	if s.opts.Mutant.Is(mutant.OTPAnyPayment) && strings.HasPrefix(purpose, purposePayPfx) {
-		return purposePayPfx + "any"
+// live is the code a Verify for purpose checks: the latest of that purpose. The
+// otp-any-payment mutant bank checks a payment code against the customer's latest
+// payment code, whichever payment it was sent for.
+func (s *Service) live(ctx context.Context, customerID, purpose string) (Code, error) {
+	if any, ok := s.store.(interface {
+		LivePrefix(ctx context.Context, customerID, prefix string) (Code, error)
+	}); ok && s.opts.Mutant.Is(mutant.OTPAnyPayment) && strings.HasPrefix(purpose, purposePayPfx) {
+		return any.LivePrefix(ctx, customerID, purposePayPfx)
 	}
-	return purpose
+	return s.store.Live(ctx, customerID, purpose)
 }
 
 // Verify checks code against the latest code issued for customerID and purpose. Every
@@ -192,8 +206,7 @@ func (s *Service) Verify(ctx context.Context, customerID, purpose, code string) 
 	if code == "" {
 		return problem.OTPRequired.WithDetail("enter the six-digit code sent to your phone")
 	}
-	purpose = s.bind(purpose)
-	c, err := s.store.Live(ctx, customerID, purpose)
+	c, err := s.live(ctx, customerID, purpose)
 	if errors.Is(err, ErrNotFound) {
 		return problem.OTPInvalid.WithDetail("no code has been sent for this step; request a new one")
 	}
@@ -204,12 +217,12 @@ func (s *Service) Verify(ctx context.Context, customerID, purpose, code string) 
 	if perr := s.state(c, now); perr != nil {
 		return perr
 	}
-	attempts, ok, err := s.store.Attempt(ctx, c.ID, s.opts.MaxAttempts)
+	attempts, ok, err := s.store.Attempt(ctx, c.ID, s.maxAttempts())
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
 	if !ok { // used or exhausted by a concurrent call
-		if c, err = s.store.Live(ctx, customerID, purpose); err != nil {
+		if c, err = s.live(ctx, customerID, purpose); err != nil {
 			return problem.OTPInvalid.WithDetail("request a new code")
 		}
 		if perr := s.state(c, now); perr != nil {
@@ -217,8 +230,8 @@ func (s *Service) Verify(ctx context.Context, customerID, purpose, code string) 
 		}
 		return problem.OTPTooManyAttempts
 	}
-	if !hmac.Equal([]byte(s.mac(c.ID, customerID, purpose, code)), []byte(c.MAC)) {
-		if left := s.opts.MaxAttempts - attempts; left > 0 {
+	if !hmac.Equal([]byte(s.mac(c.ID, customerID, c.Purpose, code)), []byte(c.MAC)) {
+		if left := s.maxAttempts() - attempts; left > 0 {
 			return problem.OTPInvalid.WithDetail("the code is wrong; %d attempt(s) left", left)
 		}
 		return problem.OTPTooManyAttempts.WithDetail("%d wrong attempts: no code works for this step any more; %s", attempts, startAgain(purpose))
@@ -239,7 +252,7 @@ func (s *Service) state(c Code, now time.Time) *problem.Error {
 	switch {
 	case !c.UsedAt.IsZero():
 		return problem.OTPUsed.WithDetail("this code was already used; request a new one")
-	case c.Attempts >= s.opts.MaxAttempts:
+	case c.Attempts >= s.maxAttempts():
 		return problem.OTPTooManyAttempts.WithDetail("%d wrong attempts: no code works for this step any more; %s", c.Attempts, startAgain(c.Purpose))
 	case !now.Before(c.ExpiresAt) && !s.opts.Mutant.Is(mutant.OTPNeverExpires):
 		return problem.OTPExpired.WithDetail("the code expired after %s; request a new one", s.opts.TTL)

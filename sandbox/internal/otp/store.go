@@ -58,11 +58,18 @@ func (s *SQLStore) Replace(ctx context.Context, c Code) error {
 
 // Live implements Store.
 func (s *SQLStore) Live(ctx context.Context, customerID, purpose string) (Code, error) {
+	return scanCode(s.DB.QueryRowContext(ctx, `SELECT `+codeColumns+`
+		FROM otp_codes WHERE customer_id = $1 AND purpose = $2 AND superseded = 0 ORDER BY created_at DESC LIMIT 1`,
+		customerID, purpose))
+}
+
+const codeColumns = `otp_id, customer_id, purpose, code_mac, created_at, expires_at, attempts, used_at`
+
+// scanCode reads one row of codeColumns; ErrNotFound if there is none.
+func scanCode(row *sql.Row) (Code, error) {
 	var c Code
 	var created, expires, used int64
-	err := s.DB.QueryRowContext(ctx, `SELECT otp_id, customer_id, purpose, code_mac, created_at, expires_at, attempts, used_at
-		FROM otp_codes WHERE customer_id = $1 AND purpose = $2 AND superseded = 0 ORDER BY created_at DESC LIMIT 1`,
-		customerID, purpose).Scan(&c.ID, &c.CustomerID, &c.Purpose, &c.MAC, &created, &expires, &c.Attempts, &used)
+	err := row.Scan(&c.ID, &c.CustomerID, &c.Purpose, &c.MAC, &created, &expires, &c.Attempts, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Code{}, ErrNotFound
 	}
@@ -74,6 +81,14 @@ func (s *SQLStore) Live(ctx context.Context, customerID, purpose string) (Code, 
 		c.UsedAt = time.Unix(0, used)
 	}
 	return c, nil
+}
+
+// LivePrefix is Live for the latest code of any purpose starting with prefix: only the
+// otp-any-payment mutant bank asks (the correct service checks the purpose exactly).
+func (s *SQLStore) LivePrefix(ctx context.Context, customerID, prefix string) (Code, error) {
+	// #nosec G202 -- the length is a computed integer; values are bound
+	return scanCode(s.DB.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM otp_codes WHERE customer_id = $1
+		AND substr(purpose, 1, `+strconv.Itoa(len(prefix))+`) = $2 AND superseded = 0 ORDER BY created_at DESC LIMIT 1`, customerID, prefix))
 }
 
 // Attempt implements Store. One statement, so concurrent guesses cannot exceed max.
