@@ -11,4 +11,5 @@ Feature: Every call of every interface is in the audit log with the call's own v
 
   @JR0185-7.3.3/1 @JR0185-7.3.3/2a @JR0185-12.3/1
   Scenario: An accepted and a refused call of every interface each have an audit record with the call's values
+    Given no interface changes state during this scenario
     Then the bank enforces "AUDIT-RECORDED" on every surface it guards
