@@ -22,31 +22,12 @@ func probeAuditRecorded(ctx context.Context, p *prober, s surface) error {
 	if err != nil {
 		return err
 	}
-	c, err := p.valid(ctx, a, s)
-	if err != nil {
-		return err
-	}
-	refused := c
-	refused.Fault = FaultOtherBody
-	for _, call := range []Call{c, refused} {
-		sent := time.Now()
-		x, err := p.send(ctx, call)
-		if err != nil {
-			return err
-		}
-		rtt := time.Since(sent)
-		if call.Fault == FaultNone {
-			if err := admitted(x); err != nil {
-				return err
-			}
-		} else if x.Status/100 != 4 {
-			return fmt.Errorf("a request signed over another body was not refused: %s", x.Evidence())
-		}
+	return acceptedAndRefused(ctx, p, a, s, FaultOtherBody, func(x *Exchange, sent time.Time, rtt time.Duration) error {
 		if err := audited(ctx, a, s, x, sent, rtt); err != nil {
 			return fmt.Errorf("%s: %w", x.Evidence(), err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // audited fetches the call's one audit record (polled: the audit writer batches) and

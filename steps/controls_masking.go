@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 func init() { controlProbes["ANSWER-MASKED"] = probeAnswerMasked }
@@ -36,24 +37,42 @@ func probeAnswerMasked(ctx context.Context, p *prober, s surface) error {
 			return err
 		}
 	}
+	return acceptedAndRefused(ctx, p, a, s, FaultUnsigned, func(x *Exchange, _ time.Time, _ time.Duration) error {
+		if err := maskedAnswer(a, x, m, sec); err != nil {
+			return fmt.Errorf("%s: %w", x.Evidence(), err)
+		}
+		return nil
+	})
+}
+
+// acceptedAndRefused sends the surface's correct request as app a, then the same with
+// fault (which the bank must refuse 4xx), and judges each answer with check, given when
+// it was sent and how long its round trip took.
+func acceptedAndRefused(ctx context.Context, p *prober, a *App, s surface, fault Fault,
+	check func(x *Exchange, sent time.Time, rtt time.Duration) error) error {
 	c, err := p.valid(ctx, a, s)
 	if err != nil {
 		return err
 	}
 	refused := c
-	refused.Fault = FaultUnsigned
+	refused.Fault = fault
 	for _, call := range []Call{c, refused} {
+		sent := time.Now()
 		x, err := p.send(ctx, call)
 		if err != nil {
 			return err
 		}
+		rtt := time.Since(sent)
 		if call.Fault == FaultNone {
-			if err := admitted(x); err != nil {
-				return err
-			}
+			err = admitted(x)
+		} else if x.Status/100 != 4 {
+			err = fmt.Errorf("%s: want a 4xx refusal, got %s", fault, x.Evidence())
 		}
-		if err := maskedAnswer(a, x, m, sec); err != nil {
-			return fmt.Errorf("%s: %w", x.Evidence(), err)
+		if err == nil {
+			err = check(x, sent, rtt)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -139,8 +158,12 @@ func maskedPage(ctx context.Context, p *prober, m *moneyProbe, sec *secrets, pag
 			return aerr
 		}
 		from := m.zhangsan.Accounts[0].ID
-		x, err = consentPage(ctx, p.w.Env.AuthorizationURL(a, ConsentRequest{Scopes: []string{"payments:write"}, Payment: true,
-			Amount: probeAmount, PayeeAccount: probePayee, PayeeName: probePayeeName, DebitAccount: from}))
+		b, berr := browserOf(ctx, proberUser)
+		if berr != nil {
+			return berr
+		}
+		x, err = b.openAuthorization(ctx, p.w.Env.AuthorizationURL(a, ConsentRequest{Scopes: []string{"payments:write"}, Payment: true,
+			Amount: probeAmount, PayeeAccount: probePayee, PayeeName: probePayeeName, DebitAccount: from}).URL)
 		want = []string{m.masks.account(probePayee)}
 		for _, acct := range m.zhangsan.Accounts {
 			want = append(want, m.masks.account(acct.Number))
@@ -208,28 +231,4 @@ func loginCodePage(ctx context.Context, e *Env) (*Exchange, error) {
 		return nil, fmt.Errorf("password step: %w", err)
 	}
 	return b.Do(ctx, "GET", x.Header.Get("Location"), nil)
-}
-
-// consentPage opens an authorization request in zhangsan's browser, logging in when the
-// bank asks, and returns the consent page.
-func consentPage(ctx context.Context, auth Authorization) (*Exchange, error) {
-	b, err := browserOf(ctx, proberUser)
-	if err != nil {
-		return nil, err
-	}
-	x, err := b.Do(ctx, "GET", auth.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	if x.Status == 303 && strings.HasPrefix(x.Header.Get("Location"), "/login?") {
-		next, _ := url.Parse(x.Header.Get("Location"))
-		if err := b.Login(ctx, next.Query().Get("next")); err != nil {
-			return nil, err
-		}
-		return b.Do(ctx, "GET", next.Query().Get("next"), nil)
-	}
-	if x.Status == 303 {
-		return b.Do(ctx, "GET", x.Header.Get("Location"), nil)
-	}
-	return x, nil
 }

@@ -51,6 +51,32 @@ func payConsent(ctx context.Context, a *App, t payTerms) (*Token, error) {
 	return tok, err
 }
 
+// consented is one payment zhangsan consented to, which a probe sends and spoils: the
+// money probes' shared state, the app, the terms and the payment token.
+type consented struct {
+	m   *moneyProbe
+	a   *App
+	t   payTerms
+	tok *Token
+}
+
+// consentedPayment has zhangsan consent to app a (nil: the prober's app for s) paying the
+// probe terms from his first account.
+func consentedPayment(ctx context.Context, p *prober, s surface, a *App) (*consented, error) {
+	m, err := moneyOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		if a, err = p.appFor(ctx, s, false); err != nil {
+			return nil, err
+		}
+	}
+	c := &consented{m: m, a: a, t: probeTerms(m.zhangsan.Accounts[0].ID)}
+	c.tok, err = payConsent(ctx, a, c.t)
+	return c, err
+}
+
 // payBody is the payment request for t: the payee sealed to the bank's encryption
 // certificate (aad "payee").
 func payBody(ctx context.Context, e *Env, t payTerms) ([]byte, error) {
@@ -129,19 +155,11 @@ func moneyOf(ctx context.Context) (*moneyProbe, error) {
 // Idempotency-Key is refused 403 CONSENT_USED; the debit account's history holds the
 // payment once (JR/T 0185-2020 9.3.2/1c: 单次有效).
 func probeConsentSingleUse(ctx context.Context, p *prober, s surface) error {
-	m, err := moneyOf(ctx)
+	c, err := consentedPayment(ctx, p, s, nil)
 	if err != nil {
 		return err
 	}
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	t := probeTerms(m.zhangsan.Accounts[0].ID)
-	tok, err := payConsent(ctx, a, t)
-	if err != nil {
-		return err
-	}
+	m, a, t, tok := c.m, c.a, c.t, c.tok
 	body, err := payBody(ctx, p.w.Env, t)
 	if err != nil {
 		return err
@@ -299,19 +317,11 @@ func sameAnswer(first, retry *Exchange) error {
 // PAYMENT_NOT_CONSENTED, each under its own Idempotency-Key; the consented payment is
 // then executed with exactly its terms (10.2.2/2: 核实用户本人意愿; 9.3.1/2: 核验).
 func probePaymentTermsBound(ctx context.Context, p *prober, s surface) error {
-	m, err := moneyOf(ctx)
+	c, err := consentedPayment(ctx, p, s, nil)
 	if err != nil {
 		return err
 	}
-	a, err := p.appFor(ctx, s, false)
-	if err != nil {
-		return err
-	}
-	t := probeTerms(m.zhangsan.Accounts[0].ID)
-	tok, err := payConsent(ctx, a, t)
-	if err != nil {
-		return err
-	}
+	m, a, t, tok := c.m, c.a, c.t, c.tok
 	variants := []struct {
 		what string
 		set  func(*payTerms)
@@ -698,19 +708,16 @@ func openHoldings(a *App, x *Exchange) ([]byte, error) {
 	return open(a.EncKey, *ans.Encrypted, []byte(holdingsAAD))
 }
 
-// scopedPayment: under a payment consent from zhangsan's first account, a payment from
-// his second, from lisi's and from an account that does not exist are refused alike
+// scopedPayment: under a payment consent from zhangsan's first account (the one outside
+// the account-information consent), a payment from his second, from lisi's and from an
+// account that does not exist are refused alike
 // (403 PAYMENT_NOT_CONSENTED); the consented one is executed.
 func scopedPayment(ctx context.Context, p *prober, a *App, sp *scopeProbe) error {
-	m, err := moneyOf(ctx)
+	c, err := consentedPayment(ctx, p, surface{}, a)
 	if err != nil {
 		return err
 	}
-	t := probeTerms(sp.outside["the user's own account outside the consent"])
-	tok, err := payConsent(ctx, a, t)
-	if err != nil {
-		return err
-	}
+	m, t, tok := c.m, c.t, c.tok
 	from := map[string]string{"the user's account outside the payment consent": sp.inside,
 		"another user's account": sp.outside["another user's account"], "an account that does not exist": sp.outside["an account that does not exist"]}
 	refusals := map[string]*Exchange{}

@@ -101,18 +101,12 @@ func loggedIn(ctx context.Context, e *Env, role string) (*Browser, error) {
 func startPayment(ctx context.Context, b *Browser, a *App) (*codeStep, error) {
 	auth := b.e.AuthorizationURL(a, ConsentRequest{Scopes: []string{"payments:write"}, Payment: true,
 		Amount: probeAmount, PayeeAccount: probePayee, PayeeName: probePayeeName})
-	x, err := b.Do(ctx, "GET", auth.URL, nil)
+	x, err := b.openAuthorization(ctx, auth.URL)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.expect(x, http.StatusSeeOther, "/oauth/consent"); err != nil {
-		return nil, fmt.Errorf("a logged-in user's authorization request: %w", err)
-	}
-	if x, err = b.Do(ctx, "GET", x.Header.Get("Location"), nil); err != nil {
-		return nil, err
-	}
 	if err := b.expect(x, 200, ""); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the payment consent page: %w", err)
 	}
 	m := accountRE.FindSubmatch(x.Body)
 	if m == nil {

@@ -192,19 +192,7 @@ func (e *Env) AuthorizationURL(a *App, r ConsentRequest) Authorization {
 // asked, choose accounts (all of them, or the first for a payment), confirm a payment
 // with a one-time code, approve or refuse. It returns the redirect's query.
 func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, approve bool) (url.Values, error) {
-	x, err := b.Do(ctx, "GET", auth.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	if x.Status == 303 && strings.HasPrefix(x.Header.Get("Location"), "/login?") {
-		next, _ := url.Parse(x.Header.Get("Location"))
-		if err := b.Login(ctx, next.Query().Get("next")); err != nil {
-			return nil, err
-		}
-		x, err = b.Do(ctx, "GET", next.Query().Get("next"), nil)
-	} else if x.Status == 303 {
-		x, err = b.Do(ctx, "GET", x.Header.Get("Location"), nil)
-	}
+	x, err := b.openAuthorization(ctx, auth.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +237,26 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 		return nil, err
 	}
 	return redirectQuery(x)
+}
+
+// openAuthorization opens an authorization URL, logs in when the bank asks, and returns
+// the page it leads to: the consent page, or the bank's redirect back to the partner.
+func (b *Browser) openAuthorization(ctx context.Context, authURL string) (*Exchange, error) {
+	x, err := b.Do(ctx, "GET", authURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status == 303 && strings.HasPrefix(x.Header.Get("Location"), "/login?") {
+		next, _ := url.Parse(x.Header.Get("Location"))
+		if err := b.Login(ctx, next.Query().Get("next")); err != nil {
+			return nil, err
+		}
+		return b.Do(ctx, "GET", next.Query().Get("next"), nil)
+	}
+	if x.Status == 303 {
+		return b.Do(ctx, "GET", x.Header.Get("Location"), nil)
+	}
+	return x, nil
 }
 
 func redirectQuery(x *Exchange) (url.Values, error) {

@@ -37,13 +37,7 @@ func (s *Server) adminTestUser(c *fiber.Ctx) error {
 // adminBackdateCodes: POST /admin/v1/test-users/{username}/codes/backdate {"seconds": N}
 // — N seconds pass for the user's one-time codes (sent and expiring earlier).
 func (s *Server) adminBackdateCodes(c *fiber.Ctx) error {
-	var body struct {
-		Seconds int64 `json:"seconds"`
-	}
-	if err := decode(c, &body); err != nil {
-		return err
-	}
-	d, err := backdateSeconds(body.Seconds)
+	d, secs, err := decodeBackdate(c)
 	if err != nil {
 		return err
 	}
@@ -59,6 +53,6 @@ func (s *Server) adminBackdateCodes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.d.Log.Warn("sandbox: a test user's one-time codes backdated", "customer_id", id, "seconds", body.Seconds, "codes", n)
-	return writeJSON(c, 200, fiber.Map{"username": user, "seconds": body.Seconds, "codes": n})
+	s.d.Log.Warn("sandbox: a test user's one-time codes backdated", "customer_id", id, "seconds", secs, "codes", n)
+	return writeJSON(c, 200, fiber.Map{"username": user, "seconds": secs, "codes": n})
 }
