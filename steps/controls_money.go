@@ -627,37 +627,52 @@ func scopedPages(ctx context.Context, p *prober, a *App, sp *scopeProbe, api pub
 		}
 		return ids, pg.Total, nil
 	}
-	whole, total, err := page(sp.narrow, sp.inside, 1, 100)
+	// walk reads a history page by page (each page judged by onPage) up to its total.
+	walk := func(tok *Token, id string, size int, onPage func(n int, ids []string) error) ([]string, error) {
+		var all []string
+		for n := 1; ; n++ {
+			ids, total, err := page(tok, id, n, size)
+			if err == nil && onPage != nil {
+				err = onPage(n, ids)
+			}
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, ids...)
+			if len(ids) == 0 || len(all) >= total || n > 1000 {
+				if len(all) != total {
+					return nil, fmt.Errorf("the history of account %s totals %d, its pages of %d hold %d", id, total, size, len(all))
+				}
+				return all, nil
+			}
+		}
+	}
+	whole, err := walk(sp.narrow, sp.inside, 100, nil)
 	if err != nil {
 		return err
-	}
-	if total > 100 || total != len(whole) {
-		return fmt.Errorf("the history of the consented account totals %d but one page of 100 holds %d", total, len(whole))
 	}
 	broad, err := p.token(ctx, a) // zhangsan's consent to the app for every account
 	if err != nil {
 		return err
 	}
-	others, _, err := page(broad, sp.outside["the user's own account outside the consent"], 1, 100)
+	others, err := walk(broad, sp.outside["the user's own account outside the consent"], 100, nil)
 	if err != nil {
 		return err
 	}
 	const size = 4
-	var walked []string
-	for n := 1; n <= (total+size-1)/size+1; n++ {
-		ids, _, err := page(sp.narrow, sp.inside, n, size)
-		if err != nil {
-			return err
-		}
+	walked, err := walk(sp.narrow, sp.inside, size, func(n int, ids []string) error {
 		for _, id := range ids {
 			if slices.Contains(others, id) {
 				return fmt.Errorf("page %d of the consented account's history holds transaction %s of the account outside the consent", n, id)
 			}
 		}
-		walked = append(walked, ids...)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if !slices.Equal(walked, whole) {
-		return fmt.Errorf("pages of %d hold %d transactions %v…, one page holds %d %v…: paging changes what the history holds",
+		return fmt.Errorf("pages of %d hold %d transactions %v…, pages of 100 hold %d %v…: paging changes what the history holds",
 			size, len(walked), head(walked), len(whole), head(whole))
 	}
 	return nil
