@@ -171,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
-	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{Mutant: mut})
+	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{MaxPaymentCodesPerHour: cfg.OTPPaymentCodesPerHour, Mutant: mut})
 	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: mut})
 	// The gateway's per-request token and consent reads run on a read-only pool beside
 	// the writing connection.
