@@ -66,16 +66,15 @@ type Config struct {
 // acknowledged payment survives a crash, power loss included).
 func Defaults() Config {
 	return Config{
-		Addr:                   "127.0.0.1:8443",
-		DataDir:                "data",
-		Durable:                true,
-		Mode:                   ModeSandbox,
-		AbnormalFailures:       10,
-		OTPPaymentCodesPerHour: 20,
-		Seed:                   20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
-		Customers:              50,
-		Products:               40,
-		InstitutionCode:        "C99999",
+		Addr:             "127.0.0.1:8443",
+		DataDir:          "data",
+		Durable:          true,
+		Mode:             ModeSandbox,
+		AbnormalFailures: 10,
+		Seed:             20200218, // JR/T 0185-2020 was issued on 2020-02-13; any fixed value will do
+		Customers:        50,
+		Products:         40,
+		InstitutionCode:  "C99999",
 		// A fictitious code for the sandbox bank (C: banking deposit-taking institution).
 		FinancialInstitutionCode: "C9999911000001",
 		TimestampWindow:          5 * time.Minute,
@@ -89,6 +88,7 @@ func Defaults() Config {
 		AuditCheckpoint:          256,
 		LogLevel:                 "info",
 		LogFormat:                "text",
+		OTPPaymentCodesPerHour:   20,
 	}
 }
 
