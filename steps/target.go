@@ -27,7 +27,10 @@ type Target struct {
 	AdminTokenFile string `yaml:"admin_token_file"`
 	// Users are the test users' credentials, by role name used in the features:
 	// "zhangsan" (two active accounts), "lisi" (one account, small balance), "wangwu"
-	// (frozen account).
+	// (frozen account), and one user of their own for each control that spends a user's
+	// codes or locks their logins: "user0004" (password lockout), "user0005" (code
+	// attempts), "user0006" (code lifetime), "user0007" (codes bound to their step),
+	// "user0008" (codes sent per step and per hour).
 	Users map[string]User `yaml:"users"`
 	// PhonePath is the simulated phone inbox page, with {user} for the username.
 	PhonePath string `yaml:"phone_path"`
@@ -47,7 +50,11 @@ type User struct {
 // DefaultUsers are the embedded sandbox's documented test users (README "Test data").
 func DefaultUsers() map[string]User {
 	const pw = "Sandbox#2020"
-	return map[string]User{"zhangsan": {"zhangsan", pw}, "lisi": {"lisi", pw}, "wangwu": {"wangwu", pw}}
+	users := map[string]User{"zhangsan": {"zhangsan", pw}, "lisi": {"lisi", pw}, "wangwu": {"wangwu", pw}}
+	for _, u := range []string{lockoutUser, attemptsUser, lifetimeUser, boundUser, sendUser} {
+		users[u] = User{u, pw}
+	}
+	return users
 }
 
 // LoadTarget reads a target file (YAML) and fills in defaults.

@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -150,11 +151,15 @@ type ConsentRequest struct {
 	ValidDays int
 	// Payment consents.
 	Amount, PayeeAccount, PayeeName, DebitAccount string
+	// Accounts are the account ids the user chooses on the consent page (empty: all of
+	// them, or the first for a payment).
+	Accounts []string
 }
 
 // Authorization is a started authorization request.
 type Authorization struct {
 	URL, Verifier, State string
+	Accounts             []string // to choose on the consent page (ConsentRequest.Accounts)
 }
 
 // AuthorizationURL builds the bank's consent URL with PKCE S256.
@@ -178,26 +183,14 @@ func (e *Env) AuthorizationURL(a *App, r ConsentRequest) Authorization {
 			q.Set(k, v)
 		}
 	}
-	return Authorization{URL: "/oauth/authorize?" + q.Encode(), Verifier: verifier, State: state}
+	return Authorization{URL: "/oauth/authorize?" + q.Encode(), Verifier: verifier, State: state, Accounts: r.Accounts}
 }
 
 // Consent plays the user through the bank's pages: open the authorization URL, log in if
 // asked, choose accounts (all of them, or the first for a payment), confirm a payment
 // with a one-time code, approve or refuse. It returns the redirect's query.
 func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, approve bool) (url.Values, error) {
-	x, err := b.Do(ctx, "GET", auth.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	if x.Status == 303 && strings.HasPrefix(x.Header.Get("Location"), "/login?") {
-		next, _ := url.Parse(x.Header.Get("Location"))
-		if err := b.Login(ctx, next.Query().Get("next")); err != nil {
-			return nil, err
-		}
-		x, err = b.Do(ctx, "GET", next.Query().Get("next"), nil)
-	} else if x.Status == 303 {
-		x, err = b.Do(ctx, "GET", x.Header.Get("Location"), nil)
-	}
+	x, err := b.openAuthorization(ctx, auth.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +208,12 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 	form := url.Values{"csrf": {csrf}, "req": {req}, "decision": {decision}}
 	var accts []string
 	for _, m := range accountRE.FindAllSubmatch(x.Body, -1) {
-		accts = append(accts, string(m[1]))
+		if id := string(m[1]); len(auth.Accounts) == 0 || slices.Contains(auth.Accounts, id) {
+			accts = append(accts, id)
+		}
+	}
+	if len(auth.Accounts) > 0 && len(accts) != len(auth.Accounts) {
+		return nil, fmt.Errorf("the consent page does not offer the accounts %v to choose", auth.Accounts)
 	}
 	if payment && approve {
 		if len(accts) > 0 {
@@ -235,6 +233,26 @@ func (b *Browser) Consent(ctx context.Context, auth Authorization, payment, appr
 		return nil, err
 	}
 	return redirectQuery(x)
+}
+
+// openAuthorization opens an authorization URL, logs in when the bank asks, and returns
+// the page it leads to: the consent page, or the bank's redirect back to the partner.
+func (b *Browser) openAuthorization(ctx context.Context, authURL string) (*Exchange, error) {
+	x, err := b.Do(ctx, "GET", authURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status == 303 && strings.HasPrefix(x.Header.Get("Location"), "/login?") {
+		next, _ := url.Parse(x.Header.Get("Location"))
+		if err := b.Login(ctx, next.Query().Get("next")); err != nil {
+			return nil, err
+		}
+		return b.Do(ctx, "GET", next.Query().Get("next"), nil)
+	}
+	if x.Status == 303 {
+		return b.Do(ctx, "GET", x.Header.Get("Location"), nil)
+	}
+	return x, nil
 }
 
 func redirectQuery(x *Exchange) (url.Values, error) {

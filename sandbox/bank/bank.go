@@ -171,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	}
 
 	// A2 user side: one-time codes, bank login sessions, consents and tokens.
-	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{})
+	otpSvc := otp.NewService(&otp.SQLStore{DB: db.DB}, clk, otp.Options{MaxPaymentCodesPerHour: cfg.OTPPaymentCodesPerHour, Mutant: mut})
 	sessSvc := sessions.NewService(&sessions.SQLStore{DB: db.DB}, otpSvc, clk, sessions.Options{Mutant: mut})
 	// The gateway's per-request token and consent reads run on a read-only pool beside
 	// the writing connection.
@@ -264,6 +264,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 				"default_rate_burst":       cfg.RateBurst,
 				"default_max_concurrent":   cfg.MaxConcurrent,
 			},
+			// JR/T 0185-2020 7.2.1/b2, 10.2.2/1, 9.3.1/3, 9.2.1/b3, 9.3.2/1c, 7.2.2/3b: the
+			// users' and money controls (limits_users.go).
+			"users":    usersLimits(otpSvc, sessSvc, consentSvc),
+			"payments": paymentsLimits(consentSvc),
+			"masking":  maskingRules(),
 		},
 		IssueTestServerCert:      pk.IssueTestServerCertFor,
 		ServiceDeps:              sd,
@@ -273,6 +278,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		Ready:     func() error { return db.PingContext(context.Background()) },
 		Dashboard: console,
 		Reset:     resetFor(cfg, db, accountIDs, otpSvc, clk),
+		TestUsers: testUsers(cfg, db),
 	})
 
 	raw, err := net.Listen("tcp", cfg.Addr)

@@ -11,6 +11,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/money"
@@ -112,8 +114,18 @@ func (s *Service) WithMutant(m mutant.Set) *Service { s.mutant = m; return s }
 
 // render is the partner's view of an account: the number masked (7.2.2/3b).
 func (s *Service) render(a Account) Account {
-	if s.mutant.Is(mutant.FullAccountNumbers) {
+	switch {
+	case s.mutant.Is(mutant.FullAccountNumbers):
 		a.Masked = a.Number
+	case s.mutant.Is(mutant.GroupedDigits): // every digit, in groups of four
+		var b strings.Builder
+		for i := 0; i < len(a.Number); i += 4 {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(a.Number[i:min(i+4, len(a.Number))])
+		}
+		a.Masked = b.String()
 	}
 	return a
 }
@@ -203,6 +215,9 @@ func (s *Service) Limits(ctx context.Context, sc Scope, accountID string) (Limit
 // Transactions of a consented account, newest first.
 func (s *Service) Transactions(ctx context.Context, sc Scope, accountID string, f TxFilter) (TxPage, error) {
 	a, err := s.Get(ctx, sc, accountID)
+	if by, ok := s.store.(byID); ok && s.mutant.Is(mutant.TransactionsAnyAccount) {
+		a, err = by.AccountByID(ctx, accountID) // 9.3.2/1a broken on this interface only
+	}
 	if err != nil {
 		return TxPage{}, err
 	}
@@ -213,6 +228,9 @@ func (s *Service) Transactions(ctx context.Context, sc Scope, accountID string, 
 		f.PageSize = 20
 	}
 	items, total, err := s.store.Transactions(ctx, a.Number, f)
+	if f.Page > 1 && err == nil && s.mutant.Is(mutant.PagingLeaksAccounts) {
+		items, err = s.pageAcross(ctx, a.CustomerID, f)
+	}
 	if err != nil {
 		return TxPage{}, err
 	}
@@ -220,6 +238,28 @@ func (s *Service) Transactions(ctx context.Context, sc Scope, accountID string, 
 		items = []Transaction{}
 	}
 	return TxPage{Items: items, Page: f.Page, PageSize: f.PageSize, Total: total}, nil
+}
+
+// pageAcross is the paging-leaks-accounts mutant bank's later pages: drawn from the
+// histories of every account of the customer, not only the one asked for.
+func (s *Service) pageAcross(ctx context.Context, customerID string, f TxFilter) ([]Transaction, error) {
+	all, err := s.store.AccountsOf(ctx, customerID)
+	if err != nil {
+		return nil, err
+	}
+	var items []Transaction
+	for _, a := range all {
+		g := f
+		g.Page, g.PageSize = 1, 1_000_000
+		txs, _, err := s.store.Transactions(ctx, a.Number, g)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, txs...)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Time.After(items[j].Time) })
+	from := min((f.Page-1)*f.PageSize, len(items))
+	return items[from:min(from+f.PageSize, len(items))], nil
 }
 
 // Holdings of the customer on consented accounts.

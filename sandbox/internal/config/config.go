@@ -56,6 +56,7 @@ type Config struct {
 	LogLevel                 string        `yaml:"log_level" env:"SANDBOX_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
 	LogFormat                string        `yaml:"log_format" env:"SANDBOX_LOG_FORMAT" flag:"log-format" help:"text or json"`
 	AbnormalFailures         int           `yaml:"abnormal_failures" env:"SANDBOX_ABNORMAL_FAILURES" flag:"abnormal-failures" help:"Failed business calls of one App_ID within a minute that throttle it for 5 minutes (abnormal-pattern rule, JR/T 0185-2020 10.2.1/2)"`
+	OTPPaymentCodesPerHour   int           `yaml:"otp_payment_codes_per_hour" env:"SANDBOX_OTP_PAYMENT_CODES_PER_HOUR" flag:"otp-payment-codes-per-hour" help:"Payment confirmation codes one App_ID may have sent to one customer within a rolling hour (JR/T 0185-2020 7.2.1 b) 2); a load test's app needs more)"`
 	PartnerAutoApprove       bool          `yaml:"partner_auto_approve" env:"SANDBOX_PARTNER_AUTO_APPROVE" flag:"partner-auto-approve" help:"Approve self-service partner registrations at once, so a newcomer can call right away (sandbox mode only; off: the App_ID waits for the operator's review, JR/T 0185-2020 9.1.2)"`
 	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
 }
@@ -87,6 +88,7 @@ func Defaults() Config {
 		AuditCheckpoint:          256,
 		LogLevel:                 "info",
 		LogFormat:                "text",
+		OTPPaymentCodesPerHour:   20,
 	}
 }
 
@@ -191,6 +193,9 @@ func (c Config) Validate() error {
 	}
 	if c.AbnormalFailures <= 0 {
 		errs = append(errs, errors.New("abnormal_failures must be positive"))
+	}
+	if c.OTPPaymentCodesPerHour <= 0 {
+		errs = append(errs, errors.New("otp_payment_codes_per_hour must be positive"))
 	}
 	if _, err := mutant.Parse(c.Mutant); err != nil {
 		errs = append(errs, err)

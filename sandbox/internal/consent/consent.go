@@ -28,6 +28,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -160,11 +161,55 @@ type Grant struct {
 	Used bool `json:"-"`
 }
 
-// CoversPayment reports whether a payment from debitAccount of amountFen to
-// payeeAccount is exactly what the user consented to (10.2.2/2: 核实用户本人意愿).
-func (g Grant) CoversPayment(debitAccount string, amountFen int64, currency, payeeAccount string) bool {
-	return g.Kind == KindPayment && g.Payment != nil && len(g.Accounts) == 1 && g.Accounts[0] == debitAccount &&
-		g.Payment.AmountFen == amountFen && g.Payment.Currency == currency && g.Payment.payeeDigest == payeeDigest(payeeAccount)
+// PaymentMismatch names the first term of a payment that differs from what the user
+// consented to — "debit account", "amount", "currency", "payee account" or "payee
+// name" — or returns "" when the payment is exactly the consented one (10.2.2/2: 核实
+// 用户本人意愿; 9.3.1/2: 对应用方上送的用户相关信息进行核验). Payee names are compared
+// after NormalizeName: the user approved 10.00 to card …0020 named 赵六, and a payment
+// to that card named 孙七 is not what they approved.
+func (g Grant) PaymentMismatch(debitAccount string, amountFen int64, currency, payeeAccount, payeeName string) string {
+	switch {
+	case g.Kind != KindPayment || g.Payment == nil || len(g.Accounts) != 1 || g.Accounts[0] != debitAccount:
+		return "debit account"
+	case g.Payment.AmountFen != amountFen:
+		return "amount"
+	case g.Payment.Currency != currency:
+		return "currency"
+	case g.Payment.payeeDigest != payeeDigest(payeeAccount):
+		return "payee account"
+	case NormalizeName(g.Payment.PayeeName) != NormalizeName(payeeName):
+		return "payee name"
+	}
+	return ""
+}
+
+// NormalizeName is the form payee names are compared in: full-width letters, digits
+// and spaces made ASCII, the middle-dot variants of transliterated names (·•‧・･) made
+// one, runs of spaces made one, no space at either end, Latin letters upper-cased. Two
+// spellings that differ in more than that are two names.
+func NormalizeName(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+			r -= 0xFF01 - 0x21
+		case r == 0x3000 || unicode.IsSpace(r):
+			r = ' '
+		case r == 0x2022 || r == 0x2027 || r == 0x30FB || r == 0xFF65:
+			r = 0x00B7
+		}
+		if r == ' ' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
 }
 
 // TokenSet is the token endpoint's answer (RFC 6749 5.1, plus consent_id).

@@ -187,7 +187,7 @@ func (s *Service) RequestPaymentCode(ctx context.Context, sessionID, authReqID s
 	if ar.Kind != KindPayment {
 		return invalid("only payment authorizations need a confirmation code")
 	}
-	if _, err := s.Codes.Issue(ctx, sess.CustomerID, paymentPurpose(ar.ID)); err != nil {
+	if _, err := s.Codes.Issue(ctx, sess.CustomerID, paymentPurpose(ar)); err != nil {
 		return problem.From(err)
 	}
 	return nil
@@ -220,13 +220,16 @@ func (s *Service) Approve(ctx context.Context, sessionID, authReqID string, acco
 		}
 	}
 	now := s.Clock.Now()
-	expires := now.Add(time.Duration(ar.ValidDays) * 24 * time.Hour)
+	expires := now.Add(time.Duration(ar.ValidDays) * 24 * time.Hour) // 9.3.2/1c: the period the user agreed to
+	if s.opts.Mutant.Is(mutant.ConsentValidityDayLate) {
+		expires = expires.Add(24 * time.Hour)
+	}
 	if ar.Kind == KindPayment {
 		if len(sel) != 1 {
 			return "", invalid("choose the one account to pay from")
 		}
 		// 7.2.1 b) 2): a payment takes the one-time code on top of the login.
-		if err := s.Codes.Verify(ctx, sess.CustomerID, paymentPurpose(ar.ID), otpCode); err != nil && !s.opts.Mutant.Is(mutant.PasswordOnlyPayment) {
+		if err := s.Codes.Verify(ctx, sess.CustomerID, paymentPurpose(ar), otpCode); err != nil && !s.opts.Mutant.Is(mutant.PasswordOnlyPayment) {
 			return "", err
 		}
 		expires = now.Add(s.opts.PaymentValidity)
@@ -401,8 +404,10 @@ func (s *Service) decorate(ar AuthRequest, appName string) AuthRequest {
 	return ar
 }
 
-// paymentPurpose is the one-time code purpose for a payment request (otp.PaymentPurpose).
-func paymentPurpose(authReqID string) string { return "payment:" + authReqID }
+// paymentPurpose is the one-time code purpose for a payment request of one App_ID
+// (otp.PaymentPurpose): the code confirms that payment only, and the hourly cap on
+// payment codes counts per App_ID.
+func paymentPurpose(ar AuthRequest) string { return "payment:" + ar.AppID + ":" + ar.ID }
 
 // withQuery adds parameters to a registered redirect URI, keeping its own query.
 func withQuery(uri string, kv ...string) string {

@@ -223,6 +223,9 @@ func (s *Service) authorize(ctx context.Context, accessToken, appID, certFingerp
 // UseOnce consumes a single-use payment consent (9.3.2/1c: 单次有效). A second use is
 // CONSENT_USED.
 func (s *Service) UseOnce(ctx context.Context, consentID string) error {
+	if s.opts.Mutant.Is(mutant.ConsentPaysTwice) {
+		return nil
+	}
 	now := s.Clock.Now()
 	ok, err := s.Store.UseConsent(ctx, consentID, now)
 	return s.used(ctx, consentID, now, ok, err, s.Store.GetConsent)
@@ -238,6 +241,9 @@ func (s *Service) UseOnceTx(ctx context.Context, tx *sql.Tx, consentID string) e
 	})
 	if !ok {
 		return problem.Internal.Wrap(errors.New("consent: store has no transactional UseConsentTx"))
+	}
+	if s.opts.Mutant.Is(mutant.ConsentPaysTwice) {
+		return nil // the consent is checked at admission but never spent
 	}
 	now := s.Clock.Now()
 	used, err := st.UseConsentTx(ctx, tx, consentID, now)

@@ -377,17 +377,41 @@ func TestGrantCoversOnlyTheConsentedPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	payee := "6217000011112222333"
-	if !g.CoversPayment(acct, 12_345, "CNY", payee) || !g.CoversPayment(acct, 12_345, "CNY", "6217 0000 1111 2222 333") {
-		t.Fatal("the consented payment is not covered")
+	for _, name := range []string{"李四", " 李四　", "李四"} {
+		for _, acctNo := range []string{payee, "6217 0000 1111 2222 333"} {
+			if m := g.PaymentMismatch(acct, 12_345, "CNY", acctNo, name); m != "" {
+				t.Fatalf("the consented payment to %q named %q is refused for its %s", acctNo, name, m)
+			}
+		}
 	}
-	for name, ok := range map[string]bool{
-		"other amount":  g.CoversPayment(acct, 12_346, "CNY", payee),
-		"other payee":   g.CoversPayment(acct, 12_345, "CNY", "6217000011112222334"),
-		"other account": g.CoversPayment(e.accounts(t, "CUST000001")[1], 12_345, "CNY", payee),
-		"other ccy":     g.CoversPayment(acct, 12_345, "USD", payee),
+	for name, want := range map[string][]any{
+		"other account": {e.accounts(t, "CUST000001")[1], int64(12_345), "CNY", payee, "李四", "debit account"},
+		"other amount":  {acct, int64(12_346), "CNY", payee, "李四", "amount"},
+		"other ccy":     {acct, int64(12_345), "USD", payee, "李四", "currency"},
+		"other payee":   {acct, int64(12_345), "CNY", "6217000011112222334", "李四", "payee account"},
+		"other name":    {acct, int64(12_345), "CNY", payee, "孙七", "payee name"},
+		"name extended": {acct, int64(12_345), "CNY", payee, "李四四", "payee name"},
 	} {
-		if ok {
-			t.Errorf("%s is covered (10.2.2/2)", name)
+		got := g.PaymentMismatch(want[0].(string), want[1].(int64), want[2].(string), want[3].(string), want[4].(string))
+		if got != want[5] {
+			t.Errorf("%s: mismatch %q, want %q (10.2.2/2)", name, got, want[5])
+		}
+	}
+}
+
+func TestNormalizeName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ a, b string }{
+		{"赵六", " 赵六 "}, {"赵六", "赵六\u3000"}, {"John  Smith", "ＪＯＨＮ smith"},
+		{"买买提·艾力", "买买提•艾力"}, {"买买提·艾力", "买买提・艾力"},
+	} {
+		if NormalizeName(tc.a) != NormalizeName(tc.b) {
+			t.Errorf("%q and %q are one name: %q vs %q", tc.a, tc.b, NormalizeName(tc.a), NormalizeName(tc.b))
+		}
+	}
+	for _, tc := range []struct{ a, b string }{{"赵六", "孙七"}, {"赵六", "赵六六"}, {"赵六", "赵 六"}, {"John Smith", "JohnSmith"}} {
+		if NormalizeName(tc.a) == NormalizeName(tc.b) {
+			t.Errorf("%q and %q are two names", tc.a, tc.b)
 		}
 	}
 }

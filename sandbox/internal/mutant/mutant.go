@@ -145,6 +145,32 @@ var (
 	UnsignedRefusals       = define("unsigned-refusals", "refused API calls (4xx answers) are answered without the bank's SM2 signature")
 )
 
+// Issue 13, users' and money controls (features/bank/controls.yaml: masking, account
+// scope, consent use and validity, idempotency scope, payment terms, one-time codes,
+// password lockout, audit records): each breaks one control the way a real bank would.
+var (
+	ConsentPaysTwice          = define("consent-pays-twice", "a single-use payment consent pays again under a new Idempotency-Key")
+	SharedIdempotencyKeys     = define("shared-idempotency-keys", "one Idempotency-Key namespace for all App_IDs: another app's payment under the same key is answered with the first app's")
+	PayeeNameUnbound          = define("payee-name-unbound", "a payment to the consented payee account is executed under another payee name")
+	ConsentValidityDayLate    = define("consent-validity-day-late", "account-information consents end a day after the validity the user agreed to")
+	OTPAnyPayment             = define("otp-any-payment", "one payment code per customer: a code sent to confirm one payment confirms another")
+	OTPUnlimitedAttempts      = define("otp-unlimited-attempts", "one-time codes take any number of wrong guesses")
+	OTPAttemptsResetOnReissue = define("otp-attempts-reset-on-reissue", "a re-issued one-time code starts with fresh attempts: asking for a new code renews the guesses")
+	OTPNeverExpires           = define("otp-never-expires", "one-time codes are accepted after their lifetime")
+	OTPSendUncapped           = define("otp-send-uncapped", "one-time codes are sent without a cap per step or per hour")
+	NoPasswordLockout         = define("no-password-lockout", "failed logins never lock: unlimited password guesses")
+	LockoutPerUsername        = define("lockout-per-username", "failed logins lock the username in every browser: a stranger locks the victim out")
+	LockoutPerBrowserOnly     = define("lockout-per-browser-only", "failed logins lock only the browser that made them: each new browser gets new guesses")
+	GroupedDigits             = define("grouped-digits", "account answers carry the full card number with spaces between its groups of four")
+	UnmaskedPayeeName         = define("unmasked-payee-name", "payment answers carry the payee's name in full")
+	UnmaskedCounterparty      = define("unmasked-counterparty", "transaction history shows payees' names in full")
+	UnmaskedMobile            = define("unmasked-mobile", "the login code page shows the full mobile number the code went to")
+	TransactionsAnyAccount    = define("transactions-any-account", "transaction history serves any account id, whoever holds it (details and balance still refuse)")
+	PagingLeaksAccounts       = define("paging-leaks-accounts", "pages after the first of a transaction history draw on all the customer's accounts")
+	AuditZeroDuration         = define("audit-zero-duration", "audit records carry a call duration of zero")
+	AuditLocalTimeAsUTC       = define("audit-local-time-as-utc", "audit records carry Beijing time marked as UTC, eight hours off")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

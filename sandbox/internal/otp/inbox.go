@@ -1,6 +1,9 @@
 package otp
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // maxPhones bounds the simulated phones kept in memory; beyond it the inbox starts over.
 const maxPhones = 10000
@@ -47,4 +50,14 @@ func (b *inbox) list(customerID string) []Message {
 		out = append(out, msgs[i])
 	}
 	return out
+}
+
+// backdate moves the customer's messages d into the past, as their stored codes.
+func (b *inbox) backdate(customerID string, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := range b.by[customerID] {
+		b.by[customerID][i].SentAt = b.by[customerID][i].SentAt.Add(-d)
+		b.by[customerID][i].ExpiresAt = b.by[customerID][i].ExpiresAt.Add(-d)
+	}
 }

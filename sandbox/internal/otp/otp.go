@@ -6,8 +6,17 @@
 // Storage. A code is six digits from crypto/rand. The database keeps only
 // HMAC-SM3(pepper, id, customer, purpose, code) — never the code (7.2.2/3: 支付敏感信息不
 // 以明文存储) — with its expiry (default 5 minutes on the injected clock), the number of
-// attempts (default 5, then the code is dead) and when it was used (a code works once).
-// A new code for the same customer and purpose supersedes the previous one.
+// attempts and when it was used (a code works once). A new code for the same customer
+// and purpose supersedes the previous one.
+//
+// Guesses. A purpose (one pending login, one payment authorization) has MaxAttempts
+// wrong or right attempts in all (default 5): a re-issued code inherits the attempts of
+// the unused code it supersedes, so asking for a fresh code does not renew the guesses,
+// and once they are spent the step is dead — the user logs in again, or the partner
+// starts the payment authorization again. A purpose is sent MaxCodesPerPurpose codes at
+// most (default 3), and one App_ID's payment codes to one customer are capped per
+// rolling hour (MaxPaymentCodesPerHour, default 20): no flood of texts to a victim's
+// phone. Both refusals are OTP_SEND_LIMITED (7.2.1 b) 2)).
 //
 // The pepper is not in the database. By default it is random per process, so codes do
 // not survive a restart; a multi-replica deployment sets Options.Pepper to a shared
@@ -23,24 +32,48 @@ package otp
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
-// Purposes. A payment code is bound to one authorization request, so a code sent to
-// confirm one payment cannot confirm another.
+// Purposes. A code is bound to one step: a pending login ("login:<id>") or one payment
+// authorization request of one App_ID ("payment:<App_ID>:<request id>"), so a code sent
+// to confirm one payment cannot confirm another (JR/T 0185-2020 7.2.1 b) 2), 10.2.2/2),
+// and the attempts and codes a step may use are counted across its re-issues. The bare
+// "login" and "payment:<id>" of earlier releases are still accepted.
 const (
 	PurposeLogin  = "login"
 	purposePayPfx = "payment:"
 )
 
+// LoginPurpose is the purpose of the code that completes the pending login id.
+func LoginPurpose(id string) string { return PurposeLogin + ":" + id }
+
 // PaymentPurpose is the purpose of the code that confirms the payment authorization
-// request id.
-func PaymentPurpose(id string) string { return purposePayPfx + id }
+// request id of App_ID appID.
+func PaymentPurpose(appID, id string) string { return purposePayPfx + appID + ":" + id }
 
-var purposeRE = regexp.MustCompile(`^(login|payment:[A-Za-z0-9_-]{1,64})$`)
+var purposeRE = regexp.MustCompile(`^(login(:[A-Za-z0-9_-]{1,64})?|payment:([A-Za-z0-9]{1,32}:)?[A-Za-z0-9_-]{1,64})$`)
 
-// ValidPurpose reports whether p is "login" or "payment:<id>".
+// ValidPurpose reports whether p is a login or payment purpose.
 func ValidPurpose(p string) bool { return purposeRE.MatchString(p) }
+
+// IsLogin reports whether p is a login purpose.
+func IsLogin(p string) bool { return p == PurposeLogin || strings.HasPrefix(p, PurposeLogin+":") }
+
+// paymentApp is the App_ID of a payment purpose ("" for any other purpose): the hourly
+// cap counts one App_ID's payment codes to one customer.
+func paymentApp(p string) string {
+	rest, ok := strings.CutPrefix(p, purposePayPfx)
+	if !ok {
+		return ""
+	}
+	app, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return ""
+	}
+	return app
+}
 
 // Message is one text on the simulated phone.
 type Message struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -82,8 +83,8 @@ func TestVerify(t *testing.T) {
 			return s.Verify(ctx, cust, PurposeLogin, old)
 		}},
 		{"401 OTP_INVALID/code of another purpose", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
-			code, _ := s.Issue(ctx, cust, PaymentPurpose("ar_1"))
-			return s.Verify(ctx, cust, PaymentPurpose("ar_2"), code)
+			code, _ := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_1"))
+			return s.Verify(ctx, cust, PaymentPurpose("APP1", "ar_2"), code)
 		}},
 		{"401 OTP_INVALID/code of another customer", problem.OTPInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			code, _ := s.Issue(ctx, "CUST000002", PurposeLogin)
@@ -111,6 +112,108 @@ func TestVerify(t *testing.T) {
 				_ = s.Verify(ctx, cust, PurposeLogin, wrong(code))
 			}
 			return s.Verify(ctx, cust, PurposeLogin, code)
+		}},
+		// Issue 14 item 7: the guesses of one step are not renewed by asking for a new code.
+		{"ok/four wrong, a re-issue, then right", nil, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			p := PaymentPurpose("APP1", "ar_1")
+			code, _ := s.Issue(ctx, cust, p)
+			for i := 0; i < 4; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			code, err := s.Issue(ctx, cust, p)
+			if err != nil {
+				return err
+			}
+			return s.Verify(ctx, cust, p, code)
+		}},
+		{"403 OTP_TOO_MANY_ATTEMPTS/three wrong, a re-issue, two wrong, then right", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			p := PaymentPurpose("APP1", "ar_1")
+			code, _ := s.Issue(ctx, cust, p)
+			for i := 0; i < 3; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			code, _ = s.Issue(ctx, cust, p)
+			for i := 0; i < 2; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			return s.Verify(ctx, cust, p, code)
+		}},
+		{"403 OTP_TOO_MANY_ATTEMPTS/no new code after five wrong", problem.OTPTooManyAttempts, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			p := LoginPurpose("pending1")
+			code, _ := s.Issue(ctx, cust, p)
+			for i := 0; i < 5; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			_, err := s.Issue(ctx, cust, p)
+			return err
+		}},
+		{"ok/a step whose code was used starts afresh", nil, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			p := LoginPurpose("pending1")
+			code, _ := s.Issue(ctx, cust, p)
+			for i := 0; i < 4; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			if err := s.Verify(ctx, cust, p, code); err != nil {
+				return err
+			}
+			code, _ = s.Issue(ctx, cust, p)
+			for i := 0; i < 4; i++ {
+				_ = s.Verify(ctx, cust, p, wrong(code))
+			}
+			return s.Verify(ctx, cust, p, code)
+		}},
+		{"429 OTP_SEND_LIMITED/a fourth code for one step", problem.OTPSendLimited, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			for i := 0; i < DefaultMaxCodesPerPurpose; i++ {
+				if _, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_1")); err != nil {
+					return err
+				}
+			}
+			_, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_1"))
+			return err
+		}},
+		{"429 OTP_SEND_LIMITED/an app's twenty-first payment code to one customer within the hour", problem.OTPSendLimited, func(ctx context.Context, s *Service, c *clock.Manual) error {
+			for i := 0; i < DefaultMaxPaymentCodesPerHour; i++ {
+				if _, err := s.Issue(ctx, cust, PaymentPurpose("APP1", fmt.Sprint("ar_", i))); err != nil {
+					return err
+				}
+				c.Advance(time.Minute)
+			}
+			_, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_next"))
+			var pe *problem.Error
+			if errors.As(err, &pe) && (pe.RetryAfter < 35*60 || pe.RetryAfter > 41*60) {
+				return fmt.Errorf("Retry-After %d s, want the 40 minutes until the oldest code leaves the hour", pe.RetryAfter)
+			}
+			return err
+		}},
+		{"ok/payment codes of another app or customer, or an hour old, are not counted", nil, func(ctx context.Context, s *Service, c *clock.Manual) error {
+			for i := 0; i < DefaultMaxPaymentCodesPerHour; i++ {
+				if _, err := s.Issue(ctx, cust, PaymentPurpose("APP1", fmt.Sprint("ar_", i))); err != nil {
+					return err
+				}
+			}
+			if _, err := s.Issue(ctx, cust, PaymentPurpose("APP2", "ar_x")); err != nil {
+				return err
+			}
+			if _, err := s.Issue(ctx, "CUST000002", PaymentPurpose("APP1", "ar_x")); err != nil {
+				return err
+			}
+			c.Advance(time.Hour)
+			_, err := s.Issue(ctx, cust, PaymentPurpose("APP1", "ar_y"))
+			return err
+		}},
+		{"ok/backdated to just inside its lifetime", nil, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			code, _ := s.Issue(ctx, cust, LoginPurpose("pending1"))
+			if _, err := s.Backdate(ctx, cust, DefaultTTL-time.Second); err != nil {
+				return err
+			}
+			return s.Verify(ctx, cust, LoginPurpose("pending1"), code)
+		}},
+		{"401 OTP_EXPIRED/backdated past its lifetime", problem.OTPExpired, func(ctx context.Context, s *Service, _ *clock.Manual) error {
+			code, _ := s.Issue(ctx, cust, LoginPurpose("pending1"))
+			if _, err := s.Backdate(ctx, cust, DefaultTTL); err != nil {
+				return err
+			}
+			return s.Verify(ctx, cust, LoginPurpose("pending1"), code)
 		}},
 		{"400 PARAMETER_INVALID/unknown purpose", problem.ParameterInvalid, func(ctx context.Context, s *Service, _ *clock.Manual) error {
 			_, err := s.Issue(ctx, cust, "transfer")
@@ -141,7 +244,7 @@ func TestCodesAreSixRandomDigits(t *testing.T) {
 	s, _, _ := newService(t)
 	seen := map[string]bool{}
 	for i := 0; i < 50; i++ {
-		code, err := s.Issue(context.Background(), "CUST000001", PurposeLogin)
+		code, err := s.Issue(context.Background(), "CUST000001", LoginPurpose(fmt.Sprint("p", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,24 +312,24 @@ func TestInboxShowsLatestCodesOnlyInMemory(t *testing.T) {
 	ctx := context.Background()
 	var codes []string
 	for i := 0; i < 12; i++ {
-		code, err := s.Issue(ctx, "CUST000001", PurposeLogin)
+		code, err := s.Issue(ctx, "CUST000001", LoginPurpose(fmt.Sprint("p", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		codes = append(codes, code)
 	}
-	pay, _ := s.Issue(ctx, "CUST000001", PaymentPurpose("ar_x"))
+	pay, _ := s.Issue(ctx, "CUST000001", PaymentPurpose("APP1", "ar_x"))
 	msgs := s.Inbox(ctx, "CUST000001")
 	if len(msgs) != defaultInboxSize {
 		t.Fatalf("inbox holds %d messages, want %d", len(msgs), defaultInboxSize)
 	}
-	if msgs[0].Code != pay || msgs[0].Purpose != PaymentPurpose("ar_x") || msgs[1].Code != codes[11] {
+	if msgs[0].Code != pay || msgs[0].Purpose != PaymentPurpose("APP1", "ar_x") || msgs[1].Code != codes[11] {
 		t.Fatalf("inbox not newest first: %+v", msgs[:2])
 	}
 	if len(s.Inbox(ctx, "CUST000002")) != 0 {
 		t.Fatal("another customer's phone shows messages")
 	}
-	if err := s.Verify(ctx, "CUST000001", PaymentPurpose("ar_x"), pay); err != nil {
+	if err := s.Verify(ctx, "CUST000001", PaymentPurpose("APP1", "ar_x"), pay); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(DefaultTTL)

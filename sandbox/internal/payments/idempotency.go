@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/ledger"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -58,6 +59,17 @@ type reservation struct {
 	owner     string
 	paymentID string
 	response  *StoredResponse
+}
+
+// keyspace is the App_ID whose namespace an Idempotency-Key lives in: its own — a key
+// is scoped to the App_ID, so two apps using one key make two payments, each answered
+// its own (10.2.2/2). The shared-idempotency-keys mutant bank keeps one namespace for
+// every App_ID.
+func (s *Service) keyspace(appID string) string {
+	if s.opts.Mutant.Is(mutant.SharedIdempotencyKeys) {
+		return "*"
+	}
+	return appID
 }
 
 // reserve claims (appID, key) for a request whose body hashes to hash, insert-first:
@@ -149,7 +161,7 @@ func (s *Service) StoreResponse(ctx context.Context, appID, key string, status i
 	// as it stands).
 	now := s.clock.Now()
 	err := s.store.txRelaxed(ctx, func(tx *sql.Tx) error {
-		return storeResponseTx(ctx, s.store.q(tx), appID, key, StoredResponse{Status: status, Headers: headers, Body: body}, now)
+		return storeResponseTx(ctx, s.store.q(tx), s.keyspace(appID), key, StoredResponse{Status: status, Headers: headers, Body: body}, now)
 	})
 	if err != nil {
 		return problem.Internal.Wrap(err)
@@ -213,7 +225,7 @@ func (s *Service) LookupResponse(ctx context.Context, appID, key string) (*Store
 	var status int
 	var headers, body string
 	err := s.store.DB.QueryRowContext(ctx, `SELECT response_status, response_headers, response_body FROM idempotency_keys
-		WHERE app_id = $1 AND idem_key = $2 AND state = $3`, appID, key, keyDone).Scan(&status, &headers, &body)
+		WHERE app_id = $1 AND idem_key = $2 AND state = $3`, s.keyspace(appID), key, keyDone).Scan(&status, &headers, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -294,7 +294,7 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 			signed = &actual
 		}
 		// The key's one write after its reservation: executed and answered at once.
-		if err := completeAnswered(ctx, q, r.AppID, r.IdempotencyKey, owner, p.ID, *signed, now); err != nil {
+		if err := completeAnswered(ctx, q, s.keyspace(r.AppID), r.IdempotencyKey, owner, p.ID, *signed, now); err != nil {
 			return err
 		}
 		answer = signed
@@ -325,7 +325,7 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 	err := s.store.tx(ctx, func(tx *sql.Tx) error {
 		q := s.store.q(tx)
 		var err error
-		if res, err = reserve(ctx, q, r.AppID, r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
+		if res, err = reserve(ctx, q, s.keyspace(r.AppID), r.IdempotencyKey, r.RequestHash, now, s.opts.IdempotencyLease); err != nil {
 			return err
 		}
 		switch res.outcome {
@@ -383,7 +383,7 @@ func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id 
 	// the reservation was taken in this same transaction: nobody can have taken it over
 	// since, and completeAnswered checks it again.)
 	if !answered {
-		if err := complete(ctx, tx, p.AppID, p.IdempotencyKey, owner, p.ID, now); err != nil {
+		if err := complete(ctx, tx, s.keyspace(p.AppID), p.IdempotencyKey, owner, p.ID, now); err != nil {
 			return Payment{}, checked{}, err
 		}
 	}
@@ -892,8 +892,8 @@ func (s *Service) execute(ctx context.Context, tx querier, paymentID string, now
 	}
 	postingID, err := ledger.Post(ctx, tx, ledger.Posting{Kind: ledger.KindPayment, Reference: "payment:" + p.ID, Memo: memo, At: now,
 		Entries: []ledger.Entry{
-			{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: p.PayeeName},
-			{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: payerName},
+			{Account: p.PayerAccount, AmountFen: -p.AmountFen, Currency: p.Currency, Counterparty: s.statementName(p.PayeeName)},
+			{Account: credit, AmountFen: p.AmountFen, Currency: p.Currency, Counterparty: s.statementName(payerName)},
 		}})
 	if err != nil {
 		var pe *problem.Error
@@ -1003,4 +1003,15 @@ func clipText(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// statementName is how a person appears as the counterparty of a statement line: masked
+// (JR/T 0185-2020 7.2.2/3b: 将…姓名向应用方进行反馈，应脱敏), since the transaction
+// history is answered to partners; the payment itself keeps the name. The
+// unmasked-counterparty mutant bank writes it in full.
+func (s *Service) statementName(name string) string {
+	if s.opts.Mutant.Is(mutant.UnmaskedCounterparty) {
+		return name
+	}
+	return pii.MaskName(name)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/money"
+	"github.com/jr0185/harness/sandbox/internal/pii"
 )
 
 func TestCreate(t *testing.T) {
@@ -401,5 +402,30 @@ func TestLimits(t *testing.T) {
 				t.Error("no alarm raised")
 			}
 		})
+	}
+}
+
+// TestStatementLinesMaskNames: the transaction history is answered to partners, so a
+// payment's statement lines name the payer and the payee masked (JR/T 0185-2020
+// 7.2.2/3b: 将…姓名向应用方进行反馈，应脱敏); the payment keeps the payee's name.
+func TestStatementLinesMaskNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	payer, payee := e.user("zhangsan", 0), e.user("lisi", 0)
+	p := e.create(e.req(payer, payee, 100))
+	got, err := e.svc.Confirm(ctx, p.ID, payer.ID)
+	if err != nil || got.Status != StatusSucceeded || got.PayeeName != payee.Name {
+		t.Fatalf("Confirm: %+v %v", got, err)
+	}
+	for acct, want := range map[string]string{payer.Account: pii.MaskName(payee.Name), payee.Account: pii.MaskName(payer.Name)} {
+		var cp string
+		if err := e.db.QueryRowContext(ctx, `SELECT counterparty FROM account_transactions WHERE txn_id LIKE $1 AND account_no = $2`,
+			got.PostingID+"-%", acct).Scan(&cp); err != nil {
+			t.Fatal(err)
+		}
+		if cp != want || strings.Contains(cp, payee.Name) || strings.Contains(cp, payer.Name) {
+			t.Errorf("statement line of %s names its counterparty %q, want %q", pii.MaskCard(acct), cp, want)
+		}
 	}
 }

@@ -74,6 +74,10 @@ var (
 	OTPExpired         = define("OTP_EXPIRED", 401, "7.2.1/b2", "The one-time code has expired")
 	OTPUsed            = define("OTP_USED", 401, "7.2.1/b2", "The one-time code was already used")
 	OTPTooManyAttempts = define("OTP_TOO_MANY_ATTEMPTS", 403, "7.2.1/b2", "Too many wrong attempts; request a new one-time code")
+	// OTPSendLimited: the bank sends a step (a pending login, one payment authorization)
+	// a few codes at most, and one App_ID's payment codes to one customer are capped per
+	// hour — a guess budget that a re-issue does not renew, and no flood of texts.
+	OTPSendLimited = define("OTP_SEND_LIMITED", 429, "7.2.1/b2", "Too many one-time codes were sent for this step or this hour")
 
 	// Bank-side login sessions (9.3.1). LOGIN_FAILED never says whether the username exists.
 	LoginFailed    = define("LOGIN_FAILED", 401, "9.3.1/1", "Username or password is wrong")

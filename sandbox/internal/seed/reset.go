@@ -83,7 +83,7 @@ func parseSpec(v string) (Spec, error) {
 // in files and the audit log in its own database: a reset touches neither.
 var Wiped = []string{
 	"consent_accounts", "auth_codes", "oauth_tokens", "consents", "auth_requests",
-	"login_sessions", "login_failures", "otp_codes",
+	"login_sessions", "login_failures", "login_browsers", "otp_codes",
 	"idempotency_keys", "payment_notifications", "payment_usage", "payments",
 	"ledger_entries", "postings",
 	"product_holdings", "account_transactions", "products", "customers",

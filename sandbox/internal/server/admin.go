@@ -56,6 +56,7 @@ func (s *Server) adminRoutes() {
 	s.publishAdminRoutes(g)
 	s.debugAdminRoutes(g)  // admin_debug.go (sandbox mode only)
 	s.testControlRoutes(g) // admin_testctl.go (sandbox mode only)
+	s.testUserRoutes(g)    // admin_testusers.go (sandbox mode only)
 	g.All("/*", func(c *fiber.Ctx) error { return problem.RouteNotFound })
 }
 

@@ -26,16 +26,22 @@ func backdateSeconds(n int64) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
-// adminBackdateApp: POST /admin/v1/apps/:id/backdate {"seconds": N} — N seconds pass
-// for the app's authorization requests, codes, consents and tokens.
-func (s *Server) adminBackdateApp(c *fiber.Ctx) error {
+// decodeBackdate reads a backdate control's body {"seconds": N}.
+func decodeBackdate(c *fiber.Ctx) (time.Duration, int64, error) {
 	var body struct {
 		Seconds int64 `json:"seconds"`
 	}
 	if err := decode(c, &body); err != nil {
-		return err
+		return 0, 0, err
 	}
 	d, err := backdateSeconds(body.Seconds)
+	return d, body.Seconds, err
+}
+
+// adminBackdateApp: POST /admin/v1/apps/:id/backdate {"seconds": N} — N seconds pass
+// for the app's authorization requests, codes, consents and tokens.
+func (s *Server) adminBackdateApp(c *fiber.Ctx) error {
+	d, secs, err := decodeBackdate(c)
 	if err != nil {
 		return err
 	}
@@ -47,8 +53,8 @@ func (s *Server) adminBackdateApp(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.d.Log.Warn("sandbox: app's authorizations backdated", "app_id", id, "seconds", body.Seconds, "rows", n)
-	return writeJSON(c, 200, fiber.Map{"app_id": id, "seconds": body.Seconds, "rows": n})
+	s.d.Log.Warn("sandbox: app's authorizations backdated", "app_id", id, "seconds", secs, "rows", n)
+	return writeJSON(c, 200, fiber.Map{"app_id": id, "seconds": secs, "rows": n})
 }
 
 // adminBackdateSession: POST /admin/v1/sessions/backdate {"session": token, "seconds": N}

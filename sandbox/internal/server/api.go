@@ -202,10 +202,18 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	if s.d.Mutant.Is(mutant.AuditWithoutRequest) {
 		rid = ""
 	}
+	at, micros := s.d.Clock.Now(), d.Microseconds()
+	switch {
+	case s.d.Mutant.Is(mutant.AuditZeroDuration):
+		micros = 0
+	case s.d.Mutant.Is(mutant.AuditLocalTimeAsUTC):
+		l := at.In(pgChinaTime) // Beijing wall-clock digits, marked UTC
+		at = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+	}
 	s.d.Audit.Append(audit.Record{
-		Time: s.d.Clock.Now(), RequestID: rid, AppID: appID, APIID: apiID, UAPIID: uapiID,
+		Time: at, RequestID: rid, AppID: appID, APIID: apiID, UAPIID: uapiID,
 		Method: req.Method, Path: pii.Redact(clipN(req.URI, 512)), Status: status, Result: result, Code: code,
-		DurationMicros: d.Microseconds(), Excerpt: excerpt(req, s.d.Mutant.Is(mutant.AuditUnmaskedExcerpt)),
+		DurationMicros: micros, Excerpt: excerpt(req, s.d.Mutant.Is(mutant.AuditUnmaskedExcerpt)),
 	})
 }
 

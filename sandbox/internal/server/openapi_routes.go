@@ -101,6 +101,8 @@ var routeDocs = []routeDoc{
 	{"POST", "/admin/v1/payments/{id}/notify", tagTest, "Send a final payment's notification again now", authAdmin, outJSON, inNone, true},
 	{"POST", "/admin/v1/reset", tagTest, "Reset the business data to the seed in force (apps, credentials, keys and the audit log are kept; consents and tokens are gone)", authAdmin, outJSON, inNone, true},
 	{"POST", "/admin/v1/reseed", tagTest, "Load another seeded data set: {seed, size (customers), products}; the test users always exist", authAdmin, outJSON, inJSON, true},
+	{"GET", "/admin/v1/test-users/{username}", tagTest, "A test user's seeded name, resident ID, mobile and accounts (full numbers): what masked answers are judged against (7.2.2/3b)", authAdmin, outJSON, inNone, true},
+	{"POST", "/admin/v1/test-users/{username}/codes/backdate", tagTest, "Backdate a test user's one-time codes: {seconds} pass for them alone (7.2.1 b) 2))", authAdmin, outJSON, inJSON, true},
 
 	// The request inspector and trainer dashboard (sandbox mode).
 	{"GET", "/dashboard/login", tagTest, "Dashboard login page (the admin token, posted in a form)", authNone, outHTML, inNone, true},

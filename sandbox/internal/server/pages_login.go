@@ -110,7 +110,7 @@ func (s *Server) userLoginSubmit(c *fiber.Ctx) error {
 	if len(user) > 64 {
 		user = user[:64]
 	}
-	p, err := s.d.Sessions.Login(c.UserContext(), user, pgForm(c, "password"))
+	p, err := s.d.Sessions.LoginFrom(c.UserContext(), pgCookie(c, pgBrowserCookie), user, pgForm(c, "password"))
 	if err != nil {
 		pe := problem.From(err)
 		if !pgWantsHTML(c) || pe.Status >= 500 {
@@ -186,7 +186,7 @@ func (s *Server) userOTPSubmit(c *fiber.Ctx) error {
 	if !ok {
 		return s.userError(c, pgBadNext())
 	}
-	sess, err := s.d.Sessions.CompleteLogin(c.UserContext(), tok, strings.TrimSpace(pgForm(c, "code")))
+	sess, err := s.d.Sessions.CompleteLoginFrom(c.UserContext(), pgCookie(c, pgBrowserCookie), tok, strings.TrimSpace(pgForm(c, "code")))
 	if err != nil {
 		return s.userLoginStepFailed(c, next, err)
 	}

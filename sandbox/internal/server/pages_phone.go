@@ -50,7 +50,7 @@ func (s *Server) userPhone(c *fiber.Ctx) error {
 		for _, m := range s.d.OTP.Inbox(c.UserContext(), id) {
 			t := pgText{PurposeZh: "登录验证码", Code: m.Code, Text: m.Text, Sent: pgTimeSec(m), Expires: pgTime(m.ExpiresAt),
 				State: "有效 valid", StateClass: "ok"}
-			if m.Purpose != otp.PurposeLogin {
+			if !otp.IsLogin(m.Purpose) {
 				t.PurposeZh = "支付确认码"
 			}
 			switch {

@@ -55,10 +55,14 @@ type paymentView struct {
 func (s *Server) PaymentJSON(p payments.Payment) any { return s.view(p) }
 
 func (s *Server) view(p payments.Payment) paymentView {
-	return paymentView{ID: p.ID, Status: string(p.Status), Amount: money.Format(p.AmountFen), Currency: p.Currency,
+	v := paymentView{ID: p.ID, Status: string(p.Status), Amount: money.Format(p.AmountFen), Currency: p.Currency,
 		DebitAccountID: s.d.AccountIDs.For(p.PayerAccount), PayeeMasked: pii.MaskCard(p.PayeeAccount),
 		PayeeName: pii.MaskName(p.PayeeName), Memo: p.Memo, FailureCode: p.FailureCode,
 		CreatedAt: p.CreatedAt.UTC(), FinishedAt: p.FinishedAt.UTC()}
+	if s.d.Mutant.Is(mutant.UnmaskedPayeeName) { // 7.2.2/3b broken: the name in full
+		v.PayeeName = p.PayeeName
+	}
+	return v
 }
 
 // paymentCreate serves a2.payments.create: a payment exactly as the user consented to
@@ -105,11 +109,13 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 			debit = n
 		}
 	}
-	// 10.2.2/2: the payment must be the one the user confirmed at the bank.
+	// 10.2.2/2, 9.3.1/2: the payment must be the one the user confirmed at the bank —
+	// debit account, amount, currency, payee account and payee name.
 	if s.d.Mutant.Is(mutant.IgnoreConsentPaymentTerms) {
 		debit = s.ownAccountNumber(ctx, g.CustomerID, req.DebitAccountID)
-	} else if debit == "" || !g.CoversPayment(debit, amount, req.Currency, plain.Account) {
-		return 0, nil, problem.PaymentNotConsented.WithDetail("debit account, amount, currency and payee must match the consent %s", g.ConsentID)
+	} else if m := g.PaymentMismatch(debit, amount, req.Currency, plain.Account, plain.Name); m != "" &&
+		!(m == "payee name" && s.d.Mutant.Is(mutant.PayeeNameUnbound)) {
+		return 0, nil, problem.PaymentNotConsented.WithDetail("the %s differs from what the user consented to in consent %s (debit account, amount, currency, payee account and payee name must all match)", m, g.ConsentID)
 	}
 	if err := s.magicAnswer(ctx, amount); err != nil { // magic.go: 503 and slow amounts
 		return 0, nil, err

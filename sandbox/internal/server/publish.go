@@ -88,6 +88,9 @@ type manualExample struct {
 	Users                         []string
 	Vectors                       []vector
 	VectorsErr                    string
+	// Limits are the sections of /docs/limits.json, so that the manual states the
+	// users' controls with the numbers the bank runs (never typed twice).
+	Limits map[string]LimitSection
 }
 
 func (s *Server) manualExamples() manualExample {
@@ -96,7 +99,7 @@ func (s *Server) manualExamples() manualExample {
 		override = func(b []byte) []byte { return b[:len(b)-1] }
 	}
 	ex := manualExample{Institution: s.d.FinancialInstitutionCode, MACAppID: vecAppID, MACSecret: vecAppSecret,
-		UID: protocol.DefaultUID, Users: []string{"zhangsan", "lisi", "wangwu"}}
+		UID: protocol.DefaultUID, Users: []string{"zhangsan", "lisi", "wangwu"}, Limits: s.d.Limits}
 	vs, err := manualVectors(override)
 	if err != nil {
 		ex.VectorsErr = err.Error()

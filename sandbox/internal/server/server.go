@@ -89,6 +89,10 @@ type Deps struct {
 	// Reset reloads the seeded business data (nil: the data set in force) — the
 	// sandbox's reset and reseed test controls (admin_reset.go).
 	Reset func(ctx context.Context, to *seed.Spec) (seed.Result, error)
+	// TestUsers looks a test user up with their real numbers, the ground truth of a
+	// conformance suite's masking checks (sandbox mode; nil: not offered;
+	// admin_testusers.go).
+	TestUsers func(ctx context.Context, username string) (seed.TestUser, error)
 	ServiceDeps
 }
 

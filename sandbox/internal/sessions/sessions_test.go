@@ -76,11 +76,7 @@ func wrongCode(c string) string {
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	pw := fakedata.TestPassword
-	tests := []struct {
-		name string
-		want *problem.Error
-		run  func(context.Context, *testing.T, *env) error
-	}{
+	runLoginCases(t, []loginCase{
 		{"ok/password then one-time code", nil, func(ctx context.Context, t *testing.T, e *env) error {
 			p, err := e.s.Login(ctx, "zhangsan", pw)
 			if err != nil {
@@ -248,8 +244,20 @@ func TestLogin(t *testing.T) {
 			_, err := e.s.Get(ctx, "ss_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 			return err
 		}},
-	}
-	for _, tc := range tests {
+	})
+}
+
+// loginCase is one outcome of the login service: want nil is success.
+type loginCase struct {
+	name string
+	want *problem.Error
+	run  func(context.Context, *testing.T, *env) error
+}
+
+// runLoginCases runs each case on a bank of its own and checks the catalogued outcome
+// (LOGIN_LOCKED always with Retry-After).
+func runLoginCases(t *testing.T, cases []loginCase) {
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
@@ -296,4 +304,81 @@ func TestSessionIDsAreStoredHashed(t *testing.T) {
 	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_sessions WHERE stage = 'active'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("active sessions = %d, %v", n, err)
 	}
+}
+
+// TestLockoutSparesTheCustomersBrowsers: failed logins lock the browser they come from,
+// not the username everywhere (a stranger cannot lock the customer out), while failures
+// from browsers that never logged in for the username are also capped together (a
+// stranger cannot guess on by opening new browsers) — and the customer's known browsers
+// still log in (JR/T 0185-2020 10.2.2/1).
+func TestLockoutSparesTheCustomersBrowsers(t *testing.T) {
+	t.Parallel()
+	pw := fakedata.TestPassword
+	fails := func(ctx context.Context, e *env, n int, browsers ...string) {
+		for i := 0; i < n; i++ {
+			_, _ = e.s.LoginFrom(ctx, browsers[i%len(browsers)], "zhangsan", "wrong")
+		}
+	}
+	complete := func(ctx context.Context, t *testing.T, e *env, browser string) error {
+		p, err := e.s.LoginFrom(ctx, browser, "zhangsan", pw)
+		if err != nil {
+			return err
+		}
+		_, err = e.s.CompleteLoginFrom(ctx, browser, p.Token, e.phone(t, p.CustomerID))
+		return err
+	}
+	strangers := []string{"s1", "s2", "s3", "s4", "s5", "s6"}
+	runLoginCases(t, []loginCase{
+		{"ok/four wrong then right in one browser", nil, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultFailLimit-1, "b")
+			return complete(ctx, t, e, "b")
+		}},
+		{"403 LOGIN_LOCKED/the fifth failure locks its browser", problem.LoginLocked, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultFailLimit-1, "s1")
+			_, err := e.s.LoginFrom(ctx, "s1", "zhangsan", "wrong")
+			return err
+		}},
+		{"403 LOGIN_LOCKED/the right password in the locked browser", problem.LoginLocked, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultFailLimit, "s1")
+			_, err := e.s.LoginFrom(ctx, "s1", "zhangsan", pw)
+			return err
+		}},
+		{"ok/the customer's browser while a stranger's is locked", nil, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultFailLimit, "s1")
+			return complete(ctx, t, e, "victim")
+		}},
+		{"ok/a new browser after nineteen failures from unknown browsers", nil, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultUserFailLimit-1, strangers...)
+			return complete(ctx, t, e, "new")
+		}},
+		{"403 LOGIN_LOCKED/a new browser after twenty failures from unknown browsers", problem.LoginLocked, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultUserFailLimit, strangers...)
+			_, err := e.s.LoginFrom(ctx, "new", "zhangsan", pw)
+			return err
+		}},
+		{"ok/a known browser after twenty failures from unknown browsers", nil, func(ctx context.Context, t *testing.T, e *env) error {
+			if err := complete(ctx, t, e, "victim"); err != nil {
+				return err
+			}
+			fails(ctx, e, DefaultUserFailLimit, strangers...)
+			return complete(ctx, t, e, "victim")
+		}},
+		{"ok/the lock ends after its time", nil, func(ctx context.Context, t *testing.T, e *env) error {
+			fails(ctx, e, DefaultFailLimit, "s1")
+			e.clock.Advance(15 * time.Minute)
+			_, err := e.s.LoginFrom(ctx, "s1", "zhangsan", pw)
+			return err
+		}},
+		{"403 LOGIN_LOCKED/wrong login codes count for the browser", problem.LoginLocked, func(ctx context.Context, t *testing.T, e *env) error {
+			var err error
+			for i := 0; i < DefaultFailLimit; i++ {
+				p, lerr := e.s.LoginFrom(ctx, "b", "zhangsan", pw)
+				if lerr != nil {
+					return lerr
+				}
+				_, err = e.s.CompleteLoginFrom(ctx, "b", p.Token, wrongCode(e.phone(t, p.CustomerID)))
+			}
+			return err
+		}},
+	})
 }

@@ -24,6 +24,10 @@ type Store interface {
 	// key is locked until now+lockFor, which is returned (zero otherwise).
 	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, limit int, lockFor time.Duration) (time.Time, error)
 	ClearFailures(ctx context.Context, key string) error
+	// KnownBrowser reports whether key (a username and browser) completed a login that
+	// is remembered beyond now; RememberBrowser remembers it until until.
+	KnownBrowser(ctx context.Context, key string, now time.Time) (bool, error)
+	RememberBrowser(ctx context.Context, key string, until time.Time) error
 	Purge(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
@@ -160,6 +164,20 @@ func (s *SQLStore) RecordFailure(ctx context.Context, key string, now time.Time,
 // ClearFailures implements Store.
 func (s *SQLStore) ClearFailures(ctx context.Context, key string) error {
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE username_key = $1`, key)
+	return err
+}
+
+// KnownBrowser implements Store.
+func (s *SQLStore) KnownBrowser(ctx context.Context, key string, now time.Time) (bool, error) {
+	var n int
+	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_browsers WHERE browser_key = $1 AND known_until > $2`, key, now.UnixNano()).Scan(&n)
+	return n > 0, err
+}
+
+// RememberBrowser implements Store.
+func (s *SQLStore) RememberBrowser(ctx context.Context, key string, until time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO login_browsers (browser_key, known_until) VALUES ($1, $2)
+		ON CONFLICT (browser_key) DO UPDATE SET known_until = $2`, key, until.UnixNano())
 	return err
 }
 
