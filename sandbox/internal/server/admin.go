@@ -3,9 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -74,29 +72,10 @@ func (s *Server) adminTokenOK(tok string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.d.AdminToken)) == 1
 }
 
-// decode reads a JSON body strictly (unknown fields refused).
-func decode(c *fiber.Ctx, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.BodyInvalid.WithDetail("request body must be a JSON object with the documented fields: %s", clipN(jsonErr(err), 120))
-	}
-	if dec.More() {
-		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
-	}
-	return nil
-}
-
-func jsonErr(err error) string {
-	// encoding/json messages name Go types; keep only the field-level part.
-	msg := err.Error()
-	if i := strings.Index(msg, "Go struct field"); i >= 0 {
-		msg = msg[:i]
-	}
-	return strings.TrimPrefix(msg, "json: ")
+// decode reads a JSON body through the bank's one strict path (strictbody: media type,
+// UTF-8, one object, exact and unrepeated field names; JR/T 0185-2020 7.2.2/1).
+func (s *Server) decode(c *fiber.Ctx, v any) error {
+	return s.decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
 func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }
@@ -114,7 +93,7 @@ func (s *Server) adminListApps(c *fiber.Ctx) error {
 
 func (s *Server) adminRegister(c *fiber.Ctx) error {
 	var r apps.Registration
-	if err := decode(c, &r); err != nil {
+	if err := s.decode(c, &r); err != nil {
 		return err
 	}
 	a, issued, err := s.d.Apps.Register(c.UserContext(), r)
@@ -147,7 +126,7 @@ func (s *Server) adminAction(c *fiber.Ctx) error {
 		Reason string `json:"reason"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -162,7 +141,7 @@ func (s *Server) adminScopes(c *fiber.Ctx) error {
 	var body struct {
 		Scopes []string `json:"scopes"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	a, err := s.d.Apps.SetScopes(c.UserContext(), param(c, "id"), body.Scopes)
@@ -174,7 +153,7 @@ func (s *Server) adminScopes(c *fiber.Ctx) error {
 
 func (s *Server) adminLimits(c *fiber.Ctx) error {
 	var l apps.Limits
-	if err := decode(c, &l); err != nil {
+	if err := s.decode(c, &l); err != nil {
 		return err
 	}
 	a, err := s.d.Apps.SetLimits(c.UserContext(), param(c, "id"), l)
@@ -189,7 +168,7 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 		OverlapSeconds int `json:"overlap_seconds"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -212,7 +191,7 @@ func (s *Server) adminAddCredential(c *fiber.Ctx) error {
 		PEM       string `json:"pem"`
 		ValidDays int    `json:"valid_days"` // for bare public keys
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	cred, err := credentialFromPEM(param(c, "id"), apps.CredentialKind(body.Kind), body.PEM, body.ValidDays, s.d.Clock.Now())
@@ -275,7 +254,7 @@ func (s *Server) adminExit(c *fiber.Ctx) error {
 		Reason string `json:"reason"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -309,7 +288,7 @@ func (s *Server) adminAPIState(c *fiber.Ctx) error {
 		Sunset time.Time `json:"sunset"`
 		Notice string    `json:"notice"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	st, err := s.d.Lifecycle.Set(c.UserContext(), param(c, "api"), apis.State(body.State), body.Sunset, body.Notice)
@@ -352,7 +331,7 @@ func (s *Server) adminAdvanceClock(c *fiber.Ctx) error {
 	var body struct {
 		Seconds int64 `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	if body.Seconds <= 0 || body.Seconds > 400*86400 {
@@ -384,7 +363,7 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 			Reviewer string `json:"reviewer"`
 			Note     string `json:"note"`
 		}
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 		decide := s.d.Payments.Reject

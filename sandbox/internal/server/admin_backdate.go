@@ -32,7 +32,7 @@ func (s *Server) adminBackdateApp(c *fiber.Ctx) error {
 	var body struct {
 		Seconds int64 `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	d, err := backdateSeconds(body.Seconds)
@@ -58,7 +58,7 @@ func (s *Server) adminBackdateSession(c *fiber.Ctx) error {
 		Session string `json:"session"`
 		Seconds int64  `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	d, err := backdateSeconds(body.Seconds)
