@@ -284,6 +284,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		tlsCfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- the accept-tls11 mutant bank, sandbox mode only
 		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
 	}
+	if mut.Is(mutant.LongSessionTickets) {
+		tlsCfg.SessionTicketsDisabled = false // Go's default: 7-day TLS 1.3 tickets
+	}
 	if sd.Observe != nil {
 		server.WatchHandshakes(tlsCfg, sd.Observe) // sandbox: refused handshakes are observed
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"crypto/x509"
 	"encoding/pem"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/throttle"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -58,11 +60,37 @@ func (s *Server) adminRoutes() {
 }
 
 func (s *Server) adminAuth(c *fiber.Ctx) error {
+	addr, now := strings.Clone(c.IP()), s.d.Clock.Now()
+	guard := !s.d.Mutant.Is(mutant.NoAdminThrottle)
+	// 10.1.2/1b: an address that sent too many wrong tokens is shut out, whatever it
+	// sends now — a right guess while shut out teaches it nothing.
+	if wait, blocked := s.adminFails.Blocked(addr, now); blocked && guard {
+		return problem.AdminThrottled.WithRetryAfter(int(wait/time.Second)+1).
+			WithDetail("%d wrong admin tokens from this address; admin calls from it are refused for %s after the last of them", adminMaxFails, adminPenalty)
+	}
 	tok, ok := strings.CutPrefix(c.Get("Authorization"), "Bearer ")
 	if !ok || !s.adminTokenOK(tok) {
+		if guard && s.adminFails.Fail(addr, now) {
+			s.d.Alarms.Raise("admin-token-bruteforce", "", fmt.Sprintf("%d wrong admin tokens from %s within %s; its admin calls are refused for %s",
+				adminMaxFails, addr, adminFailWindow, adminPenalty))
+		}
 		return problem.AdminUnauthorized.WithDetail("send Authorization: Bearer <admin token> (printed at first start, kept in the data folder)")
 	}
+	s.adminFails.Succeed(addr)
 	return c.Next()
+}
+
+// The admin token's brute-force guard (issue 14): adminMaxFails wrong tokens in a row
+// from one address within adminFailWindow shut it out for adminPenalty and raise a
+// security alarm.
+const (
+	adminMaxFails   = 10
+	adminFailWindow = 10 * time.Minute
+	adminPenalty    = 5 * time.Minute
+)
+
+func newAdminThrottle() *throttle.Throttle {
+	return &throttle.Throttle{Max: adminMaxFails, Window: adminFailWindow, Penalty: adminPenalty, MaxKeys: 10000}
 }
 
 // adminTokenOK reports whether tok is the admin token: its SM3 digest (all the bank
