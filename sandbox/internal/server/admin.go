@@ -2,9 +2,10 @@ package server
 
 import (
 	"crypto/subtle"
-	"fmt"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,26 @@ func (s *Server) adminTokenOK(tok string) bool {
 // UTF-8, one object, exact and unrepeated field names; JR/T 0185-2020 7.2.2/1).
 func (s *Server) decode(c *fiber.Ctx, v any) error {
 	return s.decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
+}
+
+// queryInt reads an integer query parameter within [lo, hi]; absent is def, anything
+// else is refused, never silently replaced (issue 14: audit?limit=-1).
+func (s *Server) queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if s.d.Mutant.Is(mutant.UnboundedFields) {
+		if err != nil || n < lo || n > hi {
+			return def, nil
+		}
+		return n, nil
+	}
+	if err != nil || n < lo || n > hi {
+		return 0, problem.ParameterInvalid.WithDetail("%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
 }
 
 func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }
@@ -327,14 +348,17 @@ func (s *Server) adminAPIState(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminAlarms(c *fiber.Ctx) error {
-	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	return writeJSON(c, 200, fiber.Map{"alarms": s.d.Alarms.Recent(after, strings.Clone(c.Query("app_id")))})
+	after, err := s.queryInt(c, "after", 0, 0, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"alarms": s.d.Alarms.Recent(int64(after), strings.Clone(c.Query("app_id")))})
 }
 
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+	limit, err := s.queryInt(c, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
 	}
 	f := audit.Filter{AppID: strings.Clone(c.Query("app_id")), RequestID: strings.Clone(c.Query("request_id")), Limit: limit}
 	if s.d.Mutant.Is(mutant.ShortLogRetention) {
@@ -409,9 +433,9 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 
 // adminNotifications shows an app's payment notifications and their delivery state.
 func (s *Server) adminNotifications(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	limit, err := s.queryInt(c, "limit", 100, 1, 500)
+	if err != nil {
+		return err
 	}
 	list, err := s.d.Payments.Notifications(c.UserContext(), param(c, "id"), limit)
 	if err != nil {
