@@ -265,11 +265,13 @@ type Call struct {
 	Method, URI string
 	Body        []byte
 	ContentType string
-	Header      http.Header // extra headers (access token, idempotency key)
-	Fault       Fault
-	Now         time.Time // signing time (zero: now)
-	Nonce       string    // zero: random
-	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
+	// NoContentType sends a body without any Content-Type header (issue 14 probes).
+	NoContentType bool
+	Header        http.Header // extra headers (access token, idempotency key)
+	Fault         Fault
+	Now           time.Time // signing time (zero: now)
+	Nonce         string    // zero: random
+	TLSVersion    uint16    // offer exactly this TLS version (zero: 1.2 and up)
 	// Sign, when set, makes the Authorization header's scheme, serial and signature
 	// over the string to sign instead of the app's conforming signer (a deliberately
 	// non-conforming algorithm).
@@ -334,7 +336,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	}
 	if c.ContentType != "" {
 		x.ReqHeader.Set("Content-Type", c.ContentType)
-	} else if c.Body != nil {
+	} else if c.Body != nil && !c.NoContentType {
 		x.ReqHeader.Set("Content-Type", "application/json")
 	}
 	signedURI, signedBody := c.URI, c.Body

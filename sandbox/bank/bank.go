@@ -264,6 +264,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 				"default_rate_burst":       cfg.RateBurst,
 				"default_max_concurrent":   cfg.MaxConcurrent,
 			},
+			// Issue 14: the operator's and registration's bounds, and the admin token's
+			// brute-force guard (7.2.2/1, 10.1.2/1b).
+			"operator": {
+				"max_rate_rps":                   apps.MaxRPS,
+				"max_rate_burst":                 apps.MaxBurst,
+				"max_concurrent":                 apps.MaxConcurrent,
+				"max_redirect_uris":              apps.MaxRedirectURIs,
+				"audit_limit_max":                server.AuditLimitMax,
+				"admin_auth_fail_limit":          server.AdminMaxFails,
+				"admin_auth_fail_window_seconds": int(server.AdminFailWindow.Seconds()),
+				"admin_lock_seconds":             int(server.AdminPenalty.Seconds()),
+			},
 		},
 		IssueTestServerCert:      pk.IssueTestServerCertFor,
 		ServiceDeps:              sd,

@@ -14,9 +14,9 @@ import (
 // Bounds of what an operator or a registering partner may set (issue 14: every admin
 // and registration field bounded; JR/T 0185-2020 7.2.2/1 有效性校验).
 const (
-	MaxRPS           = 10000.0 // calls per second
-	MaxBurst         = 100000
-	MaxConcurrent    = 10000
+	MaxRPS           = 1e6 // calls per second: far above any real partner, far below 1e308
+	MaxBurst         = 10_000_000
+	MaxConcurrent    = 100_000
 	MaxRedirectURIs  = 10
 	MaxURLLength     = 2048
 	MaxScopesPerApp  = 64

@@ -18,7 +18,6 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
-	"github.com/jr0185/harness/sandbox/internal/throttle"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -65,34 +64,32 @@ func (s *Server) adminAuth(c *fiber.Ctx) error {
 	guard := !s.d.Mutant.Is(mutant.NoAdminThrottle)
 	// 10.1.2/1b: an address that sent too many wrong tokens is shut out, whatever it
 	// sends now — a right guess while shut out teaches it nothing.
-	if wait, blocked := s.adminFails.Blocked(addr, now); blocked && guard {
-		return problem.AdminThrottled.WithRetryAfter(int(wait/time.Second)+1).
-			WithDetail("%d wrong admin tokens from this address; admin calls from it are refused for %s after the last of them", adminMaxFails, adminPenalty)
+	if until, blocked := s.adminFails.Locked(addr, now); blocked && guard {
+		return problem.AdminThrottled.WithRetryAfter(int(until.Sub(now)/time.Second)+1).
+			WithDetail("%d wrong admin tokens from this address; admin calls from it are refused for %s after the last of them", AdminMaxFails, AdminPenalty)
 	}
 	tok, ok := strings.CutPrefix(c.Get("Authorization"), "Bearer ")
 	if !ok || !s.adminTokenOK(tok) {
-		if guard && s.adminFails.Fail(addr, now) {
+		if _, locked := s.adminFails.Fail(addr, now, AdminMaxFails, AdminFailWindow, AdminPenalty); guard && locked {
 			s.d.Alarms.Raise("admin-token-bruteforce", "", fmt.Sprintf("%d wrong admin tokens from %s within %s; its admin calls are refused for %s",
-				adminMaxFails, addr, adminFailWindow, adminPenalty))
+				AdminMaxFails, addr, AdminFailWindow, AdminPenalty))
 		}
 		return problem.AdminUnauthorized.WithDetail("send Authorization: Bearer <admin token> (printed at first start, kept in the data folder)")
 	}
-	s.adminFails.Succeed(addr)
+	s.adminFails.Forget(addr)
 	return c.Next()
 }
 
-// The admin token's brute-force guard (issue 14): adminMaxFails wrong tokens in a row
-// from one address within adminFailWindow shut it out for adminPenalty and raise a
+// The admin token's brute-force guard (issue 14): AdminMaxFails wrong tokens in a row
+// from one address within AdminFailWindow shut it out for AdminPenalty and raise a
 // security alarm.
 const (
-	adminMaxFails   = 10
-	adminFailWindow = 10 * time.Minute
-	adminPenalty    = 5 * time.Minute
+	AdminMaxFails   = 10
+	AdminFailWindow = 10 * time.Minute
+	AdminPenalty    = 5 * time.Minute
+	// AuditLimitMax is the most records one GET /admin/v1/audit answers.
+	AuditLimitMax = 1000
 )
-
-func newAdminThrottle() *throttle.Throttle {
-	return &throttle.Throttle{Max: adminMaxFails, Window: adminFailWindow, Penalty: adminPenalty, MaxKeys: 10000}
-}
 
 // adminTokenOK reports whether tok is the admin token: its SM3 digest (all the bank
 // keeps) compared in constant time.
@@ -356,7 +353,7 @@ func (s *Server) adminAlarms(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	limit, err := s.queryInt(c, "limit", 100, 1, 1000)
+	limit, err := s.queryInt(c, "limit", 100, 1, AuditLimitMax)
 	if err != nil {
 		return err
 	}

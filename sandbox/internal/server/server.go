@@ -35,10 +35,10 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/risk"
 	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 	"github.com/jr0185/harness/sandbox/internal/signing"
-	"github.com/jr0185/harness/sandbox/internal/throttle"
 )
 
 // AuditLog receives one record per API call (JR/T 0185-2020 7.3.3, 12.3).
@@ -100,12 +100,12 @@ type Server struct {
 	http  *fasthttp.Server
 	ready atomic.Bool
 	// adminFails counts wrong admin tokens per client address (admin.go).
-	adminFails *throttle.Throttle
+	adminFails *risk.Tracker
 }
 
 // New builds the fiber app and routes.
 func New(d Deps) *Server {
-	s := &Server{d: d, adminFails: newAdminThrottle()}
+	s := &Server{d: d, adminFails: &risk.Tracker{}}
 	s.app = fiber.New(fiber.Config{
 		ServerHeader:          "", // JR/T 0185-2020 7.1/7: no server software in headers
 		DisableStartupMessage: true,
