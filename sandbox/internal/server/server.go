@@ -135,7 +135,10 @@ func New(d Deps) *Server {
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
-		Logger:                        quietLogger{},
+		// No interface takes multipart: a multipart body must reach the media-type
+		// check (415), not a form parser of its own (issue 14).
+		DisablePreParseMultipartForm: true,
+		Logger:                       quietLogger{},
 	}
 	return s
 }
