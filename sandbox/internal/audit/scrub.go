@@ -114,8 +114,9 @@ func ScrubForm(s string) (string, bool) {
 			if b.Len() > 0 {
 				b.WriteByte('&')
 			}
-			if IsCredentialField(k) {
-				v = Fingerprint(v)
+			if IsCredentialField(k) { // "sm3:" and hex need no escaping in a query
+				b.WriteString(url.QueryEscape(k) + "=" + Fingerprint(v))
+				continue
 			}
 			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
 		}
