@@ -49,6 +49,8 @@ type Env struct {
 
 	// controls records every (control, surface) pair the run probed (controls.go).
 	controls controlBook
+	// creds keeps every credential the run saw, for the privacy check (credentials.go).
+	creds credentialBook
 
 	// Partner is the partner integration under test (the partner-side suite), reached
 	// through the driver contract; partner is its onboarding, once per run.
@@ -212,6 +214,7 @@ func (x *Exchange) send(ctx context.Context, e *Env, c *http.Client, base string
 		x.TLS = resp.TLS.Version
 	}
 	x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	e.creds.note(x)
 	return err
 }
 

@@ -191,7 +191,9 @@ func jsonSpoils(valid []byte) ([]bodySpoil, error) {
 	caseVariant := bytes.Replace(valid, append(key, ':'), []byte(`"`+upper+`":`), 1)
 	// The first member's value replaced by an array of arrays: a kind no field takes.
 	wrongKind := append(append(append([]byte("{"), key...), []byte(":[[]]")...), valid[dec.InputOffset():]...)
-	bad := func(name string, b []byte) bodySpoil { return bodySpoil{name: name, body: b, status: 400, code: "BODY_INVALID"} }
+	bad := func(name string, b []byte) bodySpoil {
+		return bodySpoil{name: name, body: b, status: 400, code: "BODY_INVALID"}
+	}
 	media := func(ct string) bodySpoil {
 		return bodySpoil{name: "Content-Type " + ct, body: valid, contentType: ct, status: 415, code: "UNSUPPORTED_MEDIA_TYPE"}
 	}
@@ -217,7 +219,9 @@ func formSpoils(valid []byte) ([]bodySpoil, error) {
 	if !strings.Contains(first, "=") {
 		return nil, fmt.Errorf("the valid body is not a form: %s", clip(string(valid), 120))
 	}
-	bad := func(name string, b []byte) bodySpoil { return bodySpoil{name: name, body: b, status: 400, code: "BODY_INVALID"} }
+	bad := func(name string, b []byte) bodySpoil {
+		return bodySpoil{name: name, body: b, status: 400, code: "BODY_INVALID"}
+	}
 	media := func(ct string) bodySpoil {
 		return bodySpoil{name: "Content-Type " + ct, body: valid, contentType: ct, status: 415, code: "UNSUPPORTED_MEDIA_TYPE"}
 	}
