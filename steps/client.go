@@ -49,6 +49,8 @@ type Env struct {
 
 	// controls records every (control, surface) pair the run probed (controls.go).
 	controls controlBook
+	// creds keeps every credential the run saw, for the privacy check (credentials.go).
+	creds credentialBook
 
 	// Partner is the partner integration under test (the partner-side suite), reached
 	// through the driver contract; partner is its onboarding, once per run.
@@ -246,6 +248,7 @@ func (x *Exchange) send(ctx context.Context, e *Env, c *http.Client, base string
 		x.TLS = resp.TLS.Version
 	}
 	x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	e.creds.note(x)
 	return err
 }
 
@@ -299,11 +302,13 @@ type Call struct {
 	Method, URI string
 	Body        []byte
 	ContentType string
-	Header      http.Header // extra headers (access token, idempotency key)
-	Fault       Fault
-	Now         time.Time // signing time (zero: now)
-	Nonce       string    // zero: random
-	TLSVersion  uint16    // offer exactly this TLS version (zero: 1.2 and up)
+	// NoContentType sends a body without any Content-Type header (issue 14 probes).
+	NoContentType bool
+	Header        http.Header // extra headers (access token, idempotency key)
+	Fault         Fault
+	Now           time.Time // signing time (zero: now)
+	Nonce         string    // zero: random
+	TLSVersion    uint16    // offer exactly this TLS version (zero: 1.2 and up)
 	// Cert, when set, is the client certificate presented in the TLS handshake instead of
 	// the app's own (a foreign, self-signed, expired or revoked certificate).
 	Cert *tls.Certificate
@@ -371,7 +376,7 @@ func (e *Env) Do(ctx context.Context, c Call, other *App) (*Exchange, error) {
 	}
 	if c.ContentType != "" {
 		x.ReqHeader.Set("Content-Type", c.ContentType)
-	} else if c.Body != nil {
+	} else if c.Body != nil && !c.NoContentType {
 		x.ReqHeader.Set("Content-Type", "application/json")
 	}
 	signedURI, signedBody := c.URI, c.Body

@@ -188,9 +188,9 @@ func (e *Env) secretPrints(ctx context.Context, appID string) ([]secretPrint, er
 	return page.Fingerprints, nil
 }
 
-// credentialRun: the characters a credential is made of (base64, base64url, hex, and
+// credentialChar: the characters a credential is made of (base64, base64url, hex, and
 // the prefixes the bank puts in front).
-func credentialRun(b byte) bool {
+func credentialChar(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("-_.~+/=", b) >= 0
 }
 
@@ -198,12 +198,12 @@ func credentialRun(b byte) bool {
 // length, inside a run of credential characters, is fingerprinted with SM3.
 func findPrint(text string, byLen map[int]map[string]string) (kind string, found bool) {
 	for i := 0; i < len(text); {
-		if !credentialRun(text[i]) {
+		if !credentialChar(text[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(text) && credentialRun(text[j]) {
+		for j < len(text) && credentialChar(text[j]) {
 			j++
 		}
 		for l, prints := range byLen {

@@ -62,6 +62,9 @@ func (b *Browser) Do(ctx context.Context, method, path string, form url.Values) 
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	x := &Exchange{Method: method, URI: path, ReqHeader: req.Header}
+	if form != nil {
+		x.ReqBody = []byte(form.Encode())
+	}
 	defer b.e.shared(ctx)()
 	resp, err := b.c.Do(req)
 	if err != nil {
@@ -71,6 +74,7 @@ func (b *Browser) Do(ctx context.Context, method, path string, form url.Values) 
 	defer resp.Body.Close()
 	x.Status, x.Header = resp.StatusCode, resp.Header
 	x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	b.e.creds.note(x)
 	b.Last = x
 	return x, err
 }

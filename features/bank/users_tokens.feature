@@ -36,11 +36,10 @@ Feature: Tokens come only from the user's own consent, are bound, short-lived an
     And "lisi" approves with all accounts
     Then the bank sends "lisi" back to the app with an authorization code
     When the app redeems "lisi"'s authorization code without the PKCE verifier
-    Then the bank answers 400 "PKCE_VERIFIER_INVALID"
-    When the app redeems "lisi"'s authorization code with a wrong PKCE verifier
-    Then the bank answers 400 "PKCE_VERIFIER_INVALID"
+    Then the bank answers 400 "PKCE_REQUIRED"
+    # issue 14: a failed PKCE check voids the code, the right verifier comes too late
     When the app redeems "lisi"'s authorization code
-    Then the bank answers 200
+    Then the bank answers 400 "AUTH_CODE_USED"
 
   @JR0185-10.2.2/1 @JR0185-9.3.2/1c
   Scenario: An authorization code redeemed twice is refused and its tokens stop working

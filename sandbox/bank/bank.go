@@ -269,6 +269,18 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 			"users":    usersLimits(otpSvc, sessSvc, consentSvc),
 			"payments": paymentsLimits(consentSvc),
 			"masking":  maskingRules(),
+			// Issue 14: the operator's and registration's bounds, and the admin token's
+			// brute-force guard (7.2.2/1, 10.1.2/1b).
+			"operator": {
+				"max_rate_rps":                   apps.MaxRPS,
+				"max_rate_burst":                 apps.MaxBurst,
+				"max_concurrent":                 apps.MaxConcurrent,
+				"max_redirect_uris":              apps.MaxRedirectURIs,
+				"audit_limit_max":                server.AuditLimitMax,
+				"admin_auth_fail_limit":          server.AdminMaxFails,
+				"admin_auth_fail_window_seconds": int(server.AdminFailWindow.Seconds()),
+				"admin_lock_seconds":             int(server.AdminPenalty.Seconds()),
+			},
 		},
 		IssueTestServerCert:      pk.IssueTestServerCertFor,
 		ServiceDeps:              sd,
@@ -289,6 +301,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if mut.Is(mutant.AcceptTLS11) {
 		tlsCfg.MinVersion = tls.VersionTLS10 // #nosec G402 -- the accept-tls11 mutant bank, sandbox mode only
 		tlsCfg.CipherSuites = append(tlsCfg.CipherSuites, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)
+	}
+	if mut.Is(mutant.LongSessionTickets) {
+		tlsCfg.SessionTicketsDisabled = false // Go's default: 7-day TLS 1.3 tickets
 	}
 	if sd.Observe != nil {
 		server.WatchHandshakes(tlsCfg, sd.Observe) // sandbox: refused handshakes are observed

@@ -83,7 +83,7 @@ func measureA2Payments(b *testing.B) {
 	}()
 	client := onboardPartner(b, tb, notifyURL)
 	if st, out := tb.admin("PUT", "/admin/v1/apps/"+client.Config().AppID+"/limits",
-		map[string]any{"rate_rps": 1e9, "rate_burst": 1000000000, "max_concurrent": 100000}); st != 200 {
+		map[string]any{"rate_rps": 1e6, "rate_burst": 10000000, "max_concurrent": 100000}); st != 200 {
 		b.Fatalf("limits: %d %v", st, out)
 	}
 	zhang, lisi := pgCustomer(b, tb, "zhangsan"), pgCustomer(b, tb, "lisi")

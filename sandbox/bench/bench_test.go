@@ -127,7 +127,7 @@ func (f *bankFixture) registerA1(b *testing.B) a1App {
 	}
 	f.admin(b, "/admin/v1/apps", http.StatusCreated, map[string]any{
 		"name": "Benchmark Partner", "level": "A1", "scopes": []string{"products:read"},
-		"limits": map[string]any{"rate_rps": 1e9, "rate_burst": 1_000_000_000, "max_concurrent": 100_000},
+		"limits": map[string]any{"rate_rps": 1e6, "rate_burst": 10_000_000, "max_concurrent": 100_000},
 	}, &out)
 	if out.App.ID == "" || out.Credentials.Secret == "" || out.Credentials.Serial == "" {
 		b.Fatalf("registration answer lacks app_id, app_secret or serial: %+v", out)

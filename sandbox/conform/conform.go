@@ -48,6 +48,9 @@ type Options struct {
 	// StopOnFailure ends the run at the first failing scenario (the mutation runner's
 	// oracle: one failure kills a mutant).
 	StopOnFailure bool
+	// BankLog receives the embedded bank's log at debug level (nil: discarded): the
+	// privacy check greps it (issue 14).
+	BankLog io.Writer
 }
 
 // Outcome is a finished run.
@@ -57,6 +60,9 @@ type Outcome struct {
 	Report  *report.Report
 	Target  string
 	Elapsed time.Duration
+	// Credentials are every credential the run saw the bank issue or the harness
+	// present (steps.Env.Credentials), for the privacy check.
+	Credentials []string
 }
 
 // Run runs the suite.
@@ -82,7 +88,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		}
 		target = t
 	} else {
-		b, stop, err := StartEmbedded(ctx, o.Mutant, o.BankConfig)
+		b, stop, err := startEmbedded(ctx, o.Mutant, o.BankConfig, o.BankLog)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -139,6 +145,7 @@ func Run(ctx context.Context, o Options) (Outcome, error) {
 		runErr = errors.Join(runErr, err)
 	}
 	out.Result = combine(o.Suite, out.Results)
+	out.Credentials = env.Credentials()
 	out.Elapsed = time.Since(start)
 	cat, err := features.Load()
 	if err != nil {
@@ -298,6 +305,10 @@ func DefaultReportKey() string {
 // StartEmbedded starts a fresh sandbox bank on 127.0.0.1 (a new data folder, removed by
 // stop), optionally as a mutant.
 func StartEmbedded(ctx context.Context, mutantName string, adjust func(*bank.Config)) (*bank.Bank, func(), error) {
+	return startEmbedded(ctx, mutantName, adjust, nil)
+}
+
+func startEmbedded(ctx context.Context, mutantName string, adjust func(*bank.Config), logTo io.Writer) (*bank.Bank, func(), error) {
 	dir, err := os.MkdirTemp("", "jr0185-conform-")
 	if err != nil {
 		return nil, nil, err
@@ -309,6 +320,9 @@ func StartEmbedded(ctx context.Context, mutantName string, adjust func(*bank.Con
 		adjust(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if logTo != nil {
+		log = slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	b, err := bank.Start(ctx, cfg, log)
 	if err != nil {
 		_ = os.RemoveAll(dir)

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,8 +85,9 @@ func invalid(format string, args ...any) error {
 // Register creates a pending app and its first App_Secret (JR/T 0185-2020 9.2.1 a) 1)).
 func (s *Service) Register(ctx context.Context, r Registration) (App, Issued, error) {
 	now := s.clock.Now()
-	if r.Name = strings.TrimSpace(r.Name); r.Name == "" || len(r.Name) > 100 {
-		return App{}, Issued{}, invalid("name is required (at most 100 bytes)")
+	r.Name = strings.TrimSpace(r.Name)
+	if err := s.checkName(r.Name); err != nil {
+		return App{}, Issued{}, err
 	}
 	if r.Level != LevelA1 && r.Level != LevelA2 {
 		return App{}, Issued{}, invalid("level must be A1 or A2")
@@ -95,18 +95,13 @@ func (s *Service) Register(ctx context.Context, r Registration) (App, Issued, er
 	if err := s.checkScopes(r.Scopes); err != nil {
 		return App{}, Issued{}, err
 	}
-	for _, u := range append(append([]string{}, r.RedirectURIs...), r.NotifyURL) {
-		if u == "" {
-			continue
-		}
-		if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" || p.Fragment != "" {
-			return App{}, Issued{}, invalid("redirect and notification URLs must be absolute https URLs without a fragment: %q", u)
-		}
+	if err := s.checkURLs(r); err != nil {
+		return App{}, Issued{}, err
 	}
 	limits := s.opts.DefaultLimits
 	if r.Limits != nil {
-		if r.Limits.RPS <= 0 || r.Limits.Burst <= 0 || r.Limits.MaxConcurrent <= 0 {
-			return App{}, Issued{}, invalid("limits must be positive")
+		if err := s.checkLimits(*r.Limits); err != nil {
+			return App{}, Issued{}, err
 		}
 		limits = *r.Limits
 	}
@@ -203,8 +198,8 @@ func (s *Service) SetScopes(ctx context.Context, id string, scopes []string) (Ap
 
 // SetLimits replaces an app's flow-control limits (10.1.2/1a).
 func (s *Service) SetLimits(ctx context.Context, id string, l Limits) (App, error) {
-	if l.RPS <= 0 || l.Burst <= 0 || l.MaxConcurrent <= 0 {
-		return App{}, invalid("limits must be positive")
+	if err := s.checkLimits(l); err != nil {
+		return App{}, err
 	}
 	a, err := s.mutable(ctx, id)
 	if err != nil {

@@ -41,7 +41,7 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 	case ac.RedirectURI != redirectURI:
 		return TokenSet{}, problem.RedirectURIMismatch.WithDetail("redirect_uri must be the one sent with the authorization request")
 	case !verifierOK(codeVerifier, ac.Challenge) && !s.opts.Mutant.Is(mutant.SkipPKCE):
-		return TokenSet{}, problem.PKCEVerifierInvalid.WithDetail("BASE64URL(SHA-256(code_verifier)) must equal the code_challenge; the verifier is 43 to 128 unreserved characters")
+		return TokenSet{}, s.pkceFailed(ctx, ac, codeVerifier, now)
 	}
 	c, err := s.consent(ctx, ac.ConsentID, now)
 	if err != nil {
@@ -63,6 +63,22 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
 	return set, nil
+}
+
+// pkceFailed voids the code (a code presented without its verifier may be in an
+// attacker's hands: it must not be tried again) and names what was wrong: no verifier
+// at all (PKCE_REQUIRED) or one that does not match the challenge (RFC 7636 4.6;
+// JR/T 0185-2020 10.2.2/1).
+func (s *Service) pkceFailed(ctx context.Context, ac AuthCode, codeVerifier string, now time.Time) error {
+	if !s.opts.Mutant.Is(mutant.PKCEFailureKeepsCode) {
+		if err := s.Store.RedeemCode(ctx, ac.Hash, now, nil); err != nil && !errors.Is(err, ErrConflict) {
+			return problem.Internal.Wrap(err)
+		}
+	}
+	if codeVerifier == "" && !s.opts.Mutant.Is(mutant.PKCEMissingAsInvalid) {
+		return problem.PKCERequired.WithDetail("send the code_verifier of the authorization request's code_challenge; the code is now void")
+	}
+	return problem.PKCEVerifierInvalid.WithDetail("BASE64URL(SHA-256(code_verifier)) must equal the code_challenge (the verifier is 43 to 128 unreserved characters); the code is now void")
 }
 
 func (s *Service) codeReused(ctx context.Context, ac AuthCode, now time.Time) error {

@@ -2,6 +2,7 @@ package consent
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -47,9 +48,17 @@ func TestExchangeCode(t *testing.T) {
 			_, err := e.s.ExchangeCode(ctx, appID, code, S256(verifier), redirect, certA)
 			return err
 		}},
-		{"400 PKCE_VERIFIER_INVALID/no verifier", problem.PKCEVerifierInvalid, func(ctx context.Context, t *testing.T, e *env) error {
+		{"400 PKCE_REQUIRED/no verifier", problem.PKCERequired, func(ctx context.Context, t *testing.T, e *env) error {
 			code := e.approved(t, infoRequest(), "zhangsan", e.accounts(t, "CUST000001")[:1])
 			_, err := e.s.ExchangeCode(ctx, appID, code, "", redirect, certA)
+			return err
+		}},
+		{"400 AUTH_CODE_USED/a failed PKCE check voids the code", problem.AuthCodeUsed, func(ctx context.Context, t *testing.T, e *env) error {
+			code := e.approved(t, infoRequest(), "zhangsan", e.accounts(t, "CUST000001")[:1])
+			if _, err := e.s.ExchangeCode(ctx, appID, code, strings.Repeat("a", 43), redirect, certA); !errors.Is(err, problem.PKCEVerifierInvalid) {
+				t.Fatalf("wrong verifier: %v", err)
+			}
+			_, err := e.s.ExchangeCode(ctx, appID, code, verifier, redirect, certA)
 			return err
 		}},
 		{"400 AUTH_CODE_USED/second exchange revokes the first tokens", problem.AuthCodeUsed, func(ctx context.Context, t *testing.T, e *env) error {

@@ -171,6 +171,24 @@ var (
 	AuditLocalTimeAsUTC       = define("audit-local-time-as-utc", "audit records carry Beijing time marked as UTC, eight hours off")
 )
 
+// Area hardening (issue 14): what a 600-case attack found — credentials in the audit
+// log, lenient bodies and HTTP, internal type names, unbounded fields, admin brute
+// force, HSTS, session tickets, PKCE edges (7.1/7, 7.2.2/1, 7.3.3, 9.2.2/3, 10.1.2/1b,
+// 10.2.2/1, 12.3/2).
+var (
+	AuditKeepsCredentials = define("audit-keeps-credentials", "audit excerpts keep the token and revoke bodies in clear: codes, PKCE verifiers, tokens")
+	LenientJSON           = define("lenient-json", "bodies are decoded by plain encoding/json: trailing data, duplicate keys, case-variant names and invalid UTF-8 pass")
+	AnyMediaType          = define("any-media-type", "a request body's Content-Type is not checked: text/plain, XML, a form or none are read as the interface's format")
+	TypeNamesInErrors     = define("type-names-in-errors", "body errors carry encoding/json's message, internal Go type names included")
+	UnboundedFields       = define("unbounded-fields", "admin and registration fields are unbounded: rate_rps 1e308, wildcard redirect URIs, control characters in names, audit limit -1 read as 100")
+	LenientHTTP           = define("lenient-http", "request lines naming HTTP/2.0, obs-folded headers and header names with spaces are served")
+	NoAdminThrottle       = define("no-admin-throttle", "wrong admin tokens are never throttled and raise no alarm")
+	NoHSTS                = define("no-hsts", "answers carry no Strict-Transport-Security header")
+	LongSessionTickets    = define("long-session-tickets", "the bank issues TLS session tickets valid for 7 days")
+	PKCEMissingAsInvalid  = define("pkce-missing-as-invalid", "a code exchange without code_verifier is answered PKCE_VERIFIER_INVALID instead of PKCE_REQUIRED")
+	PKCEFailureKeepsCode  = define("pkce-failure-keeps-code", "an authorization code survives a failed PKCE check and can be redeemed again")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

@@ -87,6 +87,14 @@ func (s *Service) Validate(r *Registration) error {
 		case len(r.Developers) == 0 || len(r.Developers) > 20:
 			return invalid("developers: one to twenty main developers with name and id_number are required")
 		}
+		if !s.Mutant.Is(mutant.UnboundedFields) { // issue 14: no NUL or other control in what a reviewer reads
+			if err := apps.CheckText("organization.name", o.Name, 200); err != nil {
+				return err
+			}
+			if err := apps.CheckText("organization.operating_qualification", o.OperatingQualification, 500); err != nil {
+				return err
+			}
+		}
 		if err := checkPerson("legal_representative", r.LegalRepresentative); err != nil {
 			return err
 		}
@@ -105,6 +113,9 @@ func (s *Service) Validate(r *Registration) error {
 func checkPerson(field string, p Person) error {
 	if n := strings.TrimSpace(p.Name); n == "" || len(n) > 100 {
 		return invalid("%s.name is required (at most 100 bytes)", field)
+	}
+	if err := apps.CheckText(field+".name", strings.TrimSpace(p.Name), 100); err != nil {
+		return err
 	}
 	if err := CheckIDNumber(p.IDNumber); err != nil {
 		return invalid("%s.id_number is not a valid GB 11643 ID number: %s", field, err.Error())

@@ -136,3 +136,13 @@ var (
 	AccountFrozen     = define("ACCOUNT_FROZEN", 422, "", "The account is frozen")
 	AccountInactive   = define("ACCOUNT_INACTIVE", 422, "", "The account is not active")
 )
+
+// Hardening (issue 14): HTTP framing and the operator's API under brute force.
+var (
+	// A request that is not well-formed HTTP/1.1 (request line, header names, folded
+	// headers, chunked framing): refused whole, never guessed at (7.2.2/1).
+	RequestMalformed = define("REQUEST_MALFORMED", 400, "7.2.2/1", "The request is not well-formed HTTP/1.1")
+	// Repeated wrong admin tokens from one client address: every admin call from it is
+	// refused for a while, and the bank raises a security alarm (10.1.2/1b).
+	AdminThrottled = define("ADMIN_THROTTLED", 429, "10.1.2/1b", "Too many wrong admin tokens from this address; retry later")
+)

@@ -58,3 +58,10 @@ func (t *Tracker) Locked(key string, now time.Time) (time.Time, bool) {
 	}
 	return k.until, true
 }
+
+// Forget drops key's failures and lock (a right answer ends a run of wrong ones).
+func (t *Tracker) Forget(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.keys, key)
+}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/jr0185/harness/fakedata"
 	"github.com/jr0185/harness/sandbox/internal/passwords"
@@ -29,22 +31,35 @@ func IfEmpty(ctx context.Context, db *store.DB, seed int64, size fakedata.Size) 
 	return err == nil, err
 }
 
-// hashPasswords hashes each distinct password of the data set once: every customer
-// shares the documented test password, and one PBKDF2 run per customer would cost
-// seconds (and, in a reset, hold the writer that long).
+// hashPasswords hashes every customer's password with a salt of its own (issue 14: a
+// reseed once gave every customer one salt and so one hash — crack one, know all;
+// JR/T 0185-2020 7.2.2/3). PBKDF2 runs are spread over the cores so a reset does not
+// hold the writer long. The map is by customer id.
 func hashPasswords(ds fakedata.Dataset) (map[string]string, error) {
-	hashes := map[string]string{}
-	for _, c := range ds.Customers {
-		if _, ok := hashes[c.Password]; ok {
-			continue
-		}
-		h, err := passwords.Hash(c.Password)
-		if err != nil {
-			return nil, err
-		}
-		hashes[c.Password] = h
+	hashes := make([]string, len(ds.Customers))
+	errs := make([]error, len(ds.Customers))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				hashes[i], errs[i] = passwords.Hash(ds.Customers[i].Password)
+			}
+		})
 	}
-	return hashes, nil
+	for i := range ds.Customers {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	out := make(map[string]string, len(hashes))
+	for i, c := range ds.Customers {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out[c.ID] = hashes[i]
+	}
+	return out, nil
 }
 
 // load inserts the data set (products, customers, accounts, histories) and records the
@@ -61,7 +76,7 @@ func load(ctx context.Context, tx *sql.Tx, ds fakedata.Dataset, size fakedata.Si
 	}
 	for _, c := range ds.Customers {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (customer_id, username, name, resident_id, mobile, password_hash)
-			VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Username, c.Name, c.ResidentID, c.Mobile, hashes[c.Password]); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, c.Username, c.Name, c.ResidentID, c.Mobile, hashes[c.ID]); err != nil {
 			return fmt.Errorf("seed customer %s: %w", c.ID, err)
 		}
 		for _, a := range c.Accounts {

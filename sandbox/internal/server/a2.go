@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/accounts"
@@ -31,32 +30,11 @@ func (s *Server) a2Handlers() map[string]Handler {
 	}
 }
 
-// form parses an application/x-www-form-urlencoded body strictly (RFC 6749 3.2).
-func form(body []byte, allowed ...string) (url.Values, error) {
-	v, err := url.ParseQuery(string(body))
-	if err != nil {
-		return nil, problem.BodyInvalid.WithDetail("the body must be application/x-www-form-urlencoded")
-	}
-	for k, vs := range v {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || k == a
-		}
-		if !ok {
-			return nil, problem.BodyInvalid.WithDetail("unknown form field %q", problem.Clip(k))
-		}
-		if len(vs) != 1 {
-			return nil, problem.BodyInvalid.WithDetail("form field %q given more than once", problem.Clip(k))
-		}
-	}
-	return v, nil
-}
-
 // oauthToken serves a2.oauth.token: the token endpoint is itself an A2 call — mutual
 // TLS and an SM2-signed request — so the access token is bound to the certificate the
 // partner authenticated with (JR/T 0185-2020 9.2.1 b2, b3).
 func (s *Server) oauthToken(ctx context.Context, in Input) (int, any, error) {
-	v, err := form(in.Body, "grant_type", "code", "redirect_uri", "code_verifier", "refresh_token")
+	v, err := s.decodeForm(in.Header("Content-Type"), in.Body, "grant_type", "code", "redirect_uri", "code_verifier", "refresh_token")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -75,7 +53,7 @@ func (s *Server) oauthToken(ctx context.Context, in Input) (int, any, error) {
 
 // oauthRevoke serves a2.oauth.revoke (RFC 7009: unknown tokens are not an error).
 func (s *Server) oauthRevoke(ctx context.Context, in Input) (int, any, error) {
-	v, err := form(in.Body, "token", "token_type_hint")
+	v, err := s.decodeForm(in.Header("Content-Type"), in.Body, "token", "token_type_hint")
 	if err != nil {
 		return 0, nil, err
 	}

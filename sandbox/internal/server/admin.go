@@ -3,9 +3,9 @@ package server
 import (
 	"crypto/subtle"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"io"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -61,12 +61,36 @@ func (s *Server) adminRoutes() {
 }
 
 func (s *Server) adminAuth(c *fiber.Ctx) error {
+	addr, now := strings.Clone(c.IP()), s.d.Clock.Now()
+	guard := !s.d.Mutant.Is(mutant.NoAdminThrottle)
+	// 10.1.2/1b: an address that sent too many wrong tokens is shut out, whatever it
+	// sends now — a right guess while shut out teaches it nothing.
+	if until, blocked := s.adminFails.Locked(addr, now); blocked && guard {
+		return problem.AdminThrottled.WithRetryAfter(int(until.Sub(now)/time.Second)+1).
+			WithDetail("%d wrong admin tokens from this address; admin calls from it are refused for %s after the last of them", AdminMaxFails, AdminPenalty)
+	}
 	tok, ok := strings.CutPrefix(c.Get("Authorization"), "Bearer ")
 	if !ok || !s.adminTokenOK(tok) {
+		if _, locked := s.adminFails.Fail(addr, now, AdminMaxFails, AdminFailWindow, AdminPenalty); guard && locked {
+			s.d.Alarms.Raise("admin-token-bruteforce", "", fmt.Sprintf("%d wrong admin tokens from %s within %s; its admin calls are refused for %s",
+				AdminMaxFails, addr, AdminFailWindow, AdminPenalty))
+		}
 		return problem.AdminUnauthorized.WithDetail("send Authorization: Bearer <admin token> (printed at first start, kept in the data folder)")
 	}
+	s.adminFails.Forget(addr)
 	return c.Next()
 }
+
+// The admin token's brute-force guard (issue 14): AdminMaxFails wrong tokens in a row
+// from one address within AdminFailWindow shut it out for AdminPenalty and raise a
+// security alarm.
+const (
+	AdminMaxFails   = 10
+	AdminFailWindow = 10 * time.Minute
+	AdminPenalty    = 5 * time.Minute
+	// AuditLimitMax is the most records one GET /admin/v1/audit answers.
+	AuditLimitMax = 1000
+)
 
 // adminTokenOK reports whether tok is the admin token: its SM3 digest (all the bank
 // keeps) compared in constant time.
@@ -75,29 +99,30 @@ func (s *Server) adminTokenOK(tok string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.d.AdminToken)) == 1
 }
 
-// decode reads a JSON body strictly (unknown fields refused).
-func decode(c *fiber.Ctx, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.BodyInvalid.WithDetail("request body must be a JSON object with the documented fields: %s", clipN(jsonErr(err), 120))
-	}
-	if dec.More() {
-		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return problem.BodyInvalid.WithDetail("request body must hold exactly one JSON object")
-	}
-	return nil
+// decode reads a JSON body through the bank's one strict path (strictbody: media type,
+// UTF-8, one object, exact and unrepeated field names; JR/T 0185-2020 7.2.2/1).
+func (s *Server) decode(c *fiber.Ctx, v any) error {
+	return s.decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
-func jsonErr(err error) string {
-	// encoding/json messages name Go types; keep only the field-level part.
-	msg := err.Error()
-	if i := strings.Index(msg, "Go struct field"); i >= 0 {
-		msg = msg[:i]
+// queryInt reads an integer query parameter within [lo, hi]; absent is def, anything
+// else is refused, never silently replaced (issue 14: audit?limit=-1).
+func (s *Server) queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
 	}
-	return strings.TrimPrefix(msg, "json: ")
+	n, err := strconv.Atoi(v)
+	if s.d.Mutant.Is(mutant.UnboundedFields) {
+		if err != nil || n < lo || n > hi {
+			return def, nil
+		}
+		return n, nil
+	}
+	if err != nil || n < lo || n > hi {
+		return 0, problem.ParameterInvalid.WithDetail("%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
 }
 
 func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }
@@ -115,7 +140,7 @@ func (s *Server) adminListApps(c *fiber.Ctx) error {
 
 func (s *Server) adminRegister(c *fiber.Ctx) error {
 	var r apps.Registration
-	if err := decode(c, &r); err != nil {
+	if err := s.decode(c, &r); err != nil {
 		return err
 	}
 	a, issued, err := s.d.Apps.Register(c.UserContext(), r)
@@ -148,7 +173,7 @@ func (s *Server) adminAction(c *fiber.Ctx) error {
 		Reason string `json:"reason"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -163,7 +188,7 @@ func (s *Server) adminScopes(c *fiber.Ctx) error {
 	var body struct {
 		Scopes []string `json:"scopes"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	a, err := s.d.Apps.SetScopes(c.UserContext(), param(c, "id"), body.Scopes)
@@ -175,7 +200,7 @@ func (s *Server) adminScopes(c *fiber.Ctx) error {
 
 func (s *Server) adminLimits(c *fiber.Ctx) error {
 	var l apps.Limits
-	if err := decode(c, &l); err != nil {
+	if err := s.decode(c, &l); err != nil {
 		return err
 	}
 	a, err := s.d.Apps.SetLimits(c.UserContext(), param(c, "id"), l)
@@ -190,7 +215,7 @@ func (s *Server) adminRotateSecret(c *fiber.Ctx) error {
 		OverlapSeconds int `json:"overlap_seconds"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -213,7 +238,7 @@ func (s *Server) adminAddCredential(c *fiber.Ctx) error {
 		PEM       string `json:"pem"`
 		ValidDays int    `json:"valid_days"` // for bare public keys
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	cred, err := credentialFromPEM(param(c, "id"), apps.CredentialKind(body.Kind), body.PEM, body.ValidDays, s.d.Clock.Now())
@@ -276,7 +301,7 @@ func (s *Server) adminExit(c *fiber.Ctx) error {
 		Reason string `json:"reason"`
 	}
 	if len(c.Body()) > 0 {
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -310,7 +335,7 @@ func (s *Server) adminAPIState(c *fiber.Ctx) error {
 		Sunset time.Time `json:"sunset"`
 		Notice string    `json:"notice"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	st, err := s.d.Lifecycle.Set(c.UserContext(), param(c, "api"), apis.State(body.State), body.Sunset, body.Notice)
@@ -321,14 +346,17 @@ func (s *Server) adminAPIState(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminAlarms(c *fiber.Ctx) error {
-	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	return writeJSON(c, 200, fiber.Map{"alarms": s.d.Alarms.Recent(after, strings.Clone(c.Query("app_id")))})
+	after, err := s.queryInt(c, "after", 0, 0, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, 200, fiber.Map{"alarms": s.d.Alarms.Recent(int64(after), strings.Clone(c.Query("app_id")))})
 }
 
 func (s *Server) adminAudit(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+	limit, err := s.queryInt(c, "limit", 100, 1, AuditLimitMax)
+	if err != nil {
+		return err
 	}
 	f := audit.Filter{AppID: strings.Clone(c.Query("app_id")), RequestID: strings.Clone(c.Query("request_id")), Limit: limit}
 	if s.d.Mutant.Is(mutant.ShortLogRetention) {
@@ -353,7 +381,7 @@ func (s *Server) adminAdvanceClock(c *fiber.Ctx) error {
 	var body struct {
 		Seconds int64 `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	if body.Seconds <= 0 || body.Seconds > 400*86400 {
@@ -385,7 +413,7 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 			Reviewer string `json:"reviewer"`
 			Note     string `json:"note"`
 		}
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 		decide := s.d.Payments.Reject
@@ -403,9 +431,9 @@ func (s *Server) adminPaymentDecision(approve bool) fiber.Handler {
 
 // adminNotifications shows an app's payment notifications and their delivery state.
 func (s *Server) adminNotifications(c *fiber.Ctx) error {
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	limit, err := s.queryInt(c, "limit", 100, 1, 500)
+	if err != nil {
+		return err
 	}
 	list, err := s.d.Payments.Notifications(c.UserContext(), param(c, "id"), limit)
 	if err != nil {

@@ -27,11 +27,11 @@ func backdateSeconds(n int64) (time.Duration, error) {
 }
 
 // decodeBackdate reads a backdate control's body {"seconds": N}.
-func decodeBackdate(c *fiber.Ctx) (time.Duration, int64, error) {
+func (s *Server) decodeBackdate(c *fiber.Ctx) (time.Duration, int64, error) {
 	var body struct {
 		Seconds int64 `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return 0, 0, err
 	}
 	d, err := backdateSeconds(body.Seconds)
@@ -41,7 +41,7 @@ func decodeBackdate(c *fiber.Ctx) (time.Duration, int64, error) {
 // adminBackdateApp: POST /admin/v1/apps/:id/backdate {"seconds": N} — N seconds pass
 // for the app's authorization requests, codes, consents and tokens.
 func (s *Server) adminBackdateApp(c *fiber.Ctx) error {
-	d, secs, err := decodeBackdate(c)
+	d, secs, err := s.decodeBackdate(c)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) adminBackdateSession(c *fiber.Ctx) error {
 		Session string `json:"session"`
 		Seconds int64  `json:"seconds"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	d, err := backdateSeconds(body.Seconds)

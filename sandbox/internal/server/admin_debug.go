@@ -33,7 +33,7 @@ func (s *Server) adminDebugSignature(c *fiber.Ctx) error {
 		AppID     string            `json:"app_id"`
 		AppSecret string            `json:"app_secret"`
 	}
-	if err := decode(c, &in); err != nil {
+	if err := s.decode(c, &in); err != nil {
 		return err
 	}
 	var r sigdebug.Request

@@ -56,7 +56,7 @@ func (s *Server) adminGetPaymentLimits(c *fiber.Ctx) error {
 func (s *Server) adminPutPaymentLimits(c *fiber.Ctx) error {
 	id := param(c, "id")
 	var body paymentLimitsView
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	if body.AppID != "" && body.AppID != id {
@@ -96,7 +96,7 @@ func (s *Server) adminTestServerCert(c *fiber.Ctx) error {
 		CSR   string   `json:"csr"`
 		Hosts []string `json:"hosts"` // DNS names under .test instead of the loopback names
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	certPEM, err := s.d.IssueTestServerCert([]byte(body.CSR), body.Hosts)

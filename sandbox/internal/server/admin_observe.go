@@ -93,7 +93,7 @@ func (s *Server) adminAppSession(field string, act func(ctx context.Context, app
 	return func(c *fiber.Ctx) error {
 		if len(c.Body()) > 0 { // no parameters: an empty object at most
 			var none struct{}
-			if err := decode(c, &none); err != nil {
+			if err := s.decode(c, &none); err != nil {
 				return err
 			}
 		}
@@ -118,7 +118,7 @@ func (s *Server) adminProbeNotification(c *fiber.Ctx) error {
 		PaymentID string `json:"payment_id"`
 		Status    string `json:"status"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	switch body.Kind {

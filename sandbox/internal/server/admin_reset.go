@@ -35,7 +35,7 @@ const resetKept = "registered apps, their credentials, limits and registrations;
 func (s *Server) adminReset(c *fiber.Ctx) error {
 	if len(strings.TrimSpace(string(c.Body()))) > 0 {
 		var body struct{}
-		if err := decode(c, &body); err != nil {
+		if err := s.decode(c, &body); err != nil {
 			return err
 		}
 	}
@@ -51,7 +51,7 @@ func (s *Server) adminReseed(c *fiber.Ctx) error {
 		Size     *int   `json:"size"`
 		Products *int   `json:"products"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	if body.Seed == nil {

@@ -73,7 +73,7 @@ func (s *Server) adminFaults(c *fiber.Ctx) error {
 // adminInjectFault starts a fault (sandbox test control, 10.1.2/1c).
 func (s *Server) adminInjectFault(c *fiber.Ctx) error {
 	var spec faults.Spec
-	if err := decode(c, &spec); err != nil {
+	if err := s.decode(c, &spec); err != nil {
 		return err
 	}
 	if _, ok := s.d.Catalogue.ByID(spec.APIID); spec.APIID != "" && spec.APIID != faults.NotificationAPI && !ok {
@@ -157,7 +157,7 @@ func (s *Server) adminAuditDrill(c *fiber.Ctx) error {
 		Seq    int64  `json:"seq"`
 		Tamper string `json:"tamper"`
 	}
-	if err := decode(c, &body); err != nil {
+	if err := s.decode(c, &body); err != nil {
 		return err
 	}
 	if body.Seq <= 0 {

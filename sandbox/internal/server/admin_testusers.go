@@ -37,7 +37,7 @@ func (s *Server) adminTestUser(c *fiber.Ctx) error {
 // adminBackdateCodes: POST /admin/v1/test-users/{username}/codes/backdate {"seconds": N}
 // — N seconds pass for the user's one-time codes (sent and expiring earlier).
 func (s *Server) adminBackdateCodes(c *fiber.Ctx) error {
-	d, secs, err := decodeBackdate(c)
+	d, secs, err := s.decodeBackdate(c)
 	if err != nil {
 		return err
 	}

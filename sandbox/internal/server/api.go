@@ -212,9 +212,18 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 	}
 	s.d.Audit.Append(audit.Record{
 		Time: at, RequestID: rid, AppID: appID, APIID: apiID, UAPIID: uapiID,
-		Method: req.Method, Path: pii.Redact(clipN(req.URI, 512)), Status: status, Result: result, Code: code,
-		DurationMicros: micros, Excerpt: excerpt(req, s.d.Mutant.Is(mutant.AuditUnmaskedExcerpt)),
+		Method: req.Method, Path: pii.Redact(clipN(s.auditURI(req.URI), 512)), Status: status, Result: result, Code: code,
+		DurationMicros: micros, Excerpt: excerpt(req, s.d.Mutant.Is(mutant.AuditUnmaskedExcerpt), s.d.Mutant.Is(mutant.AuditKeepsCredentials)),
 	})
+}
+
+// auditURI is the request-target as the log keeps it: credentials in its query as
+// fingerprints (12.3/2).
+func (s *Server) auditURI(uri string) string {
+	if s.d.Mutant.Is(mutant.AuditKeepsCredentials) {
+		return uri
+	}
+	return audit.ScrubURI(uri)
 }
 
 // excerpt is the minimal, masked part of the partner's message that is kept
@@ -222,7 +231,7 @@ func (s *Server) finish(c *fiber.Ctx, apiID, uapiID, appID string, req gateway.R
 // digest, at most 256 bytes with card, ID and phone numbers masked, and the request's
 // signature with what it covers besides the body (key serial, timestamp, nonce), so a
 // disputed message can be re-verified against the partner's copy.
-func excerpt(req gateway.Request, unmasked bool) string {
+func excerpt(req gateway.Request, unmasked, keepCredentials bool) string {
 	type sig struct {
 		Scheme    string `json:"scheme"`
 		Serial    string `json:"serial"`
@@ -238,7 +247,15 @@ func excerpt(req gateway.Request, unmasked bool) string {
 	}{Len: len(req.Body)}
 	if len(req.Body) > 0 {
 		e.SM3 = protocol.SM3Hex(req.Body)
-		e.Head = strings.ToValidUTF8(clipN(string(req.Body), 256), "?")
+		// 12.3/2, 7.3.3: no credential in the log — codes, verifiers, tokens and secrets
+		// are kept as SM3 fingerprints; a body that is neither JSON nor a form keeps no head.
+		head, ok := audit.ScrubBody(req.Body)
+		if keepCredentials {
+			head, ok = string(req.Body), true
+		}
+		if ok {
+			e.Head = strings.ToValidUTF8(clipN(head, 256), "?")
+		}
 		if !unmasked {
 			e.Head = pii.Redact(e.Head)
 		}

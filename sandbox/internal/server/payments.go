@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/pii"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/strictbody"
 	"github.com/jr0185/harness/sandbox/protocol"
 )
 
@@ -78,10 +78,8 @@ func (s *Server) paymentCreate(ctx context.Context, in Input) (int, any, error) 
 		key = protocol.NewNonce() // every request is taken for a new payment
 	}
 	var req paymentRequest
-	dec := json.NewDecoder(bytes.NewReader(in.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return 0, nil, problem.BodyInvalid.WithDetail("body must be a JSON object with debit_account_id, amount, currency, payee (encrypted) and memo")
+	if err := s.decodeJSON(in.Header("Content-Type"), in.Body, &req); err != nil {
+		return 0, nil, err // body: debit_account_id, amount, currency, payee (encrypted) and memo
 	}
 	amount, err := money.Parse(req.Amount)
 	if err != nil {
@@ -195,7 +193,7 @@ func (s *Server) openPayee(raw json.RawMessage) (payeeDetails, error) {
 	var wrapper struct {
 		Encrypted json.RawMessage `json:"encrypted"`
 	}
-	if len(raw) == 0 || json.Unmarshal(raw, &wrapper) != nil || len(wrapper.Encrypted) == 0 {
+	if len(raw) == 0 || s.decodeJSON(strictbody.JSONType, raw, &wrapper) != nil || len(wrapper.Encrypted) == 0 {
 		var p payeeDetails
 		if s.d.Mutant.Is(mutant.AcceptPlaintextPayee) && json.Unmarshal(raw, &p) == nil && p.Account != "" {
 			return p, nil
@@ -207,7 +205,7 @@ func (s *Server) openPayee(raw json.RawMessage) (payeeDetails, error) {
 		var plain []byte
 		if plain, err = protocol.Open(s.d.EncKey, env, []byte("payee")); err == nil {
 			var p payeeDetails
-			if json.Unmarshal(plain, &p) == nil && p.Account != "" && strings.TrimSpace(p.Name) != "" {
+			if s.decodeJSON(strictbody.JSONType, plain, &p) == nil && p.Account != "" && strings.TrimSpace(p.Name) != "" {
 				return p, nil
 			}
 			err = errors.New("plaintext must be {\"account\": ..., \"name\": ...}")

@@ -133,7 +133,7 @@ func (s *Server) partnerRegister(c *fiber.Ctx) error {
 		return problem.RouteNotFound
 	}
 	var r partners.Registration
-	if err := decode(c, &r); err != nil {
+	if err := s.decode(c, &r); err != nil {
 		return err
 	}
 	res, err := s.d.Partners.Register(c.UserContext(), r)

@@ -64,7 +64,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		case fiber.StatusRequestHeaderFieldsTooLarge:
 			return s.renderProblem(c, problem.HeaderTooLarge)
 		case fiber.StatusBadRequest, fiber.StatusRequestTimeout:
-			return s.renderProblem(c, problem.BodyInvalid.WithDetail("the request could not be read as HTTP/1.1"))
+			return s.renderProblem(c, problem.RequestMalformed.WithDetail("the request could not be read as HTTP/1.1"))
 		}
 	}
 	return s.renderProblem(c, problem.Internal.Wrap(err))

@@ -35,6 +35,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/payments"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/internal/products"
+	"github.com/jr0185/harness/sandbox/internal/risk"
 	"github.com/jr0185/harness/sandbox/internal/seed"
 	"github.com/jr0185/harness/sandbox/internal/sessions"
 	"github.com/jr0185/harness/sandbox/internal/signing"
@@ -102,11 +103,13 @@ type Server struct {
 	app   *fiber.App
 	http  *fasthttp.Server
 	ready atomic.Bool
+	// adminFails counts wrong admin tokens per client address (admin.go).
+	adminFails *risk.Tracker
 }
 
 // New builds the fiber app and routes.
 func New(d Deps) *Server {
-	s := &Server{d: d}
+	s := &Server{d: d, adminFails: &risk.Tracker{}}
 	s.app = fiber.New(fiber.Config{
 		ServerHeader:          "", // JR/T 0185-2020 7.1/7: no server software in headers
 		DisableStartupMessage: true,
@@ -136,7 +139,10 @@ func New(d Deps) *Server {
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
-		Logger:                        quietLogger{},
+		// No interface takes multipart: a multipart body must reach the media-type
+		// check (415), not a form parser of its own (issue 14).
+		DisablePreParseMultipartForm: true,
+		Logger:                       quietLogger{},
 	}
 	return s
 }
@@ -151,6 +157,12 @@ func (s *Server) guard(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 			s.renderRaw(ctx, problem.MethodNotAllowed.WithDetail("unknown HTTP method"))
 			return
 		}
+		if !s.d.Mutant.Is(mutant.LenientHTTP) {
+			if err := wellFormed(&ctx.Request.Header); err != nil {
+				s.renderRaw(ctx, err)
+				return
+			}
+		}
 		next(ctx)
 	}
 }
@@ -163,9 +175,51 @@ func (s *Server) framingError(ctx *fasthttp.RequestCtx, err error) {
 		s.renderRaw(ctx, problem.HeaderTooLarge)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		s.renderRaw(ctx, problem.BodyTooLarge.WithDetail("the limit is %d bytes", s.d.BodyLimit))
-	default:
+	case s.d.Mutant.Is(mutant.LenientHTTP):
 		s.renderRaw(ctx, problem.BodyInvalid.WithDetail("the request could not be read as HTTP/1.1"))
+	default:
+		s.renderRaw(ctx, problem.RequestMalformed.WithDetail("the request could not be read as HTTP/1.1 (request line, headers or chunked framing)"))
 	}
+}
+
+// wellFormed refuses what a lenient parser serves but a proxy in front of the bank may
+// read differently — the seed of request smuggling (JR/T 0185-2020 7.2.2/1): a request
+// line naming any version but HTTP/1.1 or HTTP/1.0, an obs-folded header line (RFC
+// 9112 5.2), a header name that is not an RFC 9110 token (a space, a control).
+func wellFormed(h *fasthttp.RequestHeader) *problem.Error {
+	if p := string(h.Protocol()); p != "HTTP/1.1" && p != "HTTP/1.0" {
+		return problem.RequestMalformed.WithDetail("the request line must end in HTTP/1.1 (got %s)", problem.Clip(p))
+	}
+	for line := range strings.SplitSeq(string(h.RawHeaders()), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return problem.RequestMalformed.WithDetail("folded header lines (obs-fold) are not accepted")
+		}
+		name, _, found := strings.Cut(line, ":")
+		if !found || !isToken(name) {
+			return problem.RequestMalformed.WithDetail("a header name must be a token (letters, digits and !#$%%&'*+-.^_`|~), with the colon right after it")
+		}
+	}
+	return nil
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // renderRaw writes a problem outside fiber (framing errors, unknown methods).
@@ -180,6 +234,9 @@ func (s *Server) renderRaw(ctx *fasthttp.RequestCtx, e *problem.Error) {
 	ctx.Response.Header.Set("X-Request-Id", rid)
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
+	if !s.d.Mutant.Is(mutant.NoHSTS) {
+		ctx.Response.Header.Set("Strict-Transport-Security", hsts)
+	}
 	ctx.Response.Header.SetContentType(problem.ContentType)
 	ctx.SetBody(body)
 	ctx.SetConnectionClose()
@@ -206,6 +263,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.http.ShutdownWithContext(ctx)
 }
 
+// hsts tells browsers to reach the bank over TLS only, for a year (RFC 6797; JR/T
+// 0185-2020 9.2.2/3 宜使用TLS 1.2及以上版本).
+const hsts = "max-age=31536000; includeSubDomains"
+
 // TLSConfig is the bank's TLS policy: TLS 1.2 or later only (JR/T 0185-2020 9.2.2/3),
 // AEAD suites with forward secrecy, and client certificates requested but verified by
 // the gateway, so a wrong certificate gets a catalogued error instead of a bare alert
@@ -215,6 +276,10 @@ func TLSConfig(cert tls.Certificate) *tls.Config {
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.RequestClientCert,
+		// Go issues TLS 1.3 tickets for 7 days (a fixed lifetime) and cannot shorten
+		// them: a stolen ticket key would open a week of sessions. No tickets, so no
+		// resumption beyond the connection itself (issue 14; keep-alive does the job).
+		SessionTicketsDisabled: true,
 		CipherSuites: []uint16{
 			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,
@@ -252,6 +317,9 @@ func (s *Server) base(c *fiber.Ctx) (err error) {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("Cache-Control", "no-store")
+	if !s.d.Mutant.Is(mutant.NoHSTS) {
+		c.Set("Strict-Transport-Security", hsts) // 9.2.2/3: browsers never fall back to plain HTTP
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.d.Log.Error("panic recovered", "request_id", rid, "panic", p)
