@@ -46,18 +46,24 @@ openapi-lint-deps: deps ## Install the pinned OpenAPI linter (Spectral) into .ca
 openapi-lint: openapi-lint-deps ## Lint the served OpenAPI document with Spectral (.spectral.yaml) and check it documents every route
 	$(GO) test -count=1 -run 'TestOpenAPIPassesSpectral|TestOpenAPIDocumentsEveryRoute' -v ./sandbox/bank/
 
-# The mutant proofs run every mutant bank and partner against its whole suite: long, and
-# CPU-bound, so they run without the race detector (in `make proof`, part of `make test`).
+# The mutant proofs run without the race detector (CPU-bound: every mutant runs its
+# suite): in `make proof`, part of `make test`; the exact bank proof in `make proof-exact`.
 PROOFS := TestMutantBanksAreCaught|TestMutantPartnersAreCaught
+EXACT  := TestMutantBanksFailExactly
 
 .PHONY: test
 test: deps openapi-lint-deps ## Run every test: under the race detector (unit, integration over real TLS, openssl/curl interop), then the mutant proofs
-	$(GO) test -race -count=1 -timeout 12m -skip '^($(PROOFS))$$' ./...
+	$(GO) test -race -count=1 -timeout 12m -skip '^($(PROOFS)|$(EXACT))$$' ./...
 	@$(MAKE) --no-print-directory proof
 
 .PHONY: proof
-proof: ## The mutant proofs: every mutant bank and partner fails exactly the scenarios mutants.yaml lists (partner: 3 random orders)
+proof: ## The mutant proofs of make test: every mutant partner fails exactly the scenarios mutants.yaml lists (3 random orders); every mutant bank fails each scenario its row lists
 	@set -o pipefail; $(GO) test -count=1 -timeout 30m -run '^($(PROOFS))$$' -v ./sandbox/conform/ \
+	  | grep -vE '^=== (RUN|PAUSE|CONT)'
+
+.PHONY: proof-exact
+proof-exact: ## The exact bank proof (~20 CPU-minutes): every mutant bank runs the whole suite and fails exactly its row, the correct bank passes in the same order
+	@set -o pipefail; $(GO) test -count=1 -timeout 60m -run '^$(EXACT)$$' -v ./sandbox/conform/ \
 	  | grep -vE '^=== (RUN|PAUSE|CONT)'
 
 .PHONY: test-quick
