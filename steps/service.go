@@ -656,12 +656,20 @@ func rawProbe(ctx context.Context, probe string) error {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, req); err != nil {
-		x.Err = err
-		w.record(x)
-		return nil
-	}
+	// Write and read at once: a bank that answers before it has read the whole probe
+	// (an oversized header) and closes would otherwise reset the write, and the answer
+	// it did send — the one judged — would be lost with the write's error.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(conn, req)
+		wrote <- err
+	}()
 	resp, err := readResponse(conn)
+	if err != nil { // the deferred Close ends a write still blocked when an answer came
+		if werr := <-wrote; werr != nil {
+			err = fmt.Errorf("%w (writing the probe: %v)", err, werr)
+		}
+	}
 	if err != nil {
 		x.Err = err
 	} else {

@@ -50,7 +50,7 @@ func TestMutantPartnersAreCaught(t *testing.T) {
 		known[m.Name] = m.Description
 	}
 	mutantProof{suite: "partner", tableAt: "features/partner/mutants.yaml", table: table, known: known,
-		orders: 3, parallel: 8,
+		orders: 3, parallel: 12,
 		options: func(name string) conform.Options {
 			spec := "reference"
 			if name != "" {
