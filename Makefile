@@ -78,7 +78,7 @@ proof-exact: ## The exact bank proof (~20 CPU-minutes): every mutant bank runs t
 tls-check: ## testssl.sh against a bank on 127.0.0.1: no finding rated medium or worse but the private CA's missing revocation endpoint (minutes)
 	@command -v testssl >/dev/null || command -v testssl.sh >/dev/null || \
 	  (echo "installing: testssl.sh"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq testssl.sh >/dev/null)
-	$(GO) test -count=1 -timeout 20m -run '^$(TLSCHECK)$$' -v ./sandbox/bank/
+	$(GO) test -count=1 -timeout 50m -run '^$(TLSCHECK)$$' -v ./sandbox/bank/
 
 .PHONY: test-quick
 test-quick: deps openapi-lint-deps ## Run every test without the race detector (faster)
