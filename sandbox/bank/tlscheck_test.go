@@ -43,17 +43,17 @@ func TestTestsslFindsNothingMediumOrWorse(t *testing.T) {
 	// #nosec G204 -- testssl.sh from PATH, arguments built here
 	cmd := exec.CommandContext(ctx, bin, "--quiet", "--color", "0", "--warnings", "off",
 		"--add-ca", tb.b.TLSCAFile, "--jsonfile", out, "--ip", "127.0.0.1", tb.b.URL)
-	log, err := cmd.CombinedOutput()
+	log, runErr := cmd.CombinedOutput()
 	// testssl.sh's exit status counts findings; the JSON is the verdict.
 	raw, rerr := os.ReadFile(out)
 	if rerr != nil {
-		t.Fatalf("testssl.sh wrote no JSON (%v): %v\n%s", err, rerr, log)
+		t.Fatalf("testssl.sh wrote no JSON (%v): %v\n%s", runErr, rerr, tail(log, 3000))
 	}
 	var findings []struct {
 		ID, Severity, Finding string
 	}
 	if err := json.Unmarshal(raw, &findings); err != nil {
-		t.Fatalf("testssl.sh JSON (exit %v): %v\n%s", err, err, tail(log, 3000))
+		t.Fatalf("testssl.sh JSON (exit %v): %v\n%s", runErr, err, tail(log, 3000))
 	}
 	var bad, allowed []string
 	counts := map[string]int{}
