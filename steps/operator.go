@@ -32,7 +32,9 @@ type operatorState struct {
 	serial string // the public key registered by the scenario
 }
 
-func opState(w *World) *operatorState { return areaState(w, func() *operatorState { return &operatorState{} }) }
+func opState(w *World) *operatorState {
+	return areaState(w, func() *operatorState { return &operatorState{} })
+}
 
 // unknownAppID is an App_ID of the valid form that no bank issued.
 func unknownAppID() string { return "NOSUCHAPP" + strings.ToUpper(randomNonce()[:12]) }
