@@ -307,6 +307,7 @@ func malformedAuthorizations(ctx context.Context) error {
 		{"a payment of 0.00", pay, map[string]string{"amount": "0.00"}},
 		{"a payment of -1.00", pay, map[string]string{"amount": "-1.00"}},
 		{"a payment above the largest amount", pay, map[string]string{"amount": "1000000000000.01"}},
+		{"a payee name of 101 bytes", pay, map[string]string{"payee_name": strings.Repeat("赵", 33) + "AB"}},
 		{"a code_challenge of 31 bytes (not a SHA-256 digest)", info, map[string]string{"code_challenge": short}},
 		{"a code_challenge that is not base64url", info, map[string]string{"code_challenge": strings.Repeat("*", 43)}},
 	}
