@@ -53,3 +53,10 @@ Feature: The gateway's controls hold on every interface, at their published edge
   @JR0185-10.1.2/1a
   Scenario: Every interface admits calls up to the App_ID's burst and refuses the next with 429 and Retry-After
     Then the bank enforces "FLOW-CONTROL" on every surface it guards
+
+  # issue 13 item 4: the concurrent-call limit at its edge, and slots given back
+  @JR0185-10.1.2/1a
+  Scenario: An App_ID's calls in flight are held to its concurrency limit, and every call gives its slot back
+    Given an A1 app
+    Then of 3 calls the app holds in flight at once under a limit of 2 concurrent calls, exactly 2 are admitted and the rest refused 429 "CONCURRENCY_LIMITED"
+    And once they have finished, the app's next call is admitted under a limit of 1 concurrent call
