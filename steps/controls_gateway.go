@@ -30,6 +30,7 @@ func init() {
 	controlProbes["TOKEN-BOUND"] = probeTokenBound
 	controlProbes["APP-GRANTS"] = probeAppGrants
 	controlProbes["FLOW-CONTROL"] = probeFlowControl
+	controlProbes["AUTH-PARAMS"] = probeAuthParams
 }
 
 // ---- what the bank publishes of its gateway, and small helpers
@@ -39,6 +40,8 @@ func init() {
 type gatewayLimits struct {
 	TimestampWindow int `json:"timestamp_window_seconds"`
 	NonceMemory     int `json:"nonce_memory_seconds"`
+	NonceMin        int `json:"nonce_min_length"`
+	NonceMax        int `json:"nonce_max_length"`
 }
 
 // margin is how far inside and outside a published window the probes go: wider than
@@ -723,4 +726,58 @@ func probeFlowControl(ctx context.Context, p *prober, s surface) error {
 	_, err = p.admits(ctx, fmt.Sprintf("a call after %d admitted and 1 refused, under a fresh burst and a limit of 1 call in flight", probeBurst),
 		calls[probeBurst+1])
 	return err
+}
+
+// probeAuthParams: the valid request signed with a nonce one character short of the
+// published minimum, one over the maximum, and with a character outside 0-9 A-Z a-z - _
+// ('.', '/', '+') is refused 401 AUTH_MALFORMED; signed with a nonce of exactly the
+// minimum and of exactly the maximum, made of the alphabet's edges, it is admitted
+// (JR/T 0185-2020 9.2.1 b) 1), 7.2.2/2: the nonce is part of what is signed).
+func probeAuthParams(ctx context.Context, p *prober, s surface) error {
+	lim, err := p.limits(ctx)
+	if err != nil {
+		return err
+	}
+	if lim.NonceMin < 1 || lim.NonceMax < lim.NonceMin {
+		return fmt.Errorf("/docs/limits.json publishes gateway.nonce_min_length %d and nonce_max_length %d: the bank must publish the nonce's bounds", lim.NonceMin, lim.NonceMax)
+	}
+	a, first, err := p.baseline(ctx, s, true)
+	if err != nil {
+		return err
+	}
+	second, err := p.valid(ctx, a, s) // a payment or a code is admitted once: one request per admission
+	if err != nil {
+		return err
+	}
+	nonce := func(n int, edge string) string {
+		r := edge + randomNonce() + randomNonce() + randomNonce() + randomNonce() + randomNonce()
+		for len(r) < n {
+			r += randomNonce()
+		}
+		return r[:n]
+	}
+	for _, bad := range []struct{ what, nonce string }{
+		{"a nonce one character short of the published minimum", nonce(lim.NonceMin-1, "")},
+		{"a nonce one character over the published maximum", nonce(lim.NonceMax+1, "")},
+		{"a nonce with a '.'", nonce(lim.NonceMin, "n.")},
+		{"a nonce with a '/'", nonce(lim.NonceMin, "n/")},
+		{"a nonce with a '+'", nonce(lim.NonceMin, "n+")},
+	} {
+		c := first
+		c.Nonce = bad.nonce
+		if err := p.refuses(ctx, bad.what, c, 401, "AUTH_MALFORMED"); err != nil {
+			return err
+		}
+	}
+	for i, good := range []struct{ what, nonce string }{
+		{"a nonce of the published minimum length, of the alphabet's edges", nonce(lim.NonceMin, "aAzZ09-_")},
+		{"a nonce of the published maximum length, of the alphabet's edges", nonce(lim.NonceMax, "_-90ZzAa")},
+	} {
+		c := []Call{first, second}[i]
+		c.Nonce = good.nonce
+		if _, err := p.admits(ctx, good.what, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

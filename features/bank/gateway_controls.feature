@@ -38,6 +38,10 @@ Feature: The gateway's controls hold on every interface, at their published edge
   Scenario: Every interface refuses a nonce used again by its App_ID, at once and late in the nonce memory, but not another App_ID's
     Then the bank enforces "NONCE-SINGLE-USE" on every surface it guards
 
+  @JR0185-9.2.1/b1 @JR0185-7.2.2/1 @JR0185-7.2.2/2
+  Scenario: Every interface takes a nonce at its published lengths and alphabet and refuses it outside them
+    Then the bank enforces "AUTH-PARAMS" on every surface it guards
+
   @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-6.2/A2c
   Scenario: Every A2 interface refuses a missing, self-signed, expired, revoked or foreign client certificate
     Then the bank enforces "CLIENT-CERT" on every surface it guards
