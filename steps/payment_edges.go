@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -23,6 +24,7 @@ func registerPaymentEdges(sc *godog.ScenarioContext) {
 	sc.Step(`^an Idempotency-Key outside 1 to 64 of A-Z a-z 0-9 - _ \. : is refused 400 "IDEMPOTENCY_KEY_INVALID" and one of 64 at the alphabet's edges is paid$`, idempotencyKeyEdges)
 	sc.Step(`^a payment to a payee name of 100 bytes, the most a consent takes, is paid$`, payeeNameEdge)
 	sc.Step(`^a payment to the debit account itself is refused 400 "PARAMETER_INVALID" and one to another customer's account at the bank is paid$`, payeeInTheBank)
+	sc.Step(`^(\d+) payments under one payment consent sent together, each with its own Idempotency-Key: exactly one is paid, every other refused 403 "CONSENT_USED", and the debit account's history holds it once$`, raceConsent)
 	sc.Step(`^the bank records the notification that the payment is "([a-z_]+)" as delivered$`, notificationDelivered)
 }
 
@@ -182,4 +184,78 @@ func notificationDelivered(ctx context.Context, status string) error {
 		}
 		return fmt.Errorf("the bank holds no notification that payment %s is %s", id, status)
 	})
+}
+
+// raceConsent sends n payments of one single-use consent at once, each a new payment
+// (its own Idempotency-Key): exactly one is executed, whatever order the bank sees them
+// in (JR/T 0185-2020 9.3.2/1c 单次有效, 10.2.2/2).
+func raceConsent(ctx context.Context, n int) error {
+	w := W(ctx)
+	if n < 2 || n > 16 {
+		return fmt.Errorf("send 2 to 16 payments together, not %d", n)
+	}
+	a, err := w.App("the app")
+	if err != nil {
+		return err
+	}
+	m, err := moneyOf(ctx)
+	if err != nil {
+		return err
+	}
+	t := probeTerms(m.zhangsan.Accounts[0].ID)
+	tok, err := payConsent(ctx, a, t)
+	if err != nil {
+		return err
+	}
+	body, err := payBody(ctx, w.Env, t)
+	if err != nil {
+		return err
+	}
+	xs := make([]*Exchange, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			xs[i], errs[i] = w.Env.Do(ctx, payCall(a, tok, body, fmt.Sprintf("race-%d-%s", i, randomNonce())), nil)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	paidN := 0
+	for i, x := range xs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		w.record(x)
+		if x.Status == 201 {
+			if _, err := paid(x, t, m.masks); err != nil {
+				return err
+			}
+			paidN++
+			continue
+		}
+		if err := refusedWith(x, 403, "CONSENT_USED"); err != nil {
+			return fmt.Errorf("a payment that lost the race for one consent: %w", err)
+		}
+	}
+	if paidN != 1 {
+		return fmt.Errorf("%d payments under one single-use consent sent together: %d paid, want exactly 1", n, paidN)
+	}
+	info, _, err := obtainToken(ctx, a, proberUser, ConsentRequest{Scopes: []string{"transactions:read"}, ValidDays: 1})
+	if err != nil {
+		return err
+	}
+	x, err := w.Env.Do(ctx, Call{App: a, Method: "GET", URI: "/a2/v1/accounts/" + t.from + "/transactions?page_size=100",
+		Header: http.Header{"X-Jr-Access-Token": {info.Access}}}, nil)
+	if err != nil {
+		return err
+	}
+	if got := strings.Count(string(x.Body), t.memo); x.Status != 200 || got != 1 {
+		return fmt.Errorf("the debit account's history holds the raced payment (memo %q) %d times (HTTP %d), want once", t.memo, got, x.Status)
+	}
+	return nil
 }

@@ -119,3 +119,7 @@ Feature: A payment is executed only as the user consented to it, within the app'
   @JR0185-7.2.2/1 @JR0185-9.3.1/2 @JR0185-10.2.2/2
   Scenario: A payment to its own debit account is refused and one to another customer of the bank is paid
     Then a payment to the debit account itself is refused 400 "PARAMETER_INVALID" and one to another customer's account at the bank is paid
+
+  @JR0185-9.3.2/1c @JR0185-10.2.2/2
+  Scenario: One payment consent sent in eight payments at once pays once
+    Then 8 payments under one payment consent sent together, each with its own Idempotency-Key: exactly one is paid, every other refused 403 "CONSENT_USED", and the debit account's history holds it once
