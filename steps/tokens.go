@@ -31,6 +31,7 @@ func registerTokens(sc *godog.ScenarioContext) {
 	sc.Step(`^the app revokes "(\w+)"'s access token alone, which is then refused 401 "TOKEN_REVOKED" while a refresh still works$`, revokeAccessAlone)
 	sc.Step(`^(\d+) redemptions of "(\w+)"'s authorization code sent together: exactly one gets tokens, every other is refused 400 "AUTH_CODE_USED"$`, raceCode)
 	sc.Step(`^every malformed authorization request is sent back to the app with error "invalid_request" and its state, before any login$`, malformedAuthorizations)
+	sc.Step(`^the token endpoint refuses codes the bank never issued with 400 "AUTH_CODE_INVALID" and refresh tokens it never issued with 400 "REFRESH_TOKEN_INVALID"$`, neverIssued)
 	sc.Step(`^(\d+) refreshes with "(\w+)"'s refresh token sent together: exactly one gets tokens, every other is refused$`, raceRefresh)
 }
 
@@ -337,6 +338,49 @@ func malformedAuthorizations(ctx context.Context) error {
 		}
 		if back.Get("error") != "invalid_request" || back.Get("state") != auth.State || back.Get("code") != "" {
 			return fmt.Errorf("an authorization request with %s: want error=invalid_request with the request's state and no code, got %v", c.name, back)
+		}
+	}
+	return nil
+}
+
+// neverIssued presents, as the app, grants the bank never issued: text not of the
+// bank's form, and "zhangsan"'s real code and refresh token with their last characters
+// changed (the bank's form, but unknown). Each is refused, never answered with a token.
+func neverIssued(ctx context.Context) error {
+	w := W(ctx)
+	code := w.Vars["zhangsan.code"]
+	if code == "" {
+		return fmt.Errorf("zhangsan has no authorization code in this scenario")
+	}
+	verifier := randomNonce() + randomNonce()
+	tok, err := userToken(w, "zhangsan")
+	if err != nil {
+		return err
+	}
+	altered := func(s string) string {
+		if s[len(s)-1] == 'A' {
+			return s[:len(s)-1] + "B"
+		}
+		return s[:len(s)-1] + "A"
+	}
+	cases := []struct {
+		what, code string
+		form       url.Values
+	}{
+		{"a code not of the bank's form", "AUTH_CODE_INVALID", url.Values{"grant_type": {"authorization_code"}, "code": {"not-a-code"},
+			"redirect_uri": {w.Env.T.RedirectURI}, "code_verifier": {verifier}}},
+		{"a code of the bank's form it never issued", "AUTH_CODE_INVALID", url.Values{"grant_type": {"authorization_code"}, "code": {altered(code)},
+			"redirect_uri": {w.Env.T.RedirectURI}, "code_verifier": {verifier}}},
+		{"a refresh token not of the bank's form", "REFRESH_TOKEN_INVALID", refreshForm("not-a-refresh-token")},
+		{"a refresh token of the bank's form it never issued", "REFRESH_TOKEN_INVALID", refreshForm(altered(tok.Refresh))},
+	}
+	for _, c := range cases {
+		x, err := tokenCall(ctx, "the app", "/a2/v1/oauth/token", c.form)
+		if err != nil {
+			return err
+		}
+		if err := refusedWith(x, 400, c.code); err != nil {
+			return fmt.Errorf("%s: %w", c.what, err)
 		}
 	}
 	return nil

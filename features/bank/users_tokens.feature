@@ -106,6 +106,11 @@ Feature: Tokens come only from the user's own consent, are bound, short-lived an
     Given "wangwu" has consented to the app for "accounts:read"
     Then the app revokes "wangwu"'s access token alone, which is then refused 401 "TOKEN_REVOKED" while a refresh still works
 
+  @JR0185-10.2.2/1 @JR0185-9.2.1/b3
+  Scenario: The token endpoint refuses codes and refresh tokens the bank never issued
+    Given "zhangsan" has consented to the app for "accounts:read"
+    Then the token endpoint refuses codes the bank never issued with 400 "AUTH_CODE_INVALID" and refresh tokens it never issued with 400 "REFRESH_TOKEN_INVALID"
+
   @JR0185-10.2.2/1
   Scenario: One authorization code redeemed eight times at once gets tokens once
     When "zhangsan" opens the app's authorization page for "accounts:read" valid for 30 days
