@@ -624,6 +624,10 @@ func revokeInPortal(ctx context.Context, user string) error {
 	if at < 0 {
 		return fmt.Errorf("the portal lists no consent for %s", a.ID)
 	}
+	// 9.3.2/2, 9.3.2/1b: the user sees which partner holds the consent, by its name.
+	if a.Name != "" && !strings.Contains(body, html.EscapeString(a.Name)) {
+		return fmt.Errorf("the portal lists the consent of App_ID %s without the partner's name %q", a.ID, a.Name)
+	}
 	m := re.FindStringSubmatch(body[at:])
 	if m == nil {
 		return fmt.Errorf("the portal offers no revoke button for %s", a.ID)
