@@ -238,6 +238,47 @@ func registerConsent(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
+	// 9.3.1/3: a session the bank never issued (forged, or deleted) is not one that
+	// ended after inactivity: the user is sent to log in without being told it expired.
+	sc.Step(`^"(\w+)"'s browser presents a session token the bank never issued$`, func(ctx context.Context, user string) error {
+		b, err := browserOf(ctx, user)
+		if err != nil {
+			return err
+		}
+		u, err := url.Parse(b.e.T.BaseURL + "/")
+		if err != nil {
+			return err
+		}
+		tok := b.cookie("__Host-jr_session")
+		if tok == "" {
+			tok = randomNonce() + randomNonce()
+		} else if tok[len(tok)-1] == 'A' { // the bank's form, but not a token it issued
+			tok = tok[:len(tok)-1] + "B"
+		} else {
+			tok = tok[:len(tok)-1] + "A"
+		}
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-jr_session", Value: tok, Path: "/", Secure: true}})
+		return nil
+	})
+	sc.Step(`^the bank sends "(\w+)" to log in again, (saying|not saying) the session expired$`, func(ctx context.Context, user, saying string) error {
+		x, err := lastPage(ctx)
+		if err != nil {
+			return err
+		}
+		loc := x.Header.Get("Location")
+		if x.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
+			return fmt.Errorf("want 303 to /login, got HTTP %d → %q", x.Status, loc)
+		}
+		u, err := url.Parse(loc)
+		if err != nil {
+			return err
+		}
+		if expired := u.Query().Get("reason") == "expired"; expired != (saying == "saying") {
+			return fmt.Errorf("the login page the bank sends %s to (%q) %s the session expired, want it %s", user, loc,
+				map[bool]string{true: "says", false: "does not say"}[expired], saying)
+		}
+		return nil
+	})
 	sc.Step(`^"(\w+)" revokes the app's consent in the portal$`, revokeInPortal)
 
 	// The login page.
