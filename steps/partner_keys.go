@@ -40,7 +40,9 @@ type partnerKeys struct {
 	appID, clientID string
 }
 
-func pkState(w *World) *partnerKeys { return areaState(w, func() *partnerKeys { return &partnerKeys{} }) }
+func pkState(w *World) *partnerKeys {
+	return areaState(w, func() *partnerKeys { return &partnerKeys{} })
+}
 
 // clientCSR is a PKCS#10 request for key, PEM-encoded.
 func clientCSR(key *ecdsa.PrivateKey, cn string) ([]byte, error) {
