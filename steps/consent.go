@@ -227,17 +227,6 @@ func registerConsent(sc *godog.ScenarioContext) {
 	sc.Step(`^"(\w+)" opens the portal$`, func(ctx context.Context, user string) error {
 		return browse(ctx, user, "GET", "/portal", nil)
 	})
-	sc.Step(`^the bank sends "(\w+)" to log in again$`, func(ctx context.Context, user string) error {
-		x, err := lastPage(ctx)
-		if err != nil {
-			return err
-		}
-		loc := x.Header.Get("Location")
-		if x.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
-			return fmt.Errorf("want 303 to /login, got HTTP %d → %q", x.Status, loc)
-		}
-		return nil
-	})
 	// 9.3.1/3: a session the bank never issued (forged, or deleted) is not one that
 	// ended after inactivity: the user is sent to log in without being told it expired.
 	sc.Step(`^"(\w+)"'s browser presents a session token the bank never issued$`, func(ctx context.Context, user string) error {

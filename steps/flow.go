@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"sync"
 
 	"github.com/cucumber/godog"
 )
@@ -44,28 +43,17 @@ func concurrentCalls(ctx context.Context, n, limit, want int) error {
 		map[string]any{"kind": "slow", "app_id": a.ID, "delay_ms": inFlightMS, "duration_seconds": 60}, 201); err != nil {
 		return err
 	}
-	xs := make([]*Exchange, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			xs[i], errs[i] = w.Env.Do(ctx, Call{App: a, Method: "GET", URI: "/a1/v1/products"}, nil)
-		}()
+	xs, err := together(n, func(int) (*Exchange, error) {
+		return w.Env.Do(ctx, Call{App: a, Method: "GET", URI: "/a1/v1/products"}, nil)
+	})
+	if err != nil {
+		return err
 	}
-	close(start)
-	wg.Wait()
 	if _, err := w.Env.adminOK(ctx, "DELETE", "/admin/v1/faults?app_id="+url.QueryEscape(a.ID), nil, 200); err != nil {
 		return err
 	}
 	admitted, refused := 0, 0
-	for i, x := range xs {
-		if errs[i] != nil {
-			return errs[i]
-		}
+	for _, x := range xs {
 		w.record(x)
 		switch {
 		case x.Status == 200:

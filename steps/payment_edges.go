@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -211,25 +210,14 @@ func raceConsent(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
-	xs := make([]*Exchange, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			xs[i], errs[i] = w.Env.Do(ctx, payCall(a, tok, body, fmt.Sprintf("race-%d-%s", i, randomNonce())), nil)
-		}()
+	xs, err := together(n, func(i int) (*Exchange, error) {
+		return w.Env.Do(ctx, payCall(a, tok, body, fmt.Sprintf("race-%d-%s", i, randomNonce())), nil)
+	})
+	if err != nil {
+		return err
 	}
-	close(start)
-	wg.Wait()
 	paidN := 0
-	for i, x := range xs {
-		if errs[i] != nil {
-			return errs[i]
-		}
+	for _, x := range xs {
 		w.record(x)
 		if x.Status == 201 {
 			if _, err := paid(x, t, m.masks); err != nil {

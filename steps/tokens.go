@@ -179,8 +179,9 @@ func revokeAccessAlone(ctx context.Context, user string) error {
 	return nil
 }
 
-// race sends n copies of one token-endpoint request at once and returns the answers.
-func race(ctx context.Context, n int, form url.Values) ([]*Exchange, error) {
+// together sends n requests at once (send(i) is the i-th) and returns the answers: all
+// released by one signal, so the bank sees them as close together as the harness can.
+func together(n int, send func(i int) (*Exchange, error)) ([]*Exchange, error) {
 	if n < 2 || n > 32 {
 		return nil, fmt.Errorf("send 2 to 32 requests together, not %d", n)
 	}
@@ -193,7 +194,7 @@ func race(ctx context.Context, n int, form url.Values) ([]*Exchange, error) {
 		go func() {
 			defer wg.Done()
 			<-start
-			out[i], errs[i] = tokenCall(ctx, "the app", "/a2/v1/oauth/token", form)
+			out[i], errs[i] = send(i)
 		}()
 	}
 	close(start)
@@ -204,6 +205,11 @@ func race(ctx context.Context, n int, form url.Values) ([]*Exchange, error) {
 		}
 	}
 	return out, nil
+}
+
+// race sends n copies of one token-endpoint request at once and returns the answers.
+func race(ctx context.Context, n int, form url.Values) ([]*Exchange, error) {
+	return together(n, func(int) (*Exchange, error) { return tokenCall(ctx, "the app", "/a2/v1/oauth/token", form) })
 }
 
 // oneWinner insists exactly one answer is 200 with an access token and every other
