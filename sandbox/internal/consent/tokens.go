@@ -20,11 +20,17 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 	if certFingerprint == "" {
 		return TokenSet{}, problem.ClientCertRequired.WithDetail("the token endpoint needs the client certificate tokens are bound to")
 	}
+	if s.opts.Mutant.Is(mutant.UnknownGrantError) && !wellFormed(code, PrefixCode) {
+		return TokenSet{}, problem.Internal.Wrap(errors.New("code lookup failed"))
+	}
 	if !wellFormed(code, PrefixCode) {
 		return TokenSet{}, problem.AuthCodeInvalid
 	}
 	ac, err := s.Store.GetCode(ctx, digest(code))
 	if errors.Is(err, ErrNotFound) {
+		if s.opts.Mutant.Is(mutant.UnknownGrantError) {
+			return TokenSet{}, problem.Internal.Wrap(err)
+		}
 		return TokenSet{}, problem.AuthCodeInvalid
 	}
 	if err != nil {
@@ -103,6 +109,9 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, problem.RefreshTokenInvalid
 	}
 	t, err := s.Store.GetToken(ctx, digest(refreshToken))
+	if errors.Is(err, ErrNotFound) && s.opts.Mutant.Is(mutant.UnknownGrantError) {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != tokenRefresh) {
 		return TokenSet{}, problem.RefreshTokenInvalid
 	}
@@ -118,7 +127,7 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, err
 	}
 	switch {
-	case !t.RotatedAt.IsZero():
+	case !t.RotatedAt.IsZero() && !s.opts.Mutant.Is(mutant.RefreshNotRotated):
 		return TokenSet{}, s.refreshReused(ctx, t, now)
 	case !t.RevokedAt.IsZero():
 		return TokenSet{}, revokedErr(t.RevokedBy)
@@ -130,6 +139,9 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
 	if err := s.Store.RotateRefresh(ctx, t.Hash, now, tokens); errors.Is(err, ErrConflict) {
+		if s.opts.Mutant.Is(mutant.RefreshNotRotated) {
+			return set, nil // as if rotated refresh tokens were never remembered
+		}
 		return TokenSet{}, s.refreshReused(ctx, t, now)
 	} else if err != nil {
 		return TokenSet{}, problem.Internal.Wrap(err)
