@@ -111,6 +111,15 @@ Feature: Tokens come only from the user's own consent, are bound, short-lived an
     Given "zhangsan" has consented to the app for "accounts:read"
     Then the token endpoint refuses codes the bank never issued with 400 "AUTH_CODE_INVALID" and refresh tokens it never issued with 400 "REFRESH_TOKEN_INVALID"
 
+  @JR0185-9.3.2/2 @JR0185-10.2.2/1
+  Scenario: A code whose consent the user revoked before it was redeemed gets no tokens
+    When "wangwu" opens the app's authorization page for "accounts:read" valid for 30 days
+    And "wangwu" approves with all accounts
+    Then the bank sends "wangwu" back to the app with an authorization code
+    When "wangwu" revokes the app's consent in the portal
+    And the app redeems "wangwu"'s authorization code
+    Then the bank answers 403 "CONSENT_REVOKED"
+
   @JR0185-10.2.2/1
   Scenario: One authorization code redeemed eight times at once gets tokens once
     When "zhangsan" opens the app's authorization page for "accounts:read" valid for 30 days
