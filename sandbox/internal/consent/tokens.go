@@ -142,7 +142,10 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		if s.opts.Mutant.Is(mutant.RefreshNotRotated) {
 			return set, nil // as if rotated refresh tokens were never remembered
 		}
-		return TokenSet{}, s.refreshReused(ctx, t, now)
+		// A concurrent refresh or revocation got there first: answer exactly as a
+		// request that came after it (rotated and revoked are never undone, so the
+		// second pass ends before this point).
+		return s.Refresh(ctx, appID, refreshToken, certFingerprint)
 	} else if err != nil {
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
