@@ -64,7 +64,9 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
 	if err := s.Store.RedeemCode(ctx, ac.Hash, now, tokens); errors.Is(err, ErrConflict) {
-		return TokenSet{}, s.codeReused(ctx, ac, now)
+		// A concurrent exchange redeemed the code first: answer exactly as an exchange
+		// that came after it (a used code stays used, so the second pass ends earlier).
+		return s.ExchangeCode(ctx, appID, code, codeVerifier, redirectURI, certFingerprint)
 	} else if err != nil {
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
