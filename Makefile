@@ -134,7 +134,8 @@ VERSION_LDFLAGS := $(if $(GIT_REVISION),-X github.com/jr0185/harness/steps/repor
 # The uncorrelated mutation test (issue 13 item 4): long (one sandbox build and one bank
 # suite run per mutant), so not part of `make test`. Mutants run in a random order (SEED):
 # SAMPLE=n runs the first n, BUDGET=90m starts none after 90 minutes (either way the report
-# covers a uniform random sample); ONLY=<regexp> selects mutants by id. Verdicts are cached
+# covers a uniform random sample); ONLY=<regexp> selects mutants by id; DISPOSITION=hole
+# (or killed-by, equivalent) runs the mutants whose disposition is of that kind. Verdicts are cached
 # in mutation-report/ for an unchanged tree, so a rerun or an interrupted run resumes.
 SAMPLE  ?= 0
 SEED    ?= 185
@@ -143,7 +144,7 @@ BUDGET  ?= 0
 
 .PHONY: mutation
 mutation: ## Mutation test of the bank's security controls, the bank suite as oracle; writes mutation-report/report.{md,json}
-	$(GO) run ./sandbox/cmd/mutation --sample $(SAMPLE) --seed $(SEED) --workers $(WORKERS) --budget $(BUDGET) $(if $(ONLY),--only '$(ONLY)') --out mutation-report
+	$(GO) run ./sandbox/cmd/mutation --sample $(SAMPLE) --seed $(SEED) --workers $(WORKERS) --budget $(BUDGET) $(if $(ONLY),--only '$(ONLY)') $(if $(DISPOSITION),--disposition '$(DISPOSITION)') --out mutation-report
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for 20s

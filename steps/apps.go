@@ -25,6 +25,7 @@ import (
 // credentials the harness generated itself.
 type App struct {
 	ID     string
+	Name   string // as registered: the bank shows it to the user (consent page, portal)
 	Level  string
 	Scopes []string
 
@@ -100,7 +101,7 @@ func (e *Env) RegisterApp(ctx context.Context, name string, s AppSpec) (*App, er
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Level: s.Level, Scopes: s.Scopes, client: e.plain}
+	a := &App{Name: name, Level: s.Level, Scopes: s.Scopes, client: e.plain}
 	a.ID, _ = dig(out, "app", "app_id").(string)
 	if a.ID == "" {
 		return nil, fmt.Errorf("registration answer has no app.app_id: %v", out)

@@ -227,7 +227,29 @@ func registerConsent(sc *godog.ScenarioContext) {
 	sc.Step(`^"(\w+)" opens the portal$`, func(ctx context.Context, user string) error {
 		return browse(ctx, user, "GET", "/portal", nil)
 	})
-	sc.Step(`^the bank sends "(\w+)" to log in again$`, func(ctx context.Context, user string) error {
+	// 9.3.1/3: a session the bank never issued (forged, or deleted) is not one that
+	// ended after inactivity: the user is sent to log in without being told it expired.
+	sc.Step(`^"(\w+)"'s browser presents a session token the bank never issued$`, func(ctx context.Context, user string) error {
+		b, err := browserOf(ctx, user)
+		if err != nil {
+			return err
+		}
+		u, err := url.Parse(b.e.T.BaseURL + "/")
+		if err != nil {
+			return err
+		}
+		tok := b.cookie("__Host-jr_session")
+		if tok == "" {
+			tok = randomNonce() + randomNonce()
+		} else if tok[len(tok)-1] == 'A' { // the bank's form, but not a token it issued
+			tok = tok[:len(tok)-1] + "B"
+		} else {
+			tok = tok[:len(tok)-1] + "A"
+		}
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-jr_session", Value: tok, Path: "/", Secure: true}})
+		return nil
+	})
+	sc.Step(`^the bank sends "(\w+)" to log in again, (saying|not saying) the session expired$`, func(ctx context.Context, user, saying string) error {
 		x, err := lastPage(ctx)
 		if err != nil {
 			return err
@@ -235,6 +257,14 @@ func registerConsent(sc *godog.ScenarioContext) {
 		loc := x.Header.Get("Location")
 		if x.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
 			return fmt.Errorf("want 303 to /login, got HTTP %d → %q", x.Status, loc)
+		}
+		u, err := url.Parse(loc)
+		if err != nil {
+			return err
+		}
+		if expired := u.Query().Get("reason") == "expired"; expired != (saying == "saying") {
+			return fmt.Errorf("the login page the bank sends %s to (%q) %s the session expired, want it %s", user, loc,
+				map[bool]string{true: "says", false: "does not say"}[expired], saying)
 		}
 		return nil
 	})
@@ -623,6 +653,10 @@ func revokeInPortal(ctx context.Context, user string) error {
 	at := strings.Index(body, a.ID)
 	if at < 0 {
 		return fmt.Errorf("the portal lists no consent for %s", a.ID)
+	}
+	// 9.3.2/2, 9.3.2/1b: the user sees which partner holds the consent, by its name.
+	if a.Name != "" && !strings.Contains(body, html.EscapeString(a.Name)) {
+		return fmt.Errorf("the portal lists the consent of App_ID %s without the partner's name %q", a.ID, a.Name)
 	}
 	m := re.FindStringSubmatch(body[at:])
 	if m == nil {

@@ -30,6 +30,7 @@ func init() {
 	controlProbes["TOKEN-BOUND"] = probeTokenBound
 	controlProbes["APP-GRANTS"] = probeAppGrants
 	controlProbes["FLOW-CONTROL"] = probeFlowControl
+	controlProbes["AUTH-PARAMS"] = probeAuthParams
 }
 
 // ---- what the bank publishes of its gateway, and small helpers
@@ -39,6 +40,8 @@ func init() {
 type gatewayLimits struct {
 	TimestampWindow int `json:"timestamp_window_seconds"`
 	NonceMemory     int `json:"nonce_memory_seconds"`
+	NonceMin        int `json:"nonce_min_length"`
+	NonceMax        int `json:"nonce_max_length"`
 }
 
 // margin is how far inside and outside a published window the probes go: wider than
@@ -672,15 +675,19 @@ const (
 )
 
 // probeFlowControl: with the App_ID's limit set to a burst of 3 calls (one refilled every
-// 20 s, so that none comes back while the calls are sent), 3 valid calls in a row are admitted and the fourth is refused 429
-// RATE_LIMITED with a Retry-After of whole seconds, at least 1 and at most the refill
-// time of one call. The calls are built first: building them calls the bank too.
+// 20 s, so that none comes back while the calls are sent), 3 valid calls in a row are
+// admitted and the fourth is refused 429 RATE_LIMITED with a Retry-After of whole
+// seconds, at least the time until a call is refilled and at most the refill time of one
+// call. Then, with a fresh bucket and a limit of one concurrent call, the next call is
+// admitted: neither the admitted calls nor the refused one still hold a concurrency slot
+// (10.1.2/1a limits calls in flight, not calls made). The calls are built first:
+// building them calls the bank too.
 func probeFlowControl(ctx context.Context, p *prober, s surface) error {
 	a, err := p.appFor(ctx, s, true)
 	if err != nil {
 		return err
 	}
-	calls := make([]Call, probeBurst+1)
+	calls := make([]Call, probeBurst+2)
 	for i := range calls {
 		if calls[i], err = p.valid(ctx, a, s); err != nil {
 			return err
@@ -690,6 +697,7 @@ func probeFlowControl(ctx context.Context, p *prober, s surface) error {
 		map[string]any{"rate_rps": probeRPS, "rate_burst": probeBurst, "max_concurrent": 8}, 200); err != nil {
 		return err
 	}
+	start := time.Now()
 	for i, c := range calls[:probeBurst] {
 		if _, err := p.admits(ctx, fmt.Sprintf("call %d of a burst of %d", i+1, probeBurst), c); err != nil {
 			return err
@@ -703,9 +711,73 @@ func probeFlowControl(ctx context.Context, p *prober, s surface) error {
 		return fmt.Errorf("call %d, one over the burst of %d: %w", probeBurst+1, probeBurst, err)
 	}
 	most := int(math.Ceil(1 / probeRPS))
-	if ra, err := strconv.Atoi(x.Header.Get("Retry-After")); err != nil || ra < 1 || ra > most {
-		return fmt.Errorf("%s: Retry-After %q, want whole seconds from 1 to %d (one call refills in %gs)", x.Evidence(),
-			x.Header.Get("Retry-After"), most, 1/probeRPS)
+	least := int(math.Floor(1/probeRPS - time.Since(start).Seconds()))
+	if ra, err := strconv.Atoi(x.Header.Get("Retry-After")); err != nil || ra < max(least, 1) || ra > most {
+		return fmt.Errorf("%s: Retry-After %q, want whole seconds from %d (no call comes back sooner) to %d (one call refills in %gs)",
+			x.Evidence(), x.Header.Get("Retry-After"), max(least, 1), most, 1/probeRPS)
 	}
-	return p.w.Env.VerifyAnswer(ctx, nil, x)
+	if err := p.w.Env.VerifyAnswer(ctx, nil, x); err != nil {
+		return err
+	}
+	if _, err := p.w.Env.adminOK(ctx, "PUT", "/admin/v1/apps/"+a.ID+"/limits",
+		map[string]any{"rate_rps": probeRPS, "rate_burst": probeBurst, "max_concurrent": 1}, 200); err != nil {
+		return err
+	}
+	_, err = p.admits(ctx, fmt.Sprintf("a call after %d admitted and 1 refused, under a fresh burst and a limit of 1 call in flight", probeBurst),
+		calls[probeBurst+1])
+	return err
+}
+
+// probeAuthParams: the valid request signed with a nonce one character short of the
+// published minimum, one over the maximum, and with a character outside 0-9 A-Z a-z - _
+// ('.', '/', '+') is refused 401 AUTH_MALFORMED; signed with a nonce of exactly the
+// minimum and of exactly the maximum, made of the alphabet's edges, it is admitted
+// (JR/T 0185-2020 9.2.1 b) 1), 7.2.2/2: the nonce is part of what is signed).
+func probeAuthParams(ctx context.Context, p *prober, s surface) error {
+	lim, err := p.limits(ctx)
+	if err != nil {
+		return err
+	}
+	if lim.NonceMin < 1 || lim.NonceMax < lim.NonceMin {
+		return fmt.Errorf("/docs/limits.json publishes gateway.nonce_min_length %d and nonce_max_length %d: the bank must publish the nonce's bounds", lim.NonceMin, lim.NonceMax)
+	}
+	a, first, err := p.baseline(ctx, s, true)
+	if err != nil {
+		return err
+	}
+	second, err := p.valid(ctx, a, s) // a payment or a code is admitted once: one request per admission
+	if err != nil {
+		return err
+	}
+	nonce := func(n int, edge string) string {
+		r := edge + randomNonce() + randomNonce() + randomNonce() + randomNonce() + randomNonce()
+		for len(r) < n {
+			r += randomNonce()
+		}
+		return r[:n]
+	}
+	for _, bad := range []struct{ what, nonce string }{
+		{"a nonce one character short of the published minimum", nonce(lim.NonceMin-1, "")},
+		{"a nonce one character over the published maximum", nonce(lim.NonceMax+1, "")},
+		{"a nonce with a '.'", nonce(lim.NonceMin, "n.")},
+		{"a nonce with a '/'", nonce(lim.NonceMin, "n/")},
+		{"a nonce with a '+'", nonce(lim.NonceMin, "n+")},
+	} {
+		c := first
+		c.Nonce = bad.nonce
+		if err := p.refuses(ctx, bad.what, c, 401, "AUTH_MALFORMED"); err != nil {
+			return err
+		}
+	}
+	for i, good := range []struct{ what, nonce string }{
+		{"a nonce of the published minimum length, with the alphabet's edges", nonce(lim.NonceMin, "aZ9_")},
+		{"a nonce of the published maximum length, of the alphabet's edges", nonce(lim.NonceMax, "_-90ZzAa")},
+	} {
+		c := []Call{first, second}[i]
+		c.Nonce = good.nonce
+		if _, err := p.admits(ctx, good.what, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

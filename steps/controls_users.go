@@ -326,8 +326,8 @@ func probeOTPAttempts(ctx context.Context, p *prober, s surface) error {
 				tried++
 				x, err := st.submit(ctx, otherCode(code))
 				want := []string{"OTP_INVALID"}
-				if tried >= n {
-					want = append(want, "OTP_TOO_MANY_ATTEMPTS", "LOGIN_LOCKED")
+				if tried >= n { // the N-th wrong spends the step: told so, not "0 attempts left"
+					want = []string{"OTP_TOO_MANY_ATTEMPTS", "LOGIN_LOCKED"}
 				}
 				if err := st.mustRefuse(x, err, fmt.Sprintf("%s: wrong attempt %d", c.name, tried), want...); err != nil {
 					return err

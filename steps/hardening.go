@@ -421,6 +421,16 @@ func boundedFields(ctx context.Context) error {
 	appReg := func(uris ...string) []byte {
 		return jsonBody(map[string]any{"name": "Bounds probe " + randomNonce()[:8], "level": "A1", "scopes": A1Scopes, "redirect_uris": uris})
 	}
+	appRegWith := func(field string, v any) []byte {
+		r := map[string]any{"name": "Bounds probe " + randomNonce()[:8], "level": "A1", "scopes": A1Scopes,
+			"redirect_uris": []string{w.Env.T.RedirectURI}}
+		r[field] = v
+		return jsonBody(r)
+	}
+	payLimitsURI := "/admin/v1/apps/" + url.PathEscape(a.ID) + "/payment-limits"
+	payLim := func(perTxn, daily string, window int) []byte {
+		return jsonBody(map[string]any{"per_transaction": perTxn, "daily": daily, "velocity_window_seconds": window})
+	}
 	partner := func(orgName string) []byte {
 		r := registration(w.Env, "Bounds probe "+randomNonce()[:8])
 		r["organization"].(map[string]any)["name"] = orgName
@@ -445,7 +455,32 @@ func boundedFields(ctx context.Context) error {
 		{"rate_rps just above the published maximum", "PUT", limitsURI, lim(maxRPS+1, 10, 10), 400, "PARAMETER_INVALID"},
 		{"rate_burst just above the published maximum", "PUT", limitsURI, lim(10, maxBurst+1, 10), 400, "PARAMETER_INVALID"},
 		{"max_concurrent just above the published maximum", "PUT", limitsURI, lim(10, 10, maxConc+1), 400, "PARAMETER_INVALID"},
+		{"rate_rps 0", "PUT", limitsURI, lim(0, 10, 10), 400, "PARAMETER_INVALID"},
+		{"rate_burst 0", "PUT", limitsURI, lim(10, 0, 10), 400, "PARAMETER_INVALID"},
+		{"max_concurrent 0 (the App_ID shut out of every call)", "PUT", limitsURI, lim(10, 10, 0), 400, "PARAMETER_INVALID"},
+		{"every limit at 1, the least it may be", "PUT", limitsURI, lim(1, 1, 1), 200, ""},
 		{"every limit at its published maximum", "PUT", limitsURI, lim(maxRPS, maxBurst, maxConc), 200, ""},
+		{"a level that is neither A1 nor A2", "POST", "/admin/v1/apps", appRegWith("level", "A3"), 400, "PARAMETER_INVALID"},
+		{"an http:// redirect URI", "POST", "/admin/v1/apps", appReg("http://partner.example.com/callback"), 400, "PARAMETER_INVALID"},
+		{"a redirect URI without a host", "POST", "/admin/v1/apps", appReg("https:///callback"), 400, "PARAMETER_INVALID"},
+		{"a redirect URI with a fragment", "POST", "/admin/v1/apps", appReg("https://partner.example.com/callback#top"), 400, "PARAMETER_INVALID"},
+		{"a redirect URI whose host has an empty label", "POST", "/admin/v1/apps", appReg("https://partner..example.com/callback"), 400, "PARAMETER_INVALID"},
+		{"a redirect URI whose host has a label of 64 characters", "POST", "/admin/v1/apps", appReg("https://" + strings.Repeat("p", 64) + ".example.com/callback"), 400, "PARAMETER_INVALID"},
+		{"a redirect URI whose host has a label of 63 characters", "POST", "/admin/v1/apps", appReg("https://" + strings.Repeat("p", 63) + ".example.com/callback"), 201, ""},
+		{"an http:// notification URL", "POST", "/admin/v1/apps", appRegWith("notify_url", "http://partner.example.com/notify"), 400, "PARAMETER_INVALID"},
+		{"an App_ID of 5 characters", "POST", "/admin/v1/apps", appRegWith("app_id", appID(5)), 400, "PARAMETER_INVALID"},
+		{"an App_ID of 33 characters", "POST", "/admin/v1/apps", appRegWith("app_id", appID(33)), 400, "PARAMETER_INVALID"},
+		{"an App_ID with a lower-case letter", "POST", "/admin/v1/apps", appRegWith("app_id", "a"+appID(9)), 400, "PARAMETER_INVALID"},
+		{"an App_ID with a dash", "POST", "/admin/v1/apps", appRegWith("app_id", "-"+appID(9)), 400, "PARAMETER_INVALID"},
+		{"an App_ID of 6 characters with the last letter and digit (Z, 9)", "POST", "/admin/v1/apps", appRegWith("app_id", "Z9"+appID(4)), 201, ""},
+		{"an App_ID of 32 characters with the first and last letter and digit (A, 0, Z, 9)", "POST", "/admin/v1/apps", appRegWith("app_id", "A0"+appID(28)+"Z9"), 201, ""},
+		{"a per-transaction payment limit below zero", "PUT", payLimitsURI, payLim("-1.00", "100.00", 0), 400, "PARAMETER_INVALID"},
+		{"a daily payment limit below zero", "PUT", payLimitsURI, payLim("100.00", "-0.01", 0), 400, "PARAMETER_INVALID"},
+		{"a per-transaction payment limit above the largest amount", "PUT", payLimitsURI, payLim("1000000000000.01", "100.00", 0), 400, "PARAMETER_INVALID"},
+		{"a daily payment limit above the largest amount", "PUT", payLimitsURI, payLim("100.00", "1000000000000.01", 0), 400, "PARAMETER_INVALID"},
+		{"a velocity window of 86401 s (over a day)", "PUT", payLimitsURI, payLim("100.00", "1000.00", 86401), 400, "PARAMETER_INVALID"},
+		{"a velocity window of -1 s", "PUT", payLimitsURI, payLim("100.00", "1000.00", -1), 400, "PARAMETER_INVALID"},
+		{"payment limits at the largest amount and a velocity window of a day", "PUT", payLimitsURI, payLim("1000000000000.00", "1000000000000.00", 86400), 200, ""},
 		{"a wildcard redirect URI", "POST", "/admin/v1/apps", appReg("https://*.example.com/callback"), 400, "PARAMETER_INVALID"},
 		{"a redirect URI with user-info", "POST", "/admin/v1/apps", appReg("https://user@partner.example.com/callback"), 400, "PARAMETER_INVALID"},
 		{"one redirect URI more than the published maximum", "POST", "/admin/v1/apps", appReg(many(maxURIs + 1)...), 400, "PARAMETER_INVALID"},
@@ -485,6 +520,16 @@ func boundedFields(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appID is n random characters of an App_ID's alphabet (A-Z, 0-9).
+func appID(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))] // #nosec G404 -- a fresh test App_ID, not a secret
+	}
+	return string(b)
 }
 
 func mustAtoi(s string) int {

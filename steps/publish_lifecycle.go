@@ -255,6 +255,17 @@ func registerPublishLifecycle(sc *godog.ScenarioContext) {
 		}
 		return nil
 	})
+	// 7.3.2 接口变更通知: a partner calling a terminated interface learns why and what next.
+	sc.Step(`^the answer's detail carries the operator's notice "([^"]+)"$`, func(ctx context.Context, notice string) error {
+		x, err := W(ctx).last()
+		if err != nil {
+			return err
+		}
+		if d, _ := x.JSON()["detail"].(string); !strings.Contains(d, notice) {
+			return fmt.Errorf("detail %q does not carry the operator's notice %q", d, notice)
+		}
+		return nil
+	})
 	sc.Step(`^the answer names the U_API_ID of "([^"]+)" in its detail and its "X-JR-U-API-ID" header$`, func(ctx context.Context, api string) error {
 		x, err := W(ctx).last()
 		if err != nil {

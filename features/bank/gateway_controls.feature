@@ -38,6 +38,10 @@ Feature: The gateway's controls hold on every interface, at their published edge
   Scenario: Every interface refuses a nonce used again by its App_ID, at once and late in the nonce memory, but not another App_ID's
     Then the bank enforces "NONCE-SINGLE-USE" on every surface it guards
 
+  @JR0185-9.2.1/b1 @JR0185-7.2.2/1 @JR0185-7.2.2/2
+  Scenario: Every interface takes a nonce at its published lengths and alphabet and refuses it outside them
+    Then the bank enforces "AUTH-PARAMS" on every surface it guards
+
   @JR0185-7.2.1/a2 @JR0185-9.2.1/b2 @JR0185-6.2/A2c
   Scenario: Every A2 interface refuses a missing, self-signed, expired, revoked or foreign client certificate
     Then the bank enforces "CLIENT-CERT" on every surface it guards
@@ -53,3 +57,10 @@ Feature: The gateway's controls hold on every interface, at their published edge
   @JR0185-10.1.2/1a
   Scenario: Every interface admits calls up to the App_ID's burst and refuses the next with 429 and Retry-After
     Then the bank enforces "FLOW-CONTROL" on every surface it guards
+
+  # issue 13 item 4: the concurrent-call limit at its edge, and slots given back
+  @JR0185-10.1.2/1a
+  Scenario: An App_ID's calls in flight are held to its concurrency limit, and every call gives its slot back
+    Given an A1 app
+    Then of 3 calls the app holds in flight at once under a limit of 2 concurrent calls, exactly 2 are admitted and the rest refused 429 "CONCURRENCY_LIMITED"
+    And once they have finished, the app's next call is admitted under a limit of 1 concurrent call

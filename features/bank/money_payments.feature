@@ -106,3 +106,20 @@ Feature: A payment is executed only as the user consented to it, within the app'
     When the app pays "500000.01" to "6222000000000000020" named "赵六" from "{zhangsan.account}" for "zhangsan"
     Then the bank answers 422 "LIMIT_EXCEEDED"
     And the answer is signed by the bank
+
+  # issue 13 item 4: a payment's fields at their edges, and the payees a bank tells apart
+  @JR0185-7.2.2/1 @JR0185-10.2.2/2
+  Scenario: A payment's Idempotency-Key is held to its published alphabet and length
+    Then an Idempotency-Key outside 1 to 64 of A-Z a-z 0-9 - _ . : is refused 400 "IDEMPOTENCY_KEY_INVALID" and one of 64 at the alphabet's edges is paid
+
+  @JR0185-7.2.2/1 @JR0185-9.3.1/2
+  Scenario: A payee name as long as a consent takes is paid
+    Then a payment to a payee name of 100 bytes, the most a consent takes, is paid
+
+  @JR0185-7.2.2/1 @JR0185-9.3.1/2 @JR0185-10.2.2/2
+  Scenario: A payment to its own debit account is refused and one to another customer of the bank is paid
+    Then a payment to the debit account itself is refused 400 "PARAMETER_INVALID" and one to another customer's account at the bank is paid
+
+  @JR0185-9.3.2/1c @JR0185-10.2.2/2
+  Scenario: One payment consent sent in eight payments at once pays once
+    Then 8 payments under one payment consent sent together, each with its own Idempotency-Key: exactly one is paid, every other refused 403 "CONSENT_USED", and the debit account's history holds it once

@@ -29,6 +29,7 @@ Feature: Large, watch-listed and rapid payments are held for review and decided
     And the answer field "status" is "succeeded"
     And the answer is signed by the bank
     And the app receives a signed notification that the payment is "succeeded"
+    And the bank records the notification that the payment is "succeeded" as delivered
     And the bank's audit log records the operator's decision to approve the payment
 
   @JR0185-10.2.3/3 @JR0185-10.2.3/4
@@ -62,3 +63,22 @@ Feature: Large, watch-listed and rapid payments are held for review and decided
     Then the bank answers 201
     And the answer field "status" is "risk_review"
     And the bank raised a "payment_velocity" alarm naming the payment
+
+  # issue 13 item 4: a held payment is counted against the daily limit when it is created
+  @JR0185-10.2.1/3 @JR0185-10.2.3/3
+  Scenario: A payment held for review counts against the app's daily limit from the moment it is made
+    Given the operator sets the app's payment limits:
+      """
+      {"daily": "20.00"}
+      """
+    And "zhangsan" has consented to pay "12.00" to "6222000000000000012" named "赵六" from "{zhangsan.account}"
+    When the app pays "12.00" to "6222000000000000012" named "赵六" from "{zhangsan.account}" for "zhangsan"
+    Then the answer field "status" is "risk_review"
+    Given "zhangsan" has consented to pay "8.01" to "6222000000000000020" named "赵六" from "{zhangsan.account}"
+    When the app pays "8.01" to "6222000000000000020" named "赵六" from "{zhangsan.account}" for "zhangsan"
+    Then the bank answers 422 "LIMIT_EXCEEDED"
+    And the answer field "detail" matches "daily limit of the app"
+    Given "zhangsan" has consented to pay "8.00" to "6222000000000000020" named "赵六" from "{zhangsan.account}"
+    When the app pays "8.00" to "6222000000000000020" named "赵六" from "{zhangsan.account}" for "zhangsan"
+    Then the bank answers 201
+    And the answer field "status" is "succeeded"

@@ -37,6 +37,7 @@ Feature: Interfaces are deprecated, terminated and taken offline in order, with 
     And the app calls "GET /a1/v1/deposit-rates"
     Then the bank answers 410 "SERVICE_TERMINATED"
     And the answer names the U_API_ID of "a1.rates.deposit" in its detail and its "X-JR-U-API-ID" header
+    And the answer's detail carries the operator's notice "service ends"
     And the answer is signed by the bank
     And the published catalogue shows "a1.rates.deposit" as "terminated"
     And the app was notified of the "terminated" change of "a1.rates.deposit"

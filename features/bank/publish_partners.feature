@@ -38,3 +38,21 @@ Feature: Partners register with identity materials that the bank checks, and wai
     Then the bank answers 400 "PARAMETER_INVALID"
     And the problem's detail names "developers"
     And the bank registered no app for that submission
+
+  # issue 13 item 4: the keys a partner submits with its registration
+  @A2 @JR0185-9.2.1/a1 @JR0185-7.3.4/1 @JR0185-9.1.2/2
+  Scenario: A partner registering with a certificate request and SM2 keys calls with the certificates the bank issues
+    Given a partner registers an A2 app with a client certificate request and SM2 signing and encryption public keys
+    Then the bank certifies each submitted key for the App_ID: the request's key for client authentication, the SM2 keys as SM2 certificates
+    When the operator approves the app
+    And "zhangsan" has consented to the app for "accounts:read"
+    And the app calls "GET /a2/v1/accounts" for "zhangsan"
+    Then the bank answers 200
+    And the answer is signed by the bank
+
+  @JR0185-9.1.2/2 @JR0185-7.2.2/1
+  Scenario: A registration whose certificate request is signed with an algorithm that does not fit its key is refused
+    When a partner submits a registration whose client certificate request is signed with an algorithm that does not fit its key
+    Then the bank answers 400 "PARAMETER_INVALID"
+    And the problem's detail names "client_csr"
+    And the bank registered no app for that submission

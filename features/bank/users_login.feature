@@ -47,4 +47,11 @@ Feature: Users authenticate only at the bank's own pages, with two factors
     And the page is protected against framing and caching
     When "wangwu"'s bank session is idle for 5 minutes
     And "wangwu" opens the portal
-    Then the bank sends "wangwu" to log in again
+    Then the bank sends "wangwu" to log in again, saying the session expired
+
+  @JR0185-9.3.1/3
+  Scenario: A session token the bank never issued is sent to log in, not told it expired
+    Given "lisi" is logged in at the bank
+    When "lisi"'s browser presents a session token the bank never issued
+    And "lisi" opens the portal
+    Then the bank sends "lisi" to log in again, not saying the session expired

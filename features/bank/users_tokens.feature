@@ -92,3 +92,46 @@ Feature: Tokens come only from the user's own consent, are bound, short-lived an
     Then the bank answers 200
     When the app calls "GET /a2/v1/accounts" for "zhangsan"
     Then the bank answers 403 "CONSENT_REVOKED"
+
+  # issue 13 item 4: the refresh-token grant, revocation of one access token, and
+  # single-use credentials sent together (mutation survivors of consent.Service)
+  @JR0185-9.2.1/b3 @JR0185-9.2.1/b4
+  Scenario: A refresh token works for its App_ID only, is rotated on use, and a rotated one presented again ends the grant
+    Given "lisi" has consented to the app for "accounts:read"
+    Then the refresh token of "lisi" is refused to the other app, rotated on use for the app, and its new tokens work
+    And the rotated refresh token of "lisi" presented again is refused 400 "REFRESH_TOKEN_REUSED" and ends the grant
+
+  @JR0185-9.2.1/b4
+  Scenario: An access token revoked alone is refused as revoked while its grant stands
+    Given "wangwu" has consented to the app for "accounts:read"
+    Then the app revokes "wangwu"'s access token alone, which is then refused 401 "TOKEN_REVOKED" while a refresh still works
+
+  @JR0185-10.2.2/1 @JR0185-9.2.1/b3
+  Scenario: The token endpoint refuses codes and refresh tokens the bank never issued
+    Given "zhangsan" has consented to the app for "accounts:read"
+    Then the token endpoint refuses codes the bank never issued with 400 "AUTH_CODE_INVALID" and refresh tokens it never issued with 400 "REFRESH_TOKEN_INVALID"
+
+  @JR0185-9.3.2/2 @JR0185-10.2.2/1
+  Scenario: A code whose consent the user revoked before it was redeemed gets no tokens
+    When "wangwu" opens the app's authorization page for "accounts:read" valid for 30 days
+    And "wangwu" approves with all accounts
+    Then the bank sends "wangwu" back to the app with an authorization code
+    When "wangwu" revokes the app's consent in the portal
+    And the app redeems "wangwu"'s authorization code
+    Then the bank answers 403 "CONSENT_REVOKED"
+
+  @JR0185-10.2.2/1
+  Scenario: One authorization code redeemed eight times at once gets tokens once
+    When "zhangsan" opens the app's authorization page for "accounts:read" valid for 30 days
+    And "zhangsan" approves with all accounts
+    Then the bank sends "zhangsan" back to the app with an authorization code
+    And 8 redemptions of "zhangsan"'s authorization code sent together: exactly one gets tokens, every other is refused 400 "AUTH_CODE_USED"
+
+  @JR0185-9.2.1/b4
+  Scenario: One refresh token presented eight times at once refreshes once
+    Given "lisi" has consented to the app for "accounts:read"
+    Then 8 refreshes with "lisi"'s refresh token sent together: exactly one gets tokens, every other is refused
+
+  @JR0185-10.2.2/1 @JR0185-9.3.2/1b
+  Scenario: A malformed authorization request goes back to the app as invalid_request
+    Then every malformed authorization request is sent back to the app with error "invalid_request" and its state, before any login

@@ -256,6 +256,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 			"gateway": {
 				"timestamp_window_seconds": int(cfg.TimestampWindow.Seconds()),
 				"nonce_memory_seconds":     int(2 * cfg.TimestampWindow.Seconds()),
+				// The Authorization header's nonce: its lengths (alphabet 0-9 A-Z a-z - _).
+				"nonce_min_length":         protocol.MinNonceLen,
+				"nonce_max_length":         protocol.MaxNonceLen,
 				"auth_fail_limit":          cfg.AuthFailLimit,
 				"auth_fail_window_seconds": int(cfg.AuthFailWindow.Seconds()),
 				"auth_lock_seconds":        int(cfg.AuthLockFor.Seconds()),

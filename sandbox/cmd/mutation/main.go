@@ -39,6 +39,7 @@ func main() {
 		seed         = flag.Uint64("seed", 185, "the sample's seed")
 		timeout      = flag.Duration("timeout", 0, "cap on one suite run (0: 4x the unmutated run, at least 90s)")
 		only         = flag.String("only", "", "only mutants whose id matches this regular expression")
+		disposition  = flag.String("disposition", "", "only mutants whose disposition is one of these kinds (comma-separated: hole, killed-by, equivalent)")
 		list         = flag.Bool("list", false, "list the mutants in scope and exit")
 	)
 	flag.Parse()
@@ -59,6 +60,25 @@ func main() {
 	for _, o := range split(*operators) {
 		c.Operators = append(c.Operators, mutation.Operator(o))
 	}
+	ds, err := mutation.LoadDispositions(*dispositions)
+	if err != nil {
+		fail(err)
+	}
+	if *disposition != "" {
+		// Narrow --only to the IDs of the mutants the dispositions of those kinds name.
+		ms, err := mutation.Collect(c)
+		if err != nil {
+			fail(err)
+		}
+		ids := []string{}
+		for _, m := range mutation.WithDisposition(ms, ds, split(*disposition)...) {
+			ids = append(ids, regexp.QuoteMeta(m.ID))
+		}
+		if len(ids) == 0 {
+			fail(fmt.Errorf("no mutant in scope has a disposition of kind %s", *disposition))
+		}
+		c.Only = regexp.MustCompile("^(" + strings.Join(ids, "|") + ")$")
+	}
 	if *list {
 		ms, err := mutation.Collect(c)
 		if err != nil {
@@ -68,10 +88,6 @@ func main() {
 			fmt.Printf("%s\t%s\t%s\n", m.ID, m.Func, m.Change)
 		}
 		return
-	}
-	ds, err := mutation.LoadDispositions(*dispositions)
-	if err != nil {
-		fail(err)
 	}
 	if *budget > 0 {
 		c.Deadline = time.Now().Add(*budget)

@@ -20,11 +20,17 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 	if certFingerprint == "" {
 		return TokenSet{}, problem.ClientCertRequired.WithDetail("the token endpoint needs the client certificate tokens are bound to")
 	}
+	if s.opts.Mutant.Is(mutant.UnknownGrantError) && !wellFormed(code, PrefixCode) {
+		return TokenSet{}, problem.Internal.Wrap(errors.New("code lookup failed"))
+	}
 	if !wellFormed(code, PrefixCode) {
 		return TokenSet{}, problem.AuthCodeInvalid
 	}
 	ac, err := s.Store.GetCode(ctx, digest(code))
 	if errors.Is(err, ErrNotFound) {
+		if s.opts.Mutant.Is(mutant.UnknownGrantError) {
+			return TokenSet{}, problem.Internal.Wrap(err)
+		}
 		return TokenSet{}, problem.AuthCodeInvalid
 	}
 	if err != nil {
@@ -58,7 +64,9 @@ func (s *Service) ExchangeCode(ctx context.Context, appID, code, codeVerifier, r
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
 	if err := s.Store.RedeemCode(ctx, ac.Hash, now, tokens); errors.Is(err, ErrConflict) {
-		return TokenSet{}, s.codeReused(ctx, ac, now)
+		// A concurrent exchange redeemed the code first: answer exactly as an exchange
+		// that came after it (a used code stays used, so the second pass ends earlier).
+		return s.ExchangeCode(ctx, appID, code, codeVerifier, redirectURI, certFingerprint)
 	} else if err != nil {
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
@@ -103,6 +111,9 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, problem.RefreshTokenInvalid
 	}
 	t, err := s.Store.GetToken(ctx, digest(refreshToken))
+	if errors.Is(err, ErrNotFound) && s.opts.Mutant.Is(mutant.UnknownGrantError) {
+		return TokenSet{}, problem.Internal.Wrap(err)
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Kind != tokenRefresh) {
 		return TokenSet{}, problem.RefreshTokenInvalid
 	}
@@ -118,7 +129,7 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, err
 	}
 	switch {
-	case !t.RotatedAt.IsZero():
+	case !t.RotatedAt.IsZero() && !s.opts.Mutant.Is(mutant.RefreshNotRotated):
 		return TokenSet{}, s.refreshReused(ctx, t, now)
 	case !t.RevokedAt.IsZero():
 		return TokenSet{}, revokedErr(t.RevokedBy)
@@ -130,7 +141,13 @@ func (s *Service) Refresh(ctx context.Context, appID, refreshToken, certFingerpr
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}
 	if err := s.Store.RotateRefresh(ctx, t.Hash, now, tokens); errors.Is(err, ErrConflict) {
-		return TokenSet{}, s.refreshReused(ctx, t, now)
+		if s.opts.Mutant.Is(mutant.RefreshNotRotated) {
+			return set, nil // as if rotated refresh tokens were never remembered
+		}
+		// A concurrent refresh or revocation got there first: answer exactly as a
+		// request that came after it (rotated and revoked are never undone, so the
+		// second pass ends before this point).
+		return s.Refresh(ctx, appID, refreshToken, certFingerprint)
 	} else if err != nil {
 		return TokenSet{}, problem.Internal.Wrap(err)
 	}

@@ -188,6 +188,9 @@ func (g *Gateway) admit(ctx context.Context, api *apis.API, r Request, claimed *
 		return nil, tr.step(StepAuthorization, problem.AuthMissing.WithDetail("send Authorization: %s app_id=\"...\",serial=\"...\",timestamp=\"...\",nonce=\"...\",signature=\"...\"", schemeFor(api)))
 	}
 	cred, err := protocol.ParseAuthorization(h)
+	if err == nil && g.opts.Mutant.Is(mutant.MinNonceRefused) && len(cred.Nonce) <= protocol.MinNonceLen {
+		err = fmt.Errorf("%w: nonce must be more than %d characters", protocol.ErrMalformed, protocol.MinNonceLen)
+	}
 	if err != nil {
 		return nil, tr.step(StepAuthorization, problem.AuthMalformed.WithDetail("%s", err.Error()))
 	}

@@ -189,6 +189,24 @@ var (
 	PKCEFailureKeepsCode  = define("pkce-failure-keeps-code", "an authorization code survives a failed PKCE check and can be redeemed again")
 )
 
+// Area mutation holes (issue 13 item 4): defects of the kinds the uncorrelated mutation
+// test found the suite blind to, each now judged by a scenario (9.2.1, 9.3.1/3, 7.2.2/1,
+// 7.3.4, 10.2.2).
+var (
+	AdminUnknownAppEmpty    = define("admin-unknown-app-empty", "the operator's interfaces take an App_ID that does not exist for an empty app instead of answering 404")
+	DuplicateKeySilent      = define("duplicate-key-silent", "a key registered twice for an App_ID is answered 201 while nothing new is stored")
+	AuthorizeAnyKind        = define("authorize-any-kind", "an authorization request of an unknown consent_type is taken as an account-information request")
+	RegistrationKeysIgnored = define("registration-keys-ignored", "the keys submitted with a registration are not certified: the partner gets no certificates")
+	CSRUnchecked            = define("csr-unchecked", "a certificate request is not checked before the App_ID is created: a bad one fails the registration with 500 and leaves the App_ID behind")
+	PayeeNameOffByOne       = define("payee-name-off-by-one", "a payee name of exactly the 100-byte maximum is refused")
+	SelfPayment             = define("self-payment", "a payment whose payee is its own debit account is executed")
+	IdempotencyKeyAnyChar   = define("idempotency-key-any-char", "an Idempotency-Key of any characters is accepted")
+	RefreshNotRotated       = define("refresh-not-rotated", "a refresh token already rotated is answered 200 again instead of REFRESH_TOKEN_REUSED, and the grant is not ended")
+	UnknownSessionExpired   = define("unknown-session-expired", "a session token the bank never issued is answered as a session that expired")
+	MinNonceRefused         = define("min-nonce-refused", "a nonce of exactly the published minimum length is refused as malformed")
+	UnknownGrantError       = define("unknown-grant-error", "a code or refresh token the bank never issued makes the token endpoint fail with 500")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

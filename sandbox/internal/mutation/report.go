@@ -73,6 +73,38 @@ func LoadDispositions(path string) ([]Disposition, error) {
 	return ds, nil
 }
 
+// Kind is which of the three a disposition says: "equivalent", "hole" or "killed-by".
+func (d Disposition) Kind() string {
+	switch {
+	case d.Equivalent != "":
+		return "equivalent"
+	case d.Hole != "":
+		return "hole"
+	case d.KilledBy != "":
+		return "killed-by"
+	}
+	return ""
+}
+
+// WithDisposition keeps the mutants whose disposition is of one of kinds ("hole",
+// "killed-by", "equivalent"): `make mutation DISPOSITION=hole` reruns the known holes,
+// DISPOSITION=killed-by checks that every claimed kill still kills.
+func WithDisposition(ms []Mutant, ds []Disposition, kinds ...string) []Mutant {
+	want := map[string]bool{}
+	for _, d := range ds {
+		if contains(kinds, d.Kind()) {
+			want[d.key()] = true
+		}
+	}
+	var out []Mutant
+	for _, m := range ms {
+		if want[Disposition{File: m.File, Func: m.Func, Operator: m.Operator, Line: m.LineText, Change: m.Change}.key()] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Tally counts one package's (or the total's) verdicts.
 type Tally struct {
 	Package   string  `json:"package"`

@@ -221,11 +221,15 @@ func (s *Service) Verify(ctx context.Context, customerID, purpose, code string) 
 	if err != nil {
 		return problem.Internal.Wrap(err)
 	}
-	if !ok { // used or exhausted by a concurrent call
-		if c, err = s.live(ctx, customerID, purpose); err != nil {
+	if !ok {
+		// Used or exhausted by a concurrent call since it was read: answer with the state
+		// of this code (never of one issued meanwhile, whose state says nothing of this
+		// attempt). Neither used nor exhausted is ever undone, so state names one of them.
+		again, err := s.store.Get(ctx, c.ID)
+		if err != nil {
 			return problem.OTPInvalid.WithDetail("request a new code")
 		}
-		if perr := s.state(c, now); perr != nil {
+		if perr := s.state(again, now); perr != nil {
 			return perr
 		}
 		return problem.OTPTooManyAttempts

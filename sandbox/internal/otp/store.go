@@ -15,6 +15,8 @@ type Store interface {
 	Replace(ctx context.Context, c Code) error
 	// Live returns the latest non-superseded code for customer and purpose.
 	Live(ctx context.Context, customerID, purpose string) (Code, error)
+	// Get returns one code by id (superseded or not).
+	Get(ctx context.Context, id string) (Code, error)
 	// Attempt counts one attempt on an unused code with fewer than max attempts and
 	// returns the new count; ok is false if the code is used or exhausted.
 	Attempt(ctx context.Context, id string, max int) (attempts int, ok bool, err error)
@@ -61,6 +63,11 @@ func (s *SQLStore) Live(ctx context.Context, customerID, purpose string) (Code, 
 	return scanCode(s.DB.QueryRowContext(ctx, `SELECT `+codeColumns+`
 		FROM otp_codes WHERE customer_id = $1 AND purpose = $2 AND superseded = 0 ORDER BY created_at DESC LIMIT 1`,
 		customerID, purpose))
+}
+
+// Get implements Store.
+func (s *SQLStore) Get(ctx context.Context, id string) (Code, error) {
+	return scanCode(s.DB.QueryRowContext(ctx, `SELECT `+codeColumns+` FROM otp_codes WHERE otp_id = $1`, id))
 }
 
 const codeColumns = `otp_id, customer_id, purpose, code_mac, created_at, expires_at, attempts, used_at`

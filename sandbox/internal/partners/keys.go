@@ -11,6 +11,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 	"github.com/jr0185/harness/sandbox/protocol"
@@ -56,10 +57,10 @@ type checkedKeys struct {
 
 // checkKeys validates every submitted key before anything is registered, so a refused
 // submission leaves no App_ID behind.
-func checkKeys(k Keys) (checkedKeys, error) {
+func checkKeys(k Keys, mut mutant.Set) (checkedKeys, error) {
 	var c checkedKeys
 	if strings.TrimSpace(k.ClientCSR) != "" {
-		if _, err := pki.CheckClientCSR([]byte(k.ClientCSR)); err != nil {
+		if _, err := pki.CheckClientCSR([]byte(k.ClientCSR)); err != nil && !mut.Is(mutant.CSRUnchecked) {
 			return c, invalid("client_csr: %s", strings.TrimPrefix(err.Error(), "pki: "))
 		}
 		c.csr, c.clientCert, c.submitted = []byte(k.ClientCSR), true, true
@@ -104,6 +105,9 @@ func (s *Service) issue(ctx context.Context, appID string, k checkedKeys) ([]Cer
 		return nil, problem.Internal.Wrap(errors.New("partners: no certificate authority"))
 	}
 	var out []Certificate
+	if s.Mutant.Is(mutant.RegistrationKeysIgnored) {
+		return out, nil
+	}
 	if k.clientCert {
 		is, err := s.PKI.SignCSR(k.csr, appID, 0)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/pki"
 )
 
@@ -82,7 +83,7 @@ func TestCheckKeys(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := checkKeys(tc.keys)
+			_, err := checkKeys(tc.keys, mutant.Set{})
 			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

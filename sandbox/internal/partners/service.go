@@ -130,7 +130,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Result, error) 
 	if err := s.Validate(&r); err != nil {
 		return Result{}, err
 	}
-	keys, err := checkKeys(r.Keys)
+	keys, err := checkKeys(r.Keys, s.Mutant)
 	if err != nil {
 		return Result{}, err
 	}

@@ -270,7 +270,7 @@ func (s *Service) CreateConfirmedAnswered(ctx context.Context, r CreateRequest, 
 	}
 	id, now := ledger.NewID("PAY"), s.clock.Now()
 	var expected *StoredResponse
-	if p, err := checkShape(r); err == nil {
+	if p, err := checkShape(r, s.opts.Mutant); err == nil {
 		p.ID, p.Status, p.CreatedAt, p.UpdatedAt, p.FinishedAt = id, StatusSucceeded, now, now, now
 		if st, body, err := a.Render(p); err == nil {
 			if signed, err := a.Sign(st, body); err == nil {
@@ -315,7 +315,7 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 	if r.AppID == "" || r.RequestHash == "" || len(r.RequestHash) > 256 {
 		return Result{}, problem.Internal.Wrap(errors.New("payments: Create without App_ID or request hash"))
 	}
-	if !ValidIdempotencyKey(r.IdempotencyKey) {
+	if !ValidIdempotencyKey(r.IdempotencyKey) && !(s.opts.Mutant.Is(mutant.IdempotencyKeyAnyChar) && r.IdempotencyKey != "") {
 		return Result{}, problem.IdempotencyKeyInvalid
 	}
 	// Reservation and creation share one transaction: a request refused by validation
@@ -363,7 +363,7 @@ func (s *Service) createWith(ctx context.Context, r CreateRequest, id string, no
 // reservation of its key. answered: the key is completed later in this transaction,
 // with the answer (completeAnswered), not here.
 func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id string, initial Status, owner string, answered bool, now time.Time) (Payment, checked, error) {
-	p, err := checkShape(r)
+	p, err := checkShape(r, s.opts.Mutant)
 	if err != nil {
 		return Payment{}, checked{}, err
 	}
@@ -396,7 +396,7 @@ func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id 
 
 // checkShape checks what needs no database: amount, currency and free text
 // (JR/T 0185-2020 7.2.2/1: 参数格式).
-func checkShape(r CreateRequest) (Payment, error) {
+func checkShape(r CreateRequest, mut mutant.Set) (Payment, error) {
 	p := Payment{AppID: r.AppID, IdempotencyKey: r.IdempotencyKey, ConsentID: r.ConsentID, CustomerID: r.CustomerID,
 		PayerAccount: r.PayerAccount, PayeeAccount: r.PayeeAccount, PayeeName: strings.TrimSpace(r.PayeeName),
 		AmountFen: r.AmountFen, Currency: r.Currency, Memo: strings.TrimSpace(r.Memo)}
@@ -409,7 +409,11 @@ func checkShape(r CreateRequest) (Payment, error) {
 	if p.Currency != ledger.CurrencyCNY {
 		return p, problem.CurrencyUnsupported.WithDetail("only CNY is supported")
 	}
-	if p.PayeeName == "" || len(p.PayeeName) > maxNameBytes || !cleanText(p.PayeeName) {
+	maxName := maxNameBytes
+	if mut.Is(mutant.PayeeNameOffByOne) {
+		maxName--
+	}
+	if p.PayeeName == "" || len(p.PayeeName) > maxName || !cleanText(p.PayeeName) {
 		return p, problem.ParameterInvalid.WithDetail("payee name is required: printable text of at most %d bytes", maxNameBytes)
 	}
 	if len(p.Memo) > maxMemoBytes || !cleanText(p.Memo) {
@@ -421,7 +425,7 @@ func checkShape(r CreateRequest) (Payment, error) {
 	if p.PayeeAccount == "" || len(p.PayeeAccount) > 64 {
 		return p, problem.PayeeAccountInvalid.WithDetail("payee account is required")
 	}
-	if p.PayerAccount == p.PayeeAccount {
+	if p.PayerAccount == p.PayeeAccount && !mut.Is(mutant.SelfPayment) {
 		return p, problem.ParameterInvalid.WithDetail("payer and payee accounts must differ")
 	}
 	return p, nil

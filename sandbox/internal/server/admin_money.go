@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -79,7 +80,9 @@ func (s *Server) adminPutPaymentLimits(c *fiber.Ctx) error {
 		}
 		*f.fen = fen
 	}
-	if body.VelocityWindow < 0 || body.VelocityWindow > 86400 {
+	// Only what a duration can hold is parsed here; the bounds are the payments
+	// service's rule (SetAppLimits), kept in one place.
+	if body.VelocityWindow < 0 || body.VelocityWindow > math.MaxInt64/int64(time.Second) {
 		return problem.ParameterInvalid.WithDetail("velocity_window_seconds must be from 0 (the bank's default) to 86400")
 	}
 	l, err := s.d.Payments.SetAppLimits(c.UserContext(), l)

@@ -105,6 +105,10 @@ func (s *Server) userAuthorize(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	r, oauthErr, desc := pgAuthRequest(c)
+	if s.d.Mutant.Is(mutant.AuthorizeAnyKind) && r.Kind != consent.KindPayment && r.Kind != pgKindInvalid {
+		r.Kind = consent.KindAccountInfo
+		r.ValidDays, _ = strconv.Atoi(pgQuery(c, "valid_days"))
+	}
 	ar, err := s.d.Consent.StartAuthorization(ctx, r)
 	if err == nil && oauthErr != "" { // cannot happen: the domain refuses pgKindInvalid
 		err = problem.ParameterInvalid

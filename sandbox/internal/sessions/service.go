@@ -272,6 +272,9 @@ func (s *Service) load(ctx context.Context, token string) (Row, *problem.Error) 
 		return Row{}, problem.SessionInvalid
 	}
 	row, err := s.store.Get(ctx, hashToken(token))
+	if errors.Is(err, ErrNotFound) && s.opts.Mutant.Is(mutant.UnknownSessionExpired) {
+		return Row{}, problem.SessionExpired
+	}
 	if errors.Is(err, ErrNotFound) {
 		return Row{}, problem.SessionInvalid
 	}
