@@ -10,8 +10,9 @@ import (
 // How long a step waits for what the bank writes after it has answered.
 const (
 	// asyncWithin bounds the wait for audit records (the audit writer commits in
-	// batches), alarms, metrics, event notices and lifecycle notices.
-	asyncWithin = 5 * time.Second
+	// batches), alarms, metrics, event notices and lifecycle notices. 10 s: on a
+	// two-core machine running several suites at once, 5 s was once not enough.
+	asyncWithin = 10 * time.Second
 	// notifyWithin bounds the wait for a notification to reach the app's receiver
 	// (the bank's notifier delivers it, and retries, in the background).
 	notifyWithin = 30 * time.Second
