@@ -34,10 +34,9 @@ func registerPartnerKeys(sc *godog.ScenarioContext) {
 }
 
 type partnerKeys struct {
-	tlsKey          *ecdsa.PrivateKey
-	sign, enc       *sm2.PrivateKey
-	certs           []map[string]any
-	appID, clientID string
+	tlsKey    *ecdsa.PrivateKey
+	sign, enc *sm2.PrivateKey
+	certs     []map[string]any
 }
 
 func pkState(w *World) *partnerKeys {
@@ -155,8 +154,11 @@ func certifiedKeys(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("the %s certificate does not parse as an SM2 certificate: %v", k.kind, err)
 		}
-		pk, ok := c.PublicKey.(*ecdsa.PublicKey)
-		if !ok || pk.X.Cmp(k.key.X) != 0 || pk.Y.Cmp(k.key.Y) != 0 {
+		want, err := tjx509.MarshalSm2PublicKey(&k.key.PublicKey)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(c.RawSubjectPublicKeyInfo, want) {
 			return fmt.Errorf("the %s certificate does not certify the submitted %s key", k.kind, k.kind)
 		}
 	}

@@ -22,9 +22,6 @@ import (
 
 func init() { registrars = append(registrars, registerTokens) }
 
-// racers is how many copies of one single-use request are sent together.
-const racers = 8
-
 func registerTokens(sc *godog.ScenarioContext) {
 	sc.Step(`^the refresh token of "(\w+)" is refused to the other app, rotated on use for the app, and its new tokens work$`, refreshRotates)
 	sc.Step(`^the rotated refresh token of "(\w+)" presented again is refused 400 "REFRESH_TOKEN_REUSED" and ends the grant$`, refreshReuseEndsGrant)
