@@ -56,11 +56,32 @@ type Report struct {
 	// LastCheckpoint is the highest record covered by a checkpoint with a
 	// valid signature, 0 if none.
 	LastCheckpoint int64
+	// Pending counts business records still in the business database's outbox, not
+	// yet folded into the chain (AddGaps); Gaps the business changes with no record.
+	Pending int
+	Gaps    int
 	// Uncovered counts the records after LastCheckpoint. They are chained but
 	// not yet signed: normal for a log that is still open (the writer signs
 	// every CheckpointEvery records and CheckpointInterval), but a closed log
 	// ends with a checkpoint, so there Uncovered should be 0.
 	Uncovered int64
+}
+
+// AddGaps adds Complete's problems (business changes the log does not hold) and the
+// count of pending business records to the report.
+func (r *Report) AddGaps(gaps []Problem, pending int) {
+	r.Pending += pending
+	r.Gaps += len(gaps)
+	for _, g := range gaps {
+		if len(r.Problems) >= maxProblems {
+			r.Omitted++
+		} else {
+			r.Problems = append(r.Problems, g)
+		}
+	}
+	if len(gaps) > 0 {
+		r.OK = false
+	}
 }
 
 // String renders the report for people.
@@ -78,6 +99,12 @@ func (r Report) String() string {
 	}
 	if r.Uncovered > 0 {
 		fmt.Fprintf(&b, "; %d record%s after that not yet signed", r.Uncovered, plural(int(min(r.Uncovered, 2))))
+	}
+	if r.Gaps > 0 {
+		fmt.Fprintf(&b, "; %d business change%s with no audit record", r.Gaps, plural(min(r.Gaps, 2)))
+	}
+	if r.Pending > 0 {
+		fmt.Fprintf(&b, "; %d business record%s pending in the outbox", r.Pending, plural(min(r.Pending, 2)))
 	}
 	b.WriteByte('\n')
 	for _, p := range r.Problems {
