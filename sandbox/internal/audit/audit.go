@@ -178,7 +178,7 @@ type Log struct {
 	queue  chan item
 	done   chan struct{} // closed when the writer goroutine has exited
 
-	failErr  atomic.Pointer[error] // the writer's sticky failure
+	failErr  atomic.Pointer[error]   // the writer's sticky failure
 	failing  atomic.Pointer[failure] // the storage's refusal being retried, nil when writing
 	stop     chan struct{}           // closed by Close: stop retrying
 	folded   atomic.Int64            // last business outbox row in the chain
@@ -195,10 +195,10 @@ type Log struct {
 	lastHash  [hashSize]byte
 	prunedTo  int64 // outbox rows below this were pruned
 	lastPrune time.Time
-	cpSeq    int64
-	chainBuf []chained
-	bodyBuf  []byte
-	closeErr error // final checkpoint failure, read after done
+	cpSeq     int64
+	chainBuf  []chained
+	bodyBuf   []byte
+	closeErr  error // final checkpoint failure, read after done
 }
 
 type itemKind uint8
