@@ -253,7 +253,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	monitorHealth := health.New(health.Options{DataDir: cfg.DataDir, MinFreeBytes: uint64(cfg.MinFreeMiB) << 20, // #nosec G115 -- validated positive
 
 		Write: healthWrite(b.writer), Audit: auditLog, Alarms: alarms, Registry: metrics.Registry,
-		NotificationLag: func() map[string]time.Duration { return notifier.Lag() }})
+		NotificationLag: func(ctx context.Context) (map[string]time.Duration, error) { return notifier.Lag(ctx) }})
 	sd.Health = monitorHealth
 	// trainer.go: the dashboard (sandbox mode)
 	console := newConsole(cfg, sd.Faults, db, accountIDs)

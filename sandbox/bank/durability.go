@@ -75,6 +75,12 @@ func checkDataDir(dir string) error {
 	return nil
 }
 
+// dataFolderError is a start-up failure of the data folder, named.
+type dataFolderError struct{ err error }
+
+func (e *dataFolderError) Error() string { return e.err.Error() }
+func (e *dataFolderError) Unwrap() error { return errors.Unwrap(e.err) }
+
 // dataDirError names the data folder and what is wrong with it.
 func dataDirError(dir string, err error) error {
 	what := "cannot be written"
@@ -90,12 +96,13 @@ func dataDirError(dir string, err error) error {
 	if aerr != nil {
 		abs = dir
 	}
-	return fmt.Errorf("data folder %s %s: %w", abs, what, err)
+	return &dataFolderError{fmt.Errorf("data folder %s %s: %w", abs, what, err)}
 }
 
 // startError names the data folder when a start-up step failed on its storage.
 func startError(dir string, err error) error {
-	if err == nil || store.StorageKind(err) == "" {
+	var named *dataFolderError
+	if err == nil || store.StorageKind(err) == "" || errors.As(err, &named) {
 		return err
 	}
 	return dataDirError(dir, err)
@@ -110,7 +117,7 @@ func auditCompleteness(ctx context.Context, dataDir string) ([]audit.Problem, in
 	if _, err := os.Stat(dbFile); err != nil {
 		return nil, 0, nil // an audit log on its own (a copy): nothing to compare with
 	}
-	db, err := store.OpenSQLiteReader(ctx, dbFile, 1)
+	db, err := openBusinessReadOnly(ctx, dbFile)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -157,4 +164,29 @@ func auditCompleteness(ctx context.Context, dataDir string) ([]audit.Problem, in
 	}
 	problems, err := audit.Complete(ctx, auditPath, want, pending)
 	return problems, len(pending), err
+}
+
+// openBusinessReadOnly opens the business database for reading only; on read-only media,
+// where SQLite cannot create the -shm file WAL readers need, as an immutable file.
+func openBusinessReadOnly(ctx context.Context, file string) (*sql.DB, error) {
+	var errs []error
+	dsns := []string{"?mode=ro&_pragma=query_only(1)"}
+	if _, err := os.Stat(file + "-wal"); errors.Is(err, os.ErrNotExist) {
+		dsns = append(dsns, "?mode=ro&immutable=1&_pragma=query_only(1)") // no -wal to miss
+	}
+	for _, opts := range dsns {
+		db, err := sql.Open("sqlite", "file:"+file+opts)
+		if err == nil {
+			db.SetMaxOpenConns(1)
+			if err = db.PingContext(ctx); err == nil {
+				var n int
+				if err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM meta`).Scan(&n); err == nil {
+					return db, nil
+				}
+			}
+			_ = db.Close()
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
 }

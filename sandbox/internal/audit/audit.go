@@ -523,6 +523,7 @@ func (l *Log) run() {
 			if !ok {
 				commit()
 				l.fold()
+				l.prune(true)
 				l.closeErr = l.checkpoint()
 				return
 			}
@@ -634,14 +635,21 @@ func (l *Log) fold() {
 		l.folded.Store(through)
 		l.appended.Add(uint64(len(batch)))
 	}
-	if f := l.folded.Load(); f > l.prunedTo && time.Since(l.lastPrune) >= time.Second {
-		l.lastPrune = time.Now()
-		if err := l.opts.Source.Prune(ctx, f); err != nil {
-			l.log.Warn("audit outbox prune failed; will retry", "err", err)
-			return
-		}
-		l.prunedTo = f
+	l.prune(false)
+}
+
+// prune removes the folded outbox rows: at most once a second, unless now.
+func (l *Log) prune(now bool) {
+	f := l.folded.Load()
+	if l.opts.Source == nil || f <= l.prunedTo || (!now && time.Since(l.lastPrune) < time.Second) {
+		return
 	}
+	l.lastPrune = time.Now()
+	if err := l.opts.Source.Prune(context.Background(), f); err != nil {
+		l.log.Warn("audit outbox prune failed; will retry", "err", err)
+		return
+	}
+	l.prunedTo = f
 }
 
 func (l *Log) writeBatch(batch []Record, folded ...int64) error {

@@ -46,8 +46,8 @@ type Pending struct {
 type Source interface {
 	// Pending returns up to limit rows with an id above after, in id order.
 	Pending(ctx context.Context, after int64, limit int) ([]Pending, error)
-	// Prune removes the rows the log has folded, keeping the last one (so that ids keep
-	// growing past it).
+	// Prune removes the rows the log has folded, keeping the last one, marked folded
+	// (so that ids keep growing past it).
 	Prune(ctx context.Context, through int64) error
 }
 
@@ -101,7 +101,7 @@ func (o *SQLOutbox) Pending(ctx context.Context, after int64, limit int) ([]Pend
 
 func pendingRows(ctx context.Context, q queryer, after int64, limit int) ([]Pending, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, ts, request_id, app_id, api_id, method, path, status, result, code, excerpt
-		FROM audit_outbox WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+		FROM audit_outbox WHERE id > $1 AND folded = 0 ORDER BY id LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit outbox: %w", err)
 	}
@@ -123,7 +123,12 @@ func pendingRows(ctx context.Context, q queryer, after int64, limit int) ([]Pend
 // Prune implements Source.
 func (o *SQLOutbox) Prune(ctx context.Context, through int64) error {
 	return o.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM audit_outbox WHERE id < $1`, through)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_outbox WHERE id < $1`, through); err != nil {
+			return err
+		}
+		// The kept row is marked: it is in the chain, so a log rewritten from scratch (its
+		// folds table empty) cannot pass it off as pending.
+		_, err := tx.ExecContext(ctx, `UPDATE audit_outbox SET folded = 1 WHERE id = $1`, through)
 		return err
 	})
 }

@@ -94,7 +94,7 @@ type Options struct {
 	Audit AuditLog
 	// NotificationLag returns, per App_ID, how long its oldest due notification has
 	// been waiting; MaxLag is the lag beyond which the check is degraded (default 60s).
-	NotificationLag func() map[string]time.Duration
+	NotificationLag func(ctx context.Context) (map[string]time.Duration, error)
 	MaxLag          time.Duration
 	Alarms          Alarms
 	Registry        prometheus.Registerer
@@ -182,7 +182,7 @@ func (m *Monitor) Probe(ctx context.Context) Report {
 		checks = append(checks, m.audit())
 	}
 	if m.opts.NotificationLag != nil {
-		c, lags := m.notifications()
+		c, lags := m.notifications(ctx)
 		r.LagSeconds = lags
 		checks = append(checks, c)
 	}
@@ -347,9 +347,13 @@ func (m *Monitor) audit() Check {
 	return c
 }
 
-func (m *Monitor) notifications() (Check, map[string]float64) {
+func (m *Monitor) notifications(ctx context.Context) (Check, map[string]float64) {
 	c := Check{Name: CheckNotifications, Status: OK}
-	lags := m.opts.NotificationLag()
+	lags, err := m.opts.NotificationLag(ctx)
+	if err != nil {
+		c.Status, c.Reason = Degraded, "the notification outbox cannot be read ("+describe(err)+")"
+		return c, map[string]float64{}
+	}
 	out := make(map[string]float64, len(lags))
 	var worst []string
 	for app, d := range lags {

@@ -38,6 +38,7 @@ type Outbox interface {
 	MarkDelivered(ctx context.Context, ids ...string) error
 	MarkFailed(ctx context.Context, id, reason string) (time.Time, error)
 	Get(ctx context.Context, appID, paymentID string) (payments.Payment, error)
+	Backlog(ctx context.Context, now time.Time) (map[string]time.Time, error)
 }
 
 // Directory finds an app's notification URL.
@@ -73,9 +74,8 @@ type Notifier struct {
 	WithoutRequestIDs bool
 
 	mu       sync.Mutex
-	busy     map[string]bool      // App_IDs delivering now
-	lag      map[string]time.Time // App_ID → next_attempt_at of its oldest due notification
-	breakers map[string]*breaker  // by notification URL
+	busy     map[string]bool     // App_IDs delivering now
+	breakers map[string]*breaker // by notification URL
 	sem      chan struct{}
 	wg       sync.WaitGroup
 }
@@ -119,7 +119,7 @@ func (n *Notifier) init() {
 	if n.busy != nil {
 		return
 	}
-	n.busy, n.lag, n.breakers = map[string]bool{}, map[string]time.Time{}, map[string]*breaker{}
+	n.busy, n.breakers = map[string]bool{}, map[string]*breaker{}
 	p := n.Parallel
 	if p <= 0 {
 		p = 32
@@ -149,14 +149,8 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 		byApp[d.AppID] = append(byApp[d.AppID], d)
 	}
 	n.mu.Lock()
-	for app := range n.lag {
-		if _, ok := byApp[app]; !ok {
-			delete(n.lag, app) // nothing due: no lag
-		}
-	}
 	var start []string
 	for _, app := range order {
-		n.lag[app] = byApp[app][0].NextAttemptAt // due rows come oldest first
 		if !n.busy[app] {
 			n.busy[app] = true
 			start = append(start, app)
@@ -172,17 +166,19 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 // Wait waits for the deliveries DeliverDue started.
 func (n *Notifier) Wait() { n.wg.Wait() }
 
-// Lag returns, per App_ID with a due notification, how long the oldest has waited.
-func (n *Notifier) Lag() map[string]time.Duration {
-	n.init()
+// Lag returns, per App_ID with an undelivered notification (due, or tried and waiting
+// for its next attempt), how long the oldest has waited since it was created.
+func (n *Notifier) Lag(ctx context.Context) (map[string]time.Duration, error) {
 	now := n.Clock.Now()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make(map[string]time.Duration, len(n.lag))
-	for app, t := range n.lag {
+	oldest, err := n.Outbox.Backlog(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Duration, len(oldest))
+	for app, t := range oldest {
 		out[app] = max(0, now.Sub(t))
 	}
-	return out
+	return out, nil
 }
 
 // deliverApp delivers one App_ID's due notifications in order, through its endpoint's

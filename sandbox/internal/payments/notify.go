@@ -78,6 +78,29 @@ func (s *Service) DueNotifications(ctx context.Context, now time.Time) ([]Notifi
 		ORDER BY next_attempt_at, notification_id LIMIT $4`, now.UnixNano(), MaxNotificationAttempts, DuePerApp, DueBatch)
 }
 
+// Backlog returns, per App_ID, when its oldest undelivered notification that is due or
+// was tried was created (one not yet due for its first attempt — a magic delayed
+// payee's — and one that exhausted its attempts are left out): the notifications' lag.
+func (s *Service) Backlog(ctx context.Context, now time.Time) (map[string]time.Time, error) {
+	rows, err := s.store.DB.QueryContext(ctx, `SELECT app_id, MIN(created_at) FROM payment_notifications
+		WHERE delivered_at = 0 AND attempts < $1 AND (next_attempt_at <= $2 OR attempts > 0) GROUP BY app_id`,
+		MaxNotificationAttempts, now.UnixNano())
+	if err != nil {
+		return nil, problem.Internal.Wrap(err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var app string
+		var created int64
+		if err := rows.Scan(&app, &created); err != nil {
+			return nil, problem.Internal.Wrap(err)
+		}
+		out[app] = time.Unix(0, created)
+	}
+	return out, rows.Err()
+}
+
 // Notifications lists an app's notifications, newest first, for the admin API.
 func (s *Service) Notifications(ctx context.Context, appID string, limit int) ([]Notification, error) {
 	return s.notifications(ctx, `WHERE app_id = $1 ORDER BY created_at DESC, notification_id LIMIT $2`, appID, limit)

@@ -1,7 +1,7 @@
 -- Issue 15: no money moves unrecorded (JR/T 0185-2020 7.3.3/1, 12.3/1). A business change
 -- writes its audit record here, in its own transaction; the audit log's writer folds the
--- rows into its chain (audit.db) in id order and prunes them, keeping the last one so that
--- ids keep growing. Portable SQL: an INTEGER PRIMARY KEY is SQLite's rowid; PostgreSQL
+-- rows into its chain (audit.db) in id order and prunes them, keeping the last one, marked
+-- folded, so that ids keep growing. Portable SQL: an INTEGER PRIMARY KEY is SQLite's rowid; PostgreSQL
 -- gives the column an identity default.
 CREATE TABLE audit_outbox (
     id         INTEGER PRIMARY KEY,
@@ -14,5 +14,6 @@ CREATE TABLE audit_outbox (
     status     INTEGER NOT NULL,
     result     TEXT    NOT NULL,
     code       TEXT    NOT NULL,
-    excerpt    TEXT    NOT NULL
+    excerpt    TEXT    NOT NULL,
+    folded     INTEGER NOT NULL DEFAULT 0 -- 1: in the chain (the last folded row, kept)
 );
