@@ -31,6 +31,7 @@ type crashProc struct {
 	cmd            *exec.Cmd
 	exited         chan struct{}
 	log            *os.File
+	env            []string // more settings (KEY=value)
 }
 
 func (p *crashProc) start() {
@@ -38,6 +39,7 @@ func (p *crashProc) start() {
 	cmd := exec.Command(p.bin, "serve")
 	cmd.Env = append(os.Environ(), "SANDBOX_DATA_DIR="+p.data, "SANDBOX_ADDR="+p.adr, "SANDBOX_CUSTOMERS=10", "SANDBOX_PRODUCTS=24",
 		"SANDBOX_ABNORMAL_FAILURES=1000000000") // the load provokes conflicts on purpose
+	cmd.Env = append(cmd.Env, p.env...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start sandbox: %v", err)
