@@ -203,7 +203,7 @@ func TestSoak(t *testing.T) {
 	p.stop()
 	ldCheckDB(t, ldReadOnly(t, p.data), func(format string, args ...any) { violate("after the clean stop: "+format, args...) },
 		appID, before, keys, acked)
-	if rep, err := bank.VerifyAudit(ctx, p.data); err != nil || !rep.OK || rep.Pending != 0 {
+	if rep, err := bank.VerifyAudit(ctx, p.data); err != nil || !rep.Sound() || rep.Pending != 0 {
 		violate("audit log after the clean stop (nothing may stay pending): %v %s", err, rep.String())
 	}
 	var classes []string

@@ -22,7 +22,7 @@ import (
 //
 // Business records are marked Method "COMMIT" and Path "<kind>:<id>" (a payment:
 // "payment:PAY…"); their excerpt is a small JSON object with the status the change left
-// the resource in. Complete checks every resource of the business database against them.
+// the resource in and the request id of the call that made it (by_request). Complete checks every resource of the business database against them.
 
 // Kinds of Problem found by Complete.
 const (
@@ -59,7 +59,7 @@ type Execer interface {
 // Change is the audit record of one business change, written by WriteChange.
 type Change struct {
 	At        time.Time
-	RequestID string
+	RequestID string // of the call that made the change ("" for the bank's own)
 	AppID     string
 	APIID     string // the operation, e.g. "payments.status"
 	Ref       string // "<kind>:<id>", e.g. "payment:PAY…"
@@ -67,21 +67,24 @@ type Change struct {
 	AmountFen int64  // for a payment
 }
 
-// changeExcerpt is a business record's excerpt.
+// changeExcerpt is a business record's excerpt. The request id of the call that made
+// the change is kept here, not in the record's request_id: that column names the access
+// record of each call, exactly one per call.
 type changeExcerpt struct {
 	Status    string `json:"status"`
 	AmountFen int64  `json:"amount_fen,omitempty"`
+	ByRequest string `json:"by_request,omitempty"`
 }
 
 // WriteChange inserts c's record into the outbox, inside the business transaction q.
 func WriteChange(ctx context.Context, q Execer, c Change) error {
-	ex, err := json.Marshal(changeExcerpt{Status: c.Status, AmountFen: c.AmountFen})
+	ex, err := json.Marshal(changeExcerpt{Status: c.Status, AmountFen: c.AmountFen, ByRequest: c.RequestID})
 	if err != nil {
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO audit_outbox (ts, request_id, app_id, api_id, method, path, status, result, code, excerpt)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		c.At.UnixNano(), c.RequestID, c.AppID, c.APIID, MethodCommit, c.Ref, 200, ResultSuccess, "", string(ex))
+		c.At.UnixNano(), "", c.AppID, c.APIID, MethodCommit, c.Ref, 200, ResultSuccess, "", string(ex))
 	return err
 }
 

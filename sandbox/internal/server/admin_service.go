@@ -149,7 +149,15 @@ func reportView(r audit.Report) fiber.Map {
 	}
 	return fiber.Map{"ok": r.OK, "records": r.Records, "checkpoints": r.Checkpoints,
 		"last_checkpoint": r.LastCheckpoint, "uncovered": r.Uncovered, "problems": ps, "omitted": r.Omitted,
-		"gaps": r.Gaps, "pending": r.Pending}
+		"complete": r.Gaps == 0, "gaps": r.Gaps, "gap_problems": gapViews(r.GapProblems), "pending": r.Pending}
+}
+
+func gapViews(ps []audit.Problem) []problemView {
+	out := make([]problemView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, problemView{p.Seq, p.Kind, p.Message})
+	}
+	return out
 }
 
 // adminAuditVerify verifies the live audit log: chain and signed checkpoints
