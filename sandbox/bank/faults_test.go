@@ -3,7 +3,6 @@ package bank_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -442,15 +441,7 @@ func buildSandbox(t *testing.T) string {
 // completes the TLS handshake, reads the request and never answers (until the test ends).
 func hangingReceiver(t *testing.T, tb *testBank) string {
 	t.Helper()
-	dir := filepath.Join(tb.cfg.DataDir, "pki")
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := receiverListener(t, tb)
 	stop := make(chan struct{})
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/jr0185/harness/sandbox/bank"
-	"github.com/jr0185/harness/sandbox/internal/pki"
 )
 
 // TestSoak is the repeatable crash campaign (issue 15; `make soak CYCLES=n`, 5 cycles in
@@ -43,36 +41,9 @@ func TestSoak(t *testing.T) {
 	cycles := envInt(t, "JR0185_SOAK_CYCLES", 5)
 	clients := envInt(t, "JR0185_SOAK_CLIENTS", 32)
 	started := time.Now()
-	bin := buildSandbox(t)
-	tmp := t.TempDir()
-	logf, err := os.Create(filepath.Join(tmp, "sandbox.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	p := &crashProc{t: t, bin: bin, data: filepath.Join(tmp, "data"), adr: freeAddr(t), log: logf,
-		env: []string{"SANDBOX_OTP_PAYMENT_CODES_PER_HOUR=1000000", // thousands of payment consents
-			"SANDBOX_MAX_CONCURRENT=256", "SANDBOX_RATE_RPS=100000", "SANDBOX_RATE_BURST=100000"}} // 32 clients at once, unthrottled
-	t.Cleanup(func() {
-		if p.cmd != nil && p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	p.start()
-	cfg := bank.DefaultConfig()
-	cfg.DataDir, cfg.Addr, cfg.Customers, cfg.Products = p.data, p.adr, 10, 24
-	token, err := os.ReadFile(filepath.Join(p.data, "admin-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ext := &bank.Bank{URL: "https://" + p.adr, DataDir: p.data, DemoDir: filepath.Join(p.data, "demo-partner"),
-		AdminToken: strings.TrimSpace(string(token)), TLSCAFile: filepath.Join(p.data, "pki", "tls-ca.crt")}
-	tb := &testBank{t: t, b: ext, cfg: cfg}
-	tb.http, tb.bankKeys = startBankClient(t, ext, cfg)
-	if _, _, err := pki.LoadOrCreateBank(pki.DefaultOptions(filepath.Join(p.data, "pki"))); err != nil {
-		t.Fatal(err)
-	}
+	p, tb := startProcessBank(t, []string{"SANDBOX_OTP_PAYMENT_CODES_PER_HOUR=1000000", // thousands of payment consents
+		"SANDBOX_MAX_CONCURRENT=256", "SANDBOX_RATE_RPS=100000", "SANDBOX_RATE_BURST=100000"}) // 32 clients at once, unthrottled
+	bin := p.bin
 	notifyURL, _ := notifyReceiver(t, tb)
 	client := onboardPartner(t, tb, notifyURL)
 	appID := client.Config().AppID
