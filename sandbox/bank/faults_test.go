@@ -170,8 +170,9 @@ func TestFullDiskRefusesThenResumes(t *testing.T) {
 		t.Errorf("readyz after the disk was freed: %d", got)
 	}
 	// Background writers aside (the health probe's meta row; the audit log pruning the
-	// outbox rows it folded), the refused payment changed nothing.
-	tb.assertUnchangedExcept(before, "the refused payment", "meta", "audit_outbox")
+	// outbox rows it folded; the notifier marking the first payment's notification
+	// delivered), the refused payment changed nothing.
+	tb.assertUnchangedExcept(before, "the refused payment", "meta", "audit_outbox", "payment_notifications")
 	again := ldPost(ctx, pays[1], pays[1].body)
 	next := ldPost(ctx, pays[2], pays[2].body)
 	if !again.final() || again.replayed || !next.final() {
