@@ -146,6 +146,21 @@ BUDGET  ?= 0
 mutation: ## Mutation test of the bank's security controls, the bank suite as oracle; writes mutation-report/report.{md,json}
 	$(GO) run ./sandbox/cmd/mutation --sample $(SAMPLE) --seed $(SEED) --workers $(WORKERS) --budget $(BUDGET) $(if $(ONLY),--only '$(ONLY)') $(if $(DISPOSITION),--disposition '$(DISPOSITION)') --out mutation-report
 
+# The fault campaign (issue 15): CYCLES kill -9 cycles of the sandbox process under 32
+# concurrent payment clients (each cycle: a random kill, a restart, lost answers retried,
+# every acknowledged payment replayed byte for byte, the ledger invariants, verify-audit
+# intact and complete), then the full-disk and read-only data folder (tmpfs: needs root,
+# skipped with a message otherwise) and the hanging notification receiver. `make test`
+# runs it with 5 cycles. It prints cycles, payments acknowledged and violations.
+CYCLES  ?= 100
+CLIENTS ?= 32
+
+.PHONY: soak
+soak: ## The fault campaign: CYCLES (100) kill -9 cycles under CLIENTS (32) payment clients, a full disk, a read-only folder, a hanging receiver
+	@set -o pipefail; JR0185_SOAK_CYCLES=$(CYCLES) JR0185_SOAK_CLIENTS=$(CLIENTS) $(GO) test -count=1 -timeout 60m -v \
+	  -run '^(TestSoak|TestFullDiskRefusesThenResumes|TestReadOnlyDataFolder|TestHangingReceiverDelaysOnlyItsPartner|TestVerifyAuditFindsAPaymentWithoutItsRecord)$$' ./sandbox/bank/ \
+	  | grep -E '^(soak:|--- |    (faults|soak)_test.go|ok|FAIL|PASS)'
+
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for 20s
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' sandbox fakedata | xargs -n1 dirname | sort -u); do \

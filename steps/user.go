@@ -274,4 +274,5 @@ func redirectQuery(x *Exchange) (url.Values, error) {
 type Token struct {
 	Access, Refresh string
 	ExpiresIn       int
+	Consent         string // the consent_id the token endpoint named
 }

@@ -113,5 +113,6 @@ func tokenFrom(x *Exchange) *Token {
 	if f, ok := x.JSON()["expires_in"].(float64); ok {
 		tok.ExpiresIn = int(f)
 	}
+	tok.Consent, _ = x.JSON()["consent_id"].(string)
 	return tok
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/consent"
 	"github.com/jr0185/harness/sandbox/internal/dashboard"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/health"
 	"github.com/jr0185/harness/sandbox/internal/ledger"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
@@ -100,12 +101,17 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	b, err := start(ctx, cfg, log)
+	return b, startError(cfg.DataDir, err) // a storage failure names the data folder (durability.go)
+}
+
+func start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	mut := cfg.Mutants()
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
+	if err := checkDataDir(cfg.DataDir); err != nil { // one real write first (durability.go)
+		return nil, err
 	}
 	clk := clock.New()
 	b := &Bank{DataDir: cfg.DataDir, DemoDir: filepath.Join(cfg.DataDir, demoDir),
@@ -195,7 +201,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	metrics.WatchWriter(b.writer)
 	alarms := monitor.NewAlarms(1000, metrics, log, clk.Now)
 	alarms.Silent = mut.Is(mutant.NoAlarms)
-	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: mut})
+	// Every change of a payment writes its audit record in its own transaction, into the
+	// outbox the audit log folds in (durability.go; JR/T 0185-2020 7.3.3/1, 12.3/1).
+	if err := markOutboxSince(ctx, db, clk); err != nil {
+		return nil, fmt.Errorf("audit outbox: %w", err)
+	}
+	paySvc := payments.NewService(&payments.SQLStore{DB: db.DB, W: b.writer}, clk, payments.Options{Alarms: alarms, Mutant: mut,
+		Journal: journal{}})
 	if n, err := paySvc.ResumeProcessing(ctx); err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	} else if n > 0 {
@@ -214,6 +226,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 	signer := signing.New(pk.SignKey, pk.SignKeySerial())
 	auditLog, err := audit.Open(b.AuditFile, &signing.Checkpoints{C: signer}, audit.Options{
 		CheckpointEvery: cfg.AuditCheckpoint, Clock: clk.Now, Logger: log, Unchained: mut.Is(mutant.AuditUnchained),
+		Source: &audit.SQLOutbox{Read: b.reader, Write: store.Relaxed(b.writer).Tx},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -235,6 +248,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		}
 	}
 	var notifier *notify.Notifier // built below: it renders payments through the server
+	// Health from real probes (package health): a write to the data folder and to the
+	// business database, free space, the audit writer, the notifications' lag.
+	monitorHealth := health.New(health.Options{DataDir: cfg.DataDir, MinFreeBytes: uint64(cfg.MinFreeMiB) << 20, // #nosec G115 -- validated positive
+
+		Write: healthWrite(b.writer), Audit: auditLog, Alarms: alarms, Registry: metrics.Registry,
+		NotificationLag: func(ctx context.Context) (map[string]time.Duration, error) { return notifier.Lag(ctx) }})
+	sd.Health = monitorHealth
 	// trainer.go: the dashboard (sandbox mode)
 	console := newConsole(cfg, sd.Faults, db, accountIDs)
 	if sd.Observe != nil {
@@ -337,7 +357,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Bank, error) {
 		notifier.Observe = b.srv.ObserveNotification
 	}
 	notifier.Faults, notifier.Spoiler = sd.Faults, sd.Spoiler
+	notifier.WithoutRequestIDs = mut.Is(mutant.NotifyWithoutRequestIDs)
 	go notifier.Run(bg)
+	go monitorHealth.Run(bg)
 	b.done = make(chan error, 1)
 	go func() { b.done <- b.srv.Serve(b.ln) }()
 	ok = true
@@ -622,7 +644,18 @@ func VerifyAudit(ctx context.Context, dataDir string) (audit.Report, error) {
 	if err != nil {
 		return audit.Report{}, fmt.Errorf("bank signing certificate: %w", err)
 	}
-	return audit.Verify(ctx, filepath.Join(dataDir, auditFile), keyLookup(keys, nil))
+	rep, err := audit.Verify(ctx, filepath.Join(dataDir, auditFile), keyLookup(keys, nil))
+	if err != nil {
+		return rep, err
+	}
+	// Issue 15: the log must also be complete — every payment has its business record
+	// (durability.go), not only an intact chain.
+	gaps, pending, err := auditCompleteness(ctx, dataDir)
+	if err != nil {
+		return rep, fmt.Errorf("audit completeness: %w", err)
+	}
+	rep.AddGaps(gaps, pending)
+	return rep, nil
 }
 
 // keyLookup finds a bank signing key by serial in keys (as read by BankKeys); when they

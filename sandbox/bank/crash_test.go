@@ -31,6 +31,7 @@ type crashProc struct {
 	cmd            *exec.Cmd
 	exited         chan struct{}
 	log            *os.File
+	env            []string // more settings (KEY=value)
 }
 
 func (p *crashProc) start() {
@@ -38,6 +39,7 @@ func (p *crashProc) start() {
 	cmd := exec.Command(p.bin, "serve")
 	cmd.Env = append(os.Environ(), "SANDBOX_DATA_DIR="+p.data, "SANDBOX_ADDR="+p.adr, "SANDBOX_CUSTOMERS=10", "SANDBOX_PRODUCTS=24",
 		"SANDBOX_ABNORMAL_FAILURES=1000000000") // the load provokes conflicts on purpose
+	cmd.Env = append(cmd.Env, p.env...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start sandbox: %v", err)
@@ -127,42 +129,8 @@ func TestCrashRecovery(t *testing.T) {
 	t.Parallel()
 	const cycles, perCycle, workers = 3, 12, 12 // every payment of a cycle in flight at once
 	started := time.Now()
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "sandbox")
-	build := exec.Command("go", "build", "-o", bin, "./sandbox/cmd/sandbox")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Logf("build: %v", time.Since(started).Round(time.Millisecond))
-	logf, err := os.Create(filepath.Join(tmp, "sandbox.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	p := &crashProc{t: t, bin: bin, data: filepath.Join(tmp, "data"), adr: freeAddr(t), log: logf}
-	t.Cleanup(func() {
-		if p.cmd != nil && p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	p.start()
-
-	// A testBank view of the external process, so the page and partner helpers work.
-	cfg := bank.DefaultConfig()
-	cfg.DataDir, cfg.Addr, cfg.Customers, cfg.Products = p.data, p.adr, 10, 24
-	token, err := os.ReadFile(filepath.Join(p.data, "admin-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ext := &bank.Bank{URL: "https://" + p.adr, DataDir: p.data, DemoDir: filepath.Join(p.data, "demo-partner"),
-		AdminToken: strings.TrimSpace(string(token)), TLSCAFile: filepath.Join(p.data, "pki", "tls-ca.crt")}
-	tb := &testBank{t: t, b: ext, cfg: cfg}
-	tb.http, tb.bankKeys = startBankClient(t, ext, cfg)
-	if _, _, err := pki.LoadOrCreateBank(pki.DefaultOptions(filepath.Join(p.data, "pki"))); err != nil {
-		t.Fatal(err)
-	}
+	p, tb := startProcessBank(t, nil)
+	bin := p.bin
 	notifyURL, _ := notifyReceiver(t, tb)
 	client := onboardPartner(t, tb, notifyURL)
 	appID := client.Config().AppID
@@ -283,6 +251,43 @@ func TestCrashRecovery(t *testing.T) {
 		t.Errorf("audit log after the clean stop: %v %s", err, rep.String())
 	}
 	t.Logf("total %v", time.Since(started).Round(time.Millisecond))
+}
+
+// startProcessBank builds the sandbox binary (once per test run), starts it as a process
+// on a fresh data folder with the extra settings env (KEY=value), and returns it with a
+// testBank view of it, so that the page and partner helpers work. The process is killed
+// at the end of the test if still running.
+func startProcessBank(t *testing.T, env []string) (*crashProc, *testBank) {
+	t.Helper()
+	bin := buildSandbox(t)
+	tmp := t.TempDir()
+	logf, err := os.Create(filepath.Join(tmp, "sandbox.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logf.Close() })
+	p := &crashProc{t: t, bin: bin, data: filepath.Join(tmp, "data"), adr: freeAddr(t), log: logf, env: env}
+	t.Cleanup(func() {
+		if p.cmd != nil && p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	p.start()
+	cfg := bank.DefaultConfig()
+	cfg.DataDir, cfg.Addr, cfg.Customers, cfg.Products = p.data, p.adr, 10, 24
+	token, err := os.ReadFile(filepath.Join(p.data, "admin-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := &bank.Bank{URL: "https://" + p.adr, DataDir: p.data, DemoDir: filepath.Join(p.data, "demo-partner"),
+		AdminToken: strings.TrimSpace(string(token)), TLSCAFile: filepath.Join(p.data, "pki", "tls-ca.crt")}
+	tb := &testBank{t: t, b: ext, cfg: cfg}
+	tb.http, tb.bankKeys = startBankClient(t, ext, cfg)
+	if _, _, err := pki.LoadOrCreateBank(pki.DefaultOptions(filepath.Join(p.data, "pki"))); err != nil {
+		t.Fatal(err)
+	}
+	return p, tb
 }
 
 // tlsTrusting is a client TLS configuration trusting the PEM CA certificates in ca.

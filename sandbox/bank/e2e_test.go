@@ -30,15 +30,7 @@ type notification struct {
 // certificate from the sandbox TLS CA.
 func notifyReceiver(t testing.TB, tb *testBank) (string, <-chan notification) {
 	t.Helper()
-	dir := filepath.Join(tb.cfg.DataDir, "pki")
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := receiverListener(t, tb)
 	ch := make(chan notification, 8)
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -48,6 +40,22 @@ func notifyReceiver(t testing.TB, tb *testBank) (string, <-chan notification) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return "https://" + ln.Addr().(*net.TCPAddr).String() + "/notify", ch
+}
+
+// receiverListener is a TLS listener on 127.0.0.1 with the bank's server certificate
+// (from the sandbox TLS CA, which the notifier trusts), for a partner's endpoint.
+func receiverListener(t testing.TB, tb *testBank) net.Listener {
+	t.Helper()
+	dir := filepath.Join(tb.cfg.DataDir, "pki")
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
 
 // onboardPartner registers an A2 partner through the admin API the way a bank would:

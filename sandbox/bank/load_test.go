@@ -91,7 +91,7 @@ func ldReadOnly(t *testing.T, dataDir string) *sql.DB {
 }
 
 // ldBalances reads every account's balance.
-func ldBalances(t *testing.T, db *sql.DB) map[string]int64 {
+func ldBalances(t testing.TB, db *sql.DB) map[string]int64 {
 	t.Helper()
 	rows, err := db.Query(`SELECT account_no, balance_fen FROM accounts`)
 	if err != nil {
@@ -251,16 +251,23 @@ func (a ldAnswer) String() string {
 // every acknowledged payment present with the acknowledged final status.
 func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64, keys []string, acked map[string]ldAnswer) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(dataDir, "bank.db"), false)
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(dataDir, "bank.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := ledger.CheckInvariants(ctx, db.DB); err != nil {
-		t.Errorf("ledger invariants: %v", err)
+	ldCheckDB(t, db.DB, t.Errorf, appID, before, keys, acked)
+}
+
+// ldCheckDB is ldOfflineCheck on an open database (read-only will do), reporting each
+// violation to errf.
+func ldCheckDB(t testing.TB, db *sql.DB, errf func(format string, args ...any), appID string, before map[string]int64, keys []string, acked map[string]ldAnswer) {
+	t.Helper()
+	ctx := context.Background()
+	if err := ledger.CheckInvariants(ctx, db); err != nil {
+		errf("ledger invariants: %v", err)
 	}
-	after := ldBalances(t, db.DB)
+	after := ldBalances(t, db)
 	var sumBefore, sumAfter int64
 	for _, v := range before {
 		sumBefore += v
@@ -269,7 +276,7 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 		sumAfter += v
 	}
 	if sumBefore != sumAfter || len(before) != len(after) {
-		t.Errorf("total of all balances %d fen over %d accounts before, %d fen over %d after", sumBefore, len(before), sumAfter, len(after))
+		errf("total of all balances %d fen over %d accounts before, %d fen over %d after", sumBefore, len(before), sumAfter, len(after))
 	}
 	rows, err := db.Query(`SELECT account_no, kind, balance_fen, credit_limit_fen FROM accounts
 		WHERE kind <> 'internal' AND (balance_fen < -credit_limit_fen OR (kind = 'debit' AND balance_fen < 0))`)
@@ -280,7 +287,7 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 		var no, kind string
 		var bal, lim int64
 		_ = rows.Scan(&no, &kind, &bal, &lim)
-		t.Errorf("%s account %s… at %d fen, credit limit %d", kind, no[:4], bal, lim)
+		errf("%s account %s… at %d fen, credit limit %d", kind, no[:4], bal, lim)
 	}
 	rows.Close()
 
@@ -305,7 +312,7 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 			t.Fatal(err)
 		}
 		if _, dup := pays[key]; dup {
-			t.Errorf("idempotency key %s yielded two payments", key)
+			errf("idempotency key %s yielded two payments", key)
 		}
 		pays[key] = p
 	}
@@ -316,10 +323,10 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 		if a, acked := acked[k]; acked {
 			switch {
 			case !ok:
-				t.Errorf("key %s: acknowledged payment %s (%s) is not in the database", k, a.paymentID, a.payStatus)
+				errf("key %s: acknowledged payment %s (%s) is not in the database", k, a.paymentID, a.payStatus)
 				continue
 			case p.id != a.paymentID || p.status != a.payStatus:
-				t.Errorf("key %s: acknowledged %s %s, database has %s %s", k, a.paymentID, a.payStatus, p.id, p.status)
+				errf("key %s: acknowledged %s %s, database has %s %s", k, a.paymentID, a.payStatus, p.id, p.status)
 			}
 		}
 		if !ok {
@@ -327,11 +334,11 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 		}
 		switch {
 		case p.status == "succeeded" && p.postings != 1:
-			t.Errorf("key %s: succeeded payment %s has %d postings", k, p.id, p.postings)
+			errf("key %s: succeeded payment %s has %d postings", k, p.id, p.postings)
 		case p.status != "succeeded" && p.postings != 0:
-			t.Errorf("key %s: %s payment %s has %d postings", k, p.status, p.id, p.postings)
+			errf("key %s: %s payment %s has %d postings", k, p.status, p.id, p.postings)
 		case p.status != "succeeded" && p.status != "failed":
-			t.Errorf("key %s: payment %s left in status %s", k, p.id, p.status)
+			errf("key %s: payment %s left in status %s", k, p.id, p.status)
 		}
 		if p.status == "succeeded" {
 			want[p.payer] -= p.amount
@@ -339,11 +346,11 @@ func ldOfflineCheck(t *testing.T, dataDir, appID string, before map[string]int64
 		}
 	}
 	if len(pays) > len(keys) {
-		t.Errorf("%d payments for %d idempotency keys", len(pays), len(keys))
+		errf("%d payments for %d idempotency keys", len(pays), len(keys))
 	}
 	for no, b := range after {
 		if got := b - before[no]; got != want[no] {
-			t.Errorf("account %s… moved %d fen, its succeeded payments move %d", no[:min(4, len(no))], got, want[no])
+			errf("account %s… moved %d fen, its succeeded payments move %d", no[:min(4, len(no))], got, want[no])
 		}
 	}
 }

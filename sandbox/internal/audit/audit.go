@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // Record is one API call. JR/T 0185-2020 7.3.3: 交易流水号 (RequestID),
@@ -81,6 +83,14 @@ type Options struct {
 	// Unchained is the audit-unchained mutant (sandbox mode only): each record's hash
 	// leaves out its predecessor, so the log is no longer a chain (12.3/3 broken).
 	Unchained bool
+	// Source, when set, is the business database's audit outbox (outbox.go): the writer
+	// folds its rows into the chain every FoldInterval and before every Flush.
+	Source Source
+	// FoldInterval is how often the outbox is read (default 100ms).
+	FoldInterval time.Duration
+	// RetryMax bounds the wait between attempts to write a batch the storage refused
+	// (default 2s; the first wait is 50ms, doubling).
+	RetryMax time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -107,6 +117,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.FoldInterval <= 0 {
+		o.FoldInterval = 100 * time.Millisecond
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 2 * time.Second
 	}
 	return o
 }
@@ -138,9 +154,16 @@ type Stats struct {
 	Dropped  uint64 // records lost because the writer had failed (see Err)
 	Queued   int    // records and requests waiting for the writer
 	Head     Head
-	Err      error // the writer's failure, if any
+	Err      error // the writer's permanent failure, if any (closed while failing, another writer)
 	// CheckpointErr is the last checkpoint's failure, nil once one succeeds.
 	CheckpointErr error
+	// Failing is the storage's refusal of the batch the writer keeps retrying (nil when
+	// writing), since FailingSince: the writer holds the batch and every later record,
+	// and writes them once the storage recovers.
+	Failing      error
+	FailingSince time.Time
+	// Folded is the last business outbox row folded into the chain.
+	Folded int64
 }
 
 // Log is an open audit log. It is safe for concurrent use.
@@ -155,7 +178,10 @@ type Log struct {
 	queue  chan item
 	done   chan struct{} // closed when the writer goroutine has exited
 
-	failErr  atomic.Pointer[error] // the writer's sticky failure
+	failErr  atomic.Pointer[error]   // the writer's sticky failure
+	failing  atomic.Pointer[failure] // the storage's refusal being retried, nil when writing
+	stop     chan struct{}           // closed by Close: stop retrying
+	folded   atomic.Int64            // last business outbox row in the chain
 	appended atomic.Uint64
 	written  atomic.Uint64
 	dropped  atomic.Uint64
@@ -165,12 +191,14 @@ type Log struct {
 	cpErr   error // last checkpoint failure, cleared by a successful checkpoint
 
 	// Owned by the writer goroutine.
-	lastSeq  int64
-	lastHash [hashSize]byte
-	cpSeq    int64
-	chainBuf []chained
-	bodyBuf  []byte
-	closeErr error // final checkpoint failure, read after done
+	lastSeq   int64
+	lastHash  [hashSize]byte
+	prunedTo  int64 // outbox rows below this were pruned
+	lastPrune time.Time
+	cpSeq     int64
+	chainBuf  []chained
+	bodyBuf   []byte
+	closeErr  error // final checkpoint failure, read after done
 }
 
 type itemKind uint8
@@ -206,6 +234,7 @@ func Open(path string, signer Signer, opts Options) (*Log, error) {
 		log:    opts.Logger.With("component", "audit"),
 		queue:  make(chan item, opts.QueueSize),
 		done:   make(chan struct{}),
+		stop:   make(chan struct{}),
 	}
 	if err := l.resume(context.Background()); err != nil {
 		_ = db.Close()
@@ -240,6 +269,11 @@ func (l *Log) resume(ctx context.Context) error {
 	if err := checkTail(ctx, l.db, sc, hasCp, seq); err != nil {
 		return err
 	}
+	folded, err := readFolded(ctx, l.db)
+	if err != nil {
+		return fmt.Errorf("audit: read folds: %w", err)
+	}
+	l.folded.Store(folded)
 	l.lastSeq, l.lastHash = seq, hash
 	l.head = Head{Seq: seq, Hash: encodeHash(hash)}
 	if seq == 0 {
@@ -386,6 +420,7 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
+	close(l.stop)
 	close(l.queue)
 	l.mu.Unlock()
 	<-l.done
@@ -415,6 +450,10 @@ func (l *Log) Stats() Stats {
 	l.stateMu.Lock()
 	cpErr := l.cpErr
 	l.stateMu.Unlock()
+	var f failure
+	if p := l.failing.Load(); p != nil {
+		f = *p
+	}
 	return Stats{
 		CheckpointErr: cpErr,
 		Appended:      l.appended.Load(),
@@ -423,7 +462,16 @@ func (l *Log) Stats() Stats {
 		Queued:        len(l.queue),
 		Head:          l.Head(),
 		Err:           l.Err(),
+		Failing:       f.err,
+		FailingSince:  f.since,
+		Folded:        l.folded.Load(),
 	}
+}
+
+// failure is a write the storage refused, retried since.
+type failure struct {
+	err   error
+	since time.Time
 }
 
 // Query returns committed records matching f, newest first. Records still
@@ -443,6 +491,13 @@ func (l *Log) run() {
 	defer close(l.done)
 	ticker := time.NewTicker(l.opts.CheckpointInterval)
 	defer ticker.Stop()
+	var foldC <-chan time.Time
+	if l.opts.Source != nil {
+		ft := time.NewTicker(l.opts.FoldInterval)
+		defer ft.Stop()
+		foldC = ft.C
+		l.fold() // what a killed process left in the outbox, first
+	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
@@ -467,6 +522,8 @@ func (l *Log) run() {
 		case it, ok := <-l.queue:
 			if !ok {
 				commit()
+				l.fold()
+				l.prune(true)
 				l.closeErr = l.checkpoint()
 				return
 			}
@@ -481,9 +538,11 @@ func (l *Log) run() {
 				}
 			case itemFlush:
 				commit()
+				l.fold()
 				it.reply <- l.Err()
 			case itemCheckpoint:
 				commit()
+				l.fold()
 				it.reply <- errors.Join(l.Err(), l.checkpoint())
 			}
 		case <-timer.C:
@@ -491,26 +550,109 @@ func (l *Log) run() {
 			commit()
 		case <-ticker.C:
 			_ = l.checkpoint() // a failure is kept in Stats().CheckpointErr and logged
+		case <-foldC:
+			l.fold()
+			if l.lastSeq-l.cpSeq >= int64(l.opts.CheckpointEvery) {
+				_ = l.checkpoint()
+			}
 		}
 	}
 }
 
-// commit writes batch in one transaction, or counts it as dropped if the
-// writer has failed.
-func (l *Log) commit(batch []Record) {
+// commit writes batch in one transaction (with folded, when > 0, the outbox row the
+// batch folds through). A write the storage refuses (disk full, read-only, I/O error)
+// is retried, with a growing pause, until it succeeds: the writer holds the batch, the
+// queue holds what follows, and nothing is dropped or written out of order; the log
+// recovers by itself once the storage does (Stats.Failing says meanwhile). Any other
+// failure (another process writing the same file, a closed database), or Close while
+// failing, ends the log: the batch is then counted as dropped and the log accepts no
+// more records. It reports whether the batch was written.
+func (l *Log) commit(batch []Record, folded ...int64) bool {
 	if l.Err() != nil {
 		l.dropped.Add(uint64(len(batch)))
-		return
+		return false
 	}
-	if err := l.writeBatch(batch); err != nil {
+	wait := 50 * time.Millisecond
+	for {
+		err := l.writeBatch(batch, folded...)
+		if err == nil {
+			if p := l.failing.Swap(nil); p != nil {
+				l.log.Warn("audit log writing again after a storage failure", "failing_for", time.Since(p.since).Round(time.Millisecond), "records", len(batch))
+			}
+			return true
+		}
 		err = fmt.Errorf("audit: write records %d-%d: %w", l.lastSeq+1, l.lastSeq+int64(len(batch)), err)
-		l.failErr.CompareAndSwap(nil, &err)
-		l.dropped.Add(uint64(len(batch)))
-		l.log.Error("audit log write failed; no further records will be accepted", "err", err)
+		stopping := false
+		select {
+		case <-l.stop:
+			stopping = true
+		default:
+		}
+		if stopping || store.StorageKind(err) == "" { // not the storage: retrying cannot help
+			l.failErr.CompareAndSwap(nil, &err)
+			l.dropped.Add(uint64(len(batch)))
+			l.log.Error("audit log write failed; no further records will be accepted", "err", err)
+			return false
+		}
+		if l.failing.Load() == nil {
+			l.failing.Store(&failure{err: err, since: time.Now()})
+			l.log.Error("audit log write refused by the storage; retrying until it recovers", "err", err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-l.stop:
+		}
+		wait = min(2*wait, l.opts.RetryMax)
 	}
 }
 
-func (l *Log) writeBatch(batch []Record) error {
+// fold moves the business outbox's new rows into the chain, then prunes the folded
+// rows (at most once a second). A source that cannot be read is tried again at the
+// next fold; its rows stay in the outbox meanwhile.
+func (l *Log) fold() {
+	if l.opts.Source == nil {
+		return
+	}
+	ctx := context.Background()
+	for l.Err() == nil {
+		rows, err := l.opts.Source.Pending(ctx, l.folded.Load(), l.opts.BatchSize)
+		if err != nil {
+			l.log.Warn("audit outbox unreadable; will retry", "err", err)
+			return
+		}
+		if len(rows) == 0 {
+			break
+		}
+		batch := make([]Record, len(rows))
+		for i := range rows {
+			batch[i] = rows[i].Rec
+			l.normalize(&batch[i])
+		}
+		through := rows[len(rows)-1].ID
+		if !l.commit(batch, through) {
+			return
+		}
+		l.folded.Store(through)
+		l.appended.Add(uint64(len(batch)))
+	}
+	l.prune(false)
+}
+
+// prune removes the folded outbox rows: at most once a second, unless now.
+func (l *Log) prune(now bool) {
+	f := l.folded.Load()
+	if l.opts.Source == nil || f <= l.prunedTo || (!now && time.Since(l.lastPrune) < time.Second) {
+		return
+	}
+	l.lastPrune = time.Now()
+	if err := l.opts.Source.Prune(context.Background(), f); err != nil {
+		l.log.Warn("audit outbox prune failed; will retry", "err", err)
+		return
+	}
+	l.prunedTo = f
+}
+
+func (l *Log) writeBatch(batch []Record, folded ...int64) error {
 	ctx := context.Background()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -540,6 +682,11 @@ func (l *Log) writeBatch(batch []Record) error {
 	l.chainBuf = rs[:0]
 	if err := insertRecords(ctx, tx, rs); err != nil {
 		return err
+	}
+	for _, f := range folded {
+		if err := writeFolded(ctx, tx, f); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err

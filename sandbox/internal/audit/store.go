@@ -19,7 +19,7 @@ import (
 // backend can reuse them; only the DDL and PRAGMAs below are SQLite-specific
 // (on PostgreSQL: BIGINT PRIMARY KEY and a schema_version table).
 
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[i] upgrades the schema from version i to i+1.
 var migrations = []string{
@@ -49,6 +49,12 @@ var migrations = []string{
 		created_at TEXT NOT NULL,
 		key_serial TEXT NOT NULL,
 		signature  TEXT NOT NULL
+	);`,
+	// Version 2 (issue 15): how far the log has folded in the business database's audit
+	// outbox (records written in the same transaction as the change they record).
+	`CREATE TABLE folds (
+		source  TEXT   PRIMARY KEY,
+		through BIGINT NOT NULL
 	);`,
 }
 

@@ -56,6 +56,13 @@ type Report struct {
 	// LastCheckpoint is the highest record covered by a checkpoint with a
 	// valid signature, 0 if none.
 	LastCheckpoint int64
+	// Pending counts business records still in the business database's outbox, not
+	// yet folded into the chain (AddGaps); Gaps the business changes with no record
+	// (12.3/1, 7.3.3/1), each described in GapProblems. OK is the chain's verdict alone
+	// (12.3/3); Sound is both.
+	Pending     int
+	Gaps        int
+	GapProblems []Problem
 	// Uncovered counts the records after LastCheckpoint. They are chained but
 	// not yet signed: normal for a log that is still open (the writer signs
 	// every CheckpointEvery records and CheckpointInterval), but a closed log
@@ -63,12 +70,26 @@ type Report struct {
 	Uncovered int64
 }
 
+// AddGaps adds Complete's problems (business changes the log does not hold) and the
+// count of pending business records to the report.
+func (r *Report) AddGaps(gaps []Problem, pending int) {
+	r.Pending += pending
+	r.Gaps += len(gaps)
+	r.GapProblems = append(r.GapProblems, gaps[:min(len(gaps), maxProblems)]...)
+}
+
+// Sound reports an intact chain (OK) and a complete log (no gap).
+func (r Report) Sound() bool { return r.OK && r.Gaps == 0 }
+
 // String renders the report for people.
 func (r Report) String() string {
 	var b strings.Builder
-	if r.OK {
+	switch {
+	case r.OK && r.Gaps > 0:
+		fmt.Fprintf(&b, "audit log INCOMPLETE: chain intact, %d records, %d checkpoints", r.Records, r.Checkpoints)
+	case r.OK:
 		fmt.Fprintf(&b, "audit log intact: %d records, %d checkpoints", r.Records, r.Checkpoints)
-	} else {
+	default:
 		n := len(r.Problems) + r.Omitted
 		fmt.Fprintf(&b, "audit log FAILED verification: %d records, %d checkpoints, %d problem%s",
 			r.Records, r.Checkpoints, n, plural(n))
@@ -79,8 +100,14 @@ func (r Report) String() string {
 	if r.Uncovered > 0 {
 		fmt.Fprintf(&b, "; %d record%s after that not yet signed", r.Uncovered, plural(int(min(r.Uncovered, 2))))
 	}
+	if r.Gaps > 0 {
+		fmt.Fprintf(&b, "; %d business change%s with no audit record", r.Gaps, plural(min(r.Gaps, 2)))
+	}
+	if r.Pending > 0 {
+		fmt.Fprintf(&b, "; %d business record%s pending in the outbox", r.Pending, plural(min(r.Pending, 2)))
+	}
 	b.WriteByte('\n')
-	for _, p := range r.Problems {
+	for _, p := range append(r.Problems[:len(r.Problems):len(r.Problems)], r.GapProblems...) {
 		fmt.Fprintf(&b, "  - [%s] %s\n", p.Kind, p.Message)
 	}
 	if r.Omitted > 0 {

@@ -59,6 +59,7 @@ type Config struct {
 	OTPPaymentCodesPerHour   int           `yaml:"otp_payment_codes_per_hour" env:"SANDBOX_OTP_PAYMENT_CODES_PER_HOUR" flag:"otp-payment-codes-per-hour" help:"Payment confirmation codes one App_ID may have sent to one customer within a rolling hour (JR/T 0185-2020 7.2.1 b) 2); a load test's app needs more)"`
 	PartnerAutoApprove       bool          `yaml:"partner_auto_approve" env:"SANDBOX_PARTNER_AUTO_APPROVE" flag:"partner-auto-approve" help:"Approve self-service partner registrations at once, so a newcomer can call right away (sandbox mode only; off: the App_ID waits for the operator's review, JR/T 0185-2020 9.1.2)"`
 	Mutant                   string        `yaml:"mutant" env:"SANDBOX_MUTANT" flag:"mutant" help:"Start a mutant bank with one control broken (sandbox mode only; see sandbox conform --list-mutants)"`
+	MinFreeMiB               int           `yaml:"min_free_mib" env:"SANDBOX_MIN_FREE_MIB" flag:"min-free-mib" help:"Free space (MiB) the data folder keeps in reserve: below it health is down and calls that could change state get 503 STORAGE_UNAVAILABLE"`
 }
 
 // Defaults are the embedded defaults: one command, no setup. Durable is on: a bank
@@ -89,6 +90,7 @@ func Defaults() Config {
 		LogLevel:                 "info",
 		LogFormat:                "text",
 		OTPPaymentCodesPerHour:   20,
+		MinFreeMiB:               32,
 	}
 }
 
@@ -190,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthFailLimit <= 0 || c.AuthFailWindow <= 0 || c.AuthLockFor <= 0 || c.AuditCheckpoint <= 0 {
 		errs = append(errs, errors.New("auth_fail_limit, auth_fail_window, auth_lock_for and audit_checkpoint_every must be positive"))
+	}
+	if c.MinFreeMiB <= 0 {
+		errs = append(errs, errors.New("min_free_mib must be positive"))
 	}
 	if c.AbnormalFailures <= 0 {
 		errs = append(errs, errors.New("abnormal_failures must be positive"))

@@ -207,6 +207,13 @@ var (
 	UnknownGrantError       = define("unknown-grant-error", "a code or refresh token the bank never issued makes the token endpoint fail with 500")
 )
 
+// Issue 15, faults without silent damage: business changes and their audit records,
+// notifications (7.3.3/1, 12.3/1, 10.2.3/4).
+var (
+	PaymentUnjournaled      = define("payment-unjournaled", "a payment's status changes are not written to the audit log in the payment's transaction: money moves with only the access record")
+	NotifyWithoutRequestIDs = define("notify-without-request-ids", "payment notifications carry neither the payment's Idempotency-Key nor its consent id")
+)
+
 // Set is the mutant a bank runs with (at most one; the zero Set is the correct bank).
 type Set struct{ n Name }
 

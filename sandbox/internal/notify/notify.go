@@ -2,6 +2,13 @@
 // notification URL, signed by the bank exactly like an API response (timestamp, nonce
 // and body under the bank's SM2 key; JR/T 0185-2020 7.2.2/2, 9.2.2/2), retried with
 // exponential backoff from the payments outbox until the partner answers 2xx.
+//
+// Partners are isolated from each other (issue 15): each App_ID has its own queue and
+// delivers on its own goroutine, one notification after another, while App_IDs deliver
+// concurrently; each endpoint has a circuit breaker (breaker.go) that stops trying an
+// endpoint that keeps failing, and tries it again after a growing pause. A hanging
+// endpoint costs its own partner only. Lag (how long an App_ID's oldest due
+// notification has waited) is kept per App_ID for health and metrics.
 package notify
 
 import (
@@ -14,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jr0185/harness/sandbox/internal/apps"
@@ -30,6 +38,7 @@ type Outbox interface {
 	MarkDelivered(ctx context.Context, ids ...string) error
 	MarkFailed(ctx context.Context, id, reason string) (time.Time, error)
 	Get(ctx context.Context, appID, paymentID string) (payments.Payment, error)
+	Backlog(ctx context.Context, now time.Time) (map[string]time.Time, error)
 }
 
 // Directory finds an app's notification URL.
@@ -58,6 +67,17 @@ type Notifier struct {
 	// an API answer (JR/T 0185-2020 9.3.3/1: the partner must refuse it).
 	Faults  *faults.Registry
 	Spoiler faults.Spoiler
+	// Parallel bounds the App_IDs delivering at once (default 32).
+	Parallel int
+	// WithoutRequestIDs is the notify-without-request-ids mutant (sandbox mode only):
+	// notifications leave out the payment's Idempotency-Key and consent id.
+	WithoutRequestIDs bool
+
+	mu       sync.Mutex
+	busy     map[string]bool     // App_IDs delivering now
+	breakers map[string]*breaker // by notification URL
+	sem      chan struct{}
+	wg       sync.WaitGroup
 }
 
 // NewHTTPClient trusts the system roots plus extra CAs (the sandbox TLS CA, which
@@ -82,6 +102,7 @@ func (n *Notifier) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	defer n.wg.Wait() // the App_IDs' deliveries end with ctx
 	for {
 		select {
 		case <-ctx.Done():
@@ -92,17 +113,90 @@ func (n *Notifier) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue makes one pass over the due notifications.
+func (n *Notifier) init() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.busy != nil {
+		return
+	}
+	n.busy, n.breakers = map[string]bool{}, map[string]*breaker{}
+	p := n.Parallel
+	if p <= 0 {
+		p = 32
+	}
+	n.sem = make(chan struct{}, p)
+}
+
+// DeliverDue makes one pass over the due notifications: each App_ID not already
+// delivering gets its due notifications, delivered on a goroutine of its own. It does
+// not wait for the deliveries (Wait does).
 func (n *Notifier) DeliverDue(ctx context.Context) {
-	due, err := n.Outbox.DueNotifications(ctx, n.Clock.Now())
+	n.init()
+	now := n.Clock.Now()
+	due, err := n.Outbox.DueNotifications(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			n.Log.Warn("notification outbox unavailable", "err", err)
 		}
 		return
 	}
-	// The pass's deliveries are marked together, in one transaction, at its end (a
-	// crash before that only means those are delivered again: at least once).
+	byApp := map[string][]payments.Notification{}
+	var order []string
+	for _, d := range due {
+		if _, ok := byApp[d.AppID]; !ok {
+			order = append(order, d.AppID)
+		}
+		byApp[d.AppID] = append(byApp[d.AppID], d)
+	}
+	n.mu.Lock()
+	var start []string
+	for _, app := range order {
+		if !n.busy[app] {
+			n.busy[app] = true
+			start = append(start, app)
+		}
+	}
+	n.mu.Unlock()
+	for _, app := range start {
+		n.wg.Add(1)
+		go n.deliverApp(ctx, app, byApp[app])
+	}
+}
+
+// Wait waits for the deliveries DeliverDue started.
+func (n *Notifier) Wait() { n.wg.Wait() }
+
+// Lag returns, per App_ID with an undelivered notification (due, or tried and waiting
+// for its next attempt), how long the oldest has waited since it was created.
+func (n *Notifier) Lag(ctx context.Context) (map[string]time.Duration, error) {
+	now := n.Clock.Now()
+	oldest, err := n.Outbox.Backlog(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Duration, len(oldest))
+	for app, t := range oldest {
+		out[app] = max(0, now.Sub(t))
+	}
+	return out, nil
+}
+
+// deliverApp delivers one App_ID's due notifications in order, through its endpoint's
+// breaker; the deliveries are marked together, in one transaction, at the end (a crash
+// before that only means those are delivered again: at least once).
+func (n *Notifier) deliverApp(ctx context.Context, appID string, due []payments.Notification) {
+	defer n.wg.Done()
+	defer func() {
+		n.mu.Lock()
+		delete(n.busy, appID)
+		n.mu.Unlock()
+	}()
+	select {
+	case n.sem <- struct{}{}:
+		defer func() { <-n.sem }()
+	case <-ctx.Done():
+		return
+	}
 	var delivered []string
 	defer func() {
 		if len(delivered) == 0 {
@@ -116,7 +210,11 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if reason := n.deliver(ctx, d); reason != "" {
+		reason, tried := n.deliver(ctx, d)
+		if !tried {
+			return // the endpoint's breaker is open: the rest stay due, untouched
+		}
+		if reason != "" {
 			next, err := n.Outbox.MarkFailed(ctx, d.ID, reason)
 			n.Log.Info("notification not delivered", "notification_id", d.ID, "app_id", d.AppID, "reason", reason, "next_attempt", next, "err", err)
 			continue
@@ -125,24 +223,50 @@ func (n *Notifier) DeliverDue(ctx context.Context) {
 	}
 }
 
-// deliver returns "" on success or why it failed.
-func (n *Notifier) deliver(ctx context.Context, d payments.Notification) string {
+// deliver returns "" on success or why it failed; tried is false when the endpoint's
+// breaker is open and nothing was sent.
+func (n *Notifier) deliver(ctx context.Context, d payments.Notification) (reason string, tried bool) {
 	app, err := n.Apps.Get(ctx, d.AppID)
 	if err != nil {
-		return "app not found"
+		return "app not found", true
 	}
 	if app.NotifyURL == "" {
-		return "the app has no notification URL"
+		return "the app has no notification URL", true
 	}
 	p, err := n.Outbox.Get(ctx, d.AppID, d.PaymentID)
 	if err != nil {
-		return "payment not found"
+		return "payment not found", true
+	}
+	b := n.breaker(app.NotifyURL)
+	if !b.allow(time.Now()) {
+		return "", false
 	}
 	a, reason := n.send(ctx, app, d.ID, p, "")
+	b.record(time.Now(), reason == "") // the endpoint answered, whatever its status: it is alive
 	if reason == "" && (a.AnswerStatus < 200 || a.AnswerStatus > 299) {
 		reason = fmt.Sprintf("partner answered HTTP %d", a.AnswerStatus)
 	}
-	return reason
+	return reason, true
+}
+
+func (n *Notifier) breaker(url string) *breaker {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	b := n.breakers[url]
+	if b == nil {
+		b = &breaker{}
+		n.breakers[url] = b
+	}
+	return b
+}
+
+// message is a notification's body.
+type message struct {
+	Event          string `json:"event"`
+	NotificationID string `json:"notification_id"`
+	Payment        any    `json:"payment"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	ConsentID      string `json:"consent_id,omitempty"`
 }
 
 // Attempt is one POST of a notification to a partner, as the bank made it.
@@ -169,7 +293,14 @@ func (n *Notifier) send(ctx context.Context, app apps.App, notificationID string
 			n.Observe(a)
 		}
 	}()
-	body, err := json.Marshal(map[string]any{"event": "payment.status", "notification_id": notificationID, "payment": n.Render(p)})
+	// The payment's Idempotency-Key and consent id let the partner match the outcome to
+	// its request whenever it arrives (issue 15; 10.2.3/4: the result is reported).
+	msg := message{Event: "payment.status", NotificationID: notificationID, Payment: n.Render(p),
+		IdempotencyKey: p.IdempotencyKey, ConsentID: p.ConsentID}
+	if n.WithoutRequestIDs {
+		msg.IdempotencyKey, msg.ConsentID = "", ""
+	}
+	body, err := json.Marshal(msg)
 	if err != nil {
 		return a, "rendering failed"
 	}

@@ -85,6 +85,7 @@ func TestRealDeliveriesAreSpoiledByNotificationFaults(t *testing.T) {
 			}
 		}
 		n.DeliverDue(context.Background())
+		n.Wait()
 		r := <-got
 		if !c.check(r) {
 			t.Fatalf("delivery %d (%q): headers %v body %s", i, c.kind, r.header, r.body)

@@ -29,8 +29,10 @@ const (
 	// MaxNotificationAttempts: after this many failed deliveries a notification is no
 	// longer due (the partner can still query the payment).
 	MaxNotificationAttempts = 12
-	// DueBatch bounds one DueNotifications answer.
-	DueBatch = 100
+	// DueBatch bounds one DueNotifications answer, DuePerApp each App_ID's share of it:
+	// an App_ID with a backlog cannot crowd the others out of a pass.
+	DueBatch  = 1000
+	DuePerApp = 50
 
 	backoffBase = 15 * time.Second
 	backoffMax  = time.Hour
@@ -67,10 +69,36 @@ func insertNotification(ctx context.Context, q querier, id string, p Payment, at
 }
 
 // DueNotifications returns up to DueBatch undelivered notifications due at now, oldest
-// first, that have not exhausted their attempts.
+// first, that have not exhausted their attempts: each App_ID's oldest DuePerApp.
 func (s *Service) DueNotifications(ctx context.Context, now time.Time) ([]Notification, error) {
-	return s.notifications(ctx, `WHERE delivered_at = 0 AND next_attempt_at <= $1 AND attempts < $2
-		ORDER BY next_attempt_at, notification_id LIMIT $3`, now.UnixNano(), MaxNotificationAttempts, DueBatch)
+	return s.notifications(ctx, `WHERE notification_id IN (SELECT d.notification_id FROM (
+			SELECT notification_id, ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY next_attempt_at, notification_id) AS rn
+			FROM payment_notifications WHERE delivered_at = 0 AND next_attempt_at <= $1 AND attempts < $2) AS d
+		WHERE d.rn <= $3)
+		ORDER BY next_attempt_at, notification_id LIMIT $4`, now.UnixNano(), MaxNotificationAttempts, DuePerApp, DueBatch)
+}
+
+// Backlog returns, per App_ID, when its oldest undelivered notification that is due or
+// was tried was created (one not yet due for its first attempt — a magic delayed
+// payee's — and one that exhausted its attempts are left out): the notifications' lag.
+func (s *Service) Backlog(ctx context.Context, now time.Time) (map[string]time.Time, error) {
+	rows, err := s.store.DB.QueryContext(ctx, `SELECT app_id, MIN(created_at) FROM payment_notifications
+		WHERE delivered_at = 0 AND attempts < $1 AND (next_attempt_at <= $2 OR attempts > 0) GROUP BY app_id`,
+		MaxNotificationAttempts, now.UnixNano())
+	if err != nil {
+		return nil, problem.Internal.Wrap(err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var app string
+		var created int64
+		if err := rows.Scan(&app, &created); err != nil {
+			return nil, problem.Internal.Wrap(err)
+		}
+		out[app] = time.Unix(0, created)
+	}
+	return out, rows.Err()
 }
 
 // Notifications lists an app's notifications, newest first, for the admin API.

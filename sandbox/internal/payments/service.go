@@ -129,6 +129,9 @@ type Options struct {
 	VelocityAccountMax int
 	// Mutant breaks one control on purpose (sandbox mode only).
 	Mutant mutant.Set
+	// Journal writes the audit record of every change of a payment's status in the
+	// transaction that makes it (journal.go). Default: none (unit tests).
+	Journal Journal
 }
 
 // Defaults.
@@ -388,6 +391,9 @@ func (s *Service) createTx(ctx context.Context, tx querier, r CreateRequest, id 
 		}
 	}
 	if err := insertPayment(ctx, tx, p); err != nil {
+		return Payment{}, checked{}, err
+	}
+	if err := s.journal(ctx, tx, p, now); err != nil {
 		return Payment{}, checked{}, err
 	}
 	c, e := usageWeights(p.Status)

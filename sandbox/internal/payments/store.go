@@ -109,7 +109,11 @@ func (s *Service) transition(ctx context.Context, q querier, id string, from, to
 	p.CreatedAt = time.Unix(0, created)
 	c0, e0 := usageWeights(from)
 	c1, e1 := usageWeights(to)
-	return true, s.addUsage(ctx, q, p, (c1-c0)*p.AmountFen, (e1-e0)*p.AmountFen)
+	if err := s.addUsage(ctx, q, p, (c1-c0)*p.AmountFen, (e1-e0)*p.AmountFen); err != nil {
+		return false, err
+	}
+	p.ID, p.Status = id, to
+	return true, s.journal(ctx, q, p, now)
 }
 
 // usageWeights says whether a payment in status st counts against daily limits at

@@ -146,3 +146,14 @@ var (
 	// refused for a while, and the bank raises a security alarm (10.1.2/1b).
 	AdminThrottled = define("ADMIN_THROTTLED", 429, "10.1.2/1b", "Too many wrong admin tokens from this address; retry later")
 )
+
+// Faults without silent damage (issue 15): the storage under the bank failed.
+var (
+	// The disk is full, read-only or failing: nothing was changed (the change and its
+	// audit record commit together or not at all, 12.3/1), and the same request may be
+	// retried after Retry-After seconds (10.1.2/1c).
+	StorageUnavailable = define("STORAGE_UNAVAILABLE", 503, "10.1.2/1c", "The bank's storage is temporarily unavailable; nothing was changed, retry later")
+)
+
+// StorageRetryAfter is the Retry-After of StorageUnavailable, in seconds.
+const StorageRetryAfter = 5

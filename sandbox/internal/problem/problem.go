@@ -86,12 +86,23 @@ func (e *Error) Wrap(cause error) *Error {
 
 // From returns err as a catalogued *Error; anything uncatalogued becomes Internal with
 // the original kept as the (unrendered) cause.
+//
+// A failure of the storage itself (an error in the chain with a StorageFailure() true
+// method, see store.StorageError) that is not already a catalogued refusal becomes
+// StorageUnavailable with Retry-After: the partner can tell "retry later" from a bank bug.
 func From(err error) *Error {
 	if err == nil {
 		return nil
 	}
 	var pe *Error
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && pe.Code != Internal.Code {
+		return pe
+	}
+	var sf interface{ StorageFailure() bool }
+	if errors.As(err, &sf) && sf.StorageFailure() {
+		return StorageUnavailable.WithRetryAfter(StorageRetryAfter).Wrap(err)
+	}
+	if pe != nil {
 		return pe
 	}
 	return Internal.Wrap(err)

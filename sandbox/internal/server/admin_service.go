@@ -10,6 +10,7 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/faults"
+	"github.com/jr0185/harness/sandbox/internal/health"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
 
@@ -37,14 +38,28 @@ func (s *Server) serviceAdminRoutes(g fiber.Router) {
 	}
 }
 
-// adminHealth is the servers' running state (JR/T 0185-2020 10.1.1/2a): storage,
-// resources and the interfaces degraded by a fault.
+// adminHealth is the servers' running state (JR/T 0185-2020 10.1.1/2a) from real probes
+// (package health: a write to the storage, the disk's free space, the audit writer, the
+// notifications' lag), resources and the interfaces degraded by a fault.
 func (s *Server) adminHealth(c *fiber.Ctx) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	status, storage := "ok", "ok"
 	if s.d.Ready != nil && s.d.Ready() != nil {
 		status, storage = "down", "unavailable"
+	}
+	checks, reasons := []health.Check{}, []string{}
+	if s.d.Health != nil {
+		r := s.d.Health.Probe(c.UserContext())
+		checks, reasons = r.Checks, r.Reasons
+		if r.Status != health.OK {
+			status = r.Status
+		}
+		if st := r.Check(health.CheckStorage).Status; st != health.OK {
+			storage = "unavailable"
+		} else if r.Check(health.CheckDisk).Status != health.OK {
+			storage = "low-space"
+		}
 	}
 	degraded := map[string][]string{}
 	var active []faults.Fault
@@ -62,7 +77,7 @@ func (s *Server) adminHealth(c *fiber.Ctx) error {
 		"status": status, "storage": storage, "serving": s.ready.Load(),
 		"uptime_seconds": int64(time.Since(s.d.Started).Seconds()),
 		"goroutines":     runtime.NumGoroutine(), "heap_alloc_bytes": ms.HeapAlloc, "sys_bytes": ms.Sys,
-		"degraded_apis": degraded, "faults": active,
+		"degraded_apis": degraded, "faults": active, "checks": checks, "reasons": reasons,
 	})
 }
 
@@ -133,7 +148,16 @@ func reportView(r audit.Report) fiber.Map {
 		ps = append(ps, problemView{p.Seq, p.Kind, p.Message})
 	}
 	return fiber.Map{"ok": r.OK, "records": r.Records, "checkpoints": r.Checkpoints,
-		"last_checkpoint": r.LastCheckpoint, "uncovered": r.Uncovered, "problems": ps, "omitted": r.Omitted}
+		"last_checkpoint": r.LastCheckpoint, "uncovered": r.Uncovered, "problems": ps, "omitted": r.Omitted,
+		"complete": r.Gaps == 0, "gaps": r.Gaps, "gap_problems": gapViews(r.GapProblems), "pending": r.Pending}
+}
+
+func gapViews(ps []audit.Problem) []problemView {
+	out := make([]problemView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, problemView{p.Seq, p.Kind, p.Message})
+	}
+	return out
 }
 
 // adminAuditVerify verifies the live audit log: chain and signed checkpoints

@@ -124,7 +124,7 @@ func (s *Server) apiHandler(api *apis.API, h Handler) fiber.Handler {
 }
 
 func (s *Server) callHandler(c *fiber.Ctx, h Handler, in Input) (*Reply, *problem.Error) {
-	status, body, err := h(c.UserContext(), in)
+	status, body, err := h(audit.WithRequestID(c.UserContext(), requestID(c)), in)
 	if err != nil {
 		return nil, problem.From(err)
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/jr0185/harness/sandbox/internal/health"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
 )
@@ -50,6 +52,20 @@ func (s *Server) publicRoutes() {
 		if s.d.Ready != nil {
 			if err := s.d.Ready(); err != nil {
 				return problem.Unavailable.Wrap(err).WithDetail("storage not ready")
+			}
+		}
+		// 10.1.1/2a: ready only while the storage takes writes and the audit log writes
+		// (a real probe, package health); the operator's health endpoint says why.
+		if s.d.Health != nil {
+			if r := s.d.Health.Probe(c.UserContext()); r.Status == health.Down {
+				names := []string{}
+				for _, ch := range r.Checks {
+					if ch.Status == health.Down {
+						names = append(names, ch.Name)
+					}
+				}
+				return problem.StorageUnavailable.WithRetryAfter(problem.StorageRetryAfter).
+					WithDetail("not ready: %s down (see /admin/v1/health)", strings.Join(names, ", "))
 			}
 		}
 		return writeJSON(c, 200, fiber.Map{"status": "ready"})

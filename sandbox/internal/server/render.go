@@ -9,10 +9,16 @@ import (
 
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/problem"
+	"github.com/jr0185/harness/sandbox/internal/store"
 )
 
 // renderProblem writes a catalogued error as application/problem+json.
 func (s *Server) renderProblem(c *fiber.Ctx, e *problem.Error) error {
+	if e.Code == problem.Internal.Code {
+		// A storage failure under it (disk full, read-only, I/O) is 503 STORAGE_UNAVAILABLE
+		// with Retry-After, never a bare 500 (issue 15).
+		e = problem.From(store.Classify(e))
+	}
 	if e.Status >= 500 {
 		s.d.Log.Error("request failed", "request_id", requestID(c), "code", e.Code, "cause", e.Unwrap())
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jr0185/harness/sandbox/internal/audit"
 	"github.com/jr0185/harness/sandbox/internal/faults"
 	"github.com/jr0185/harness/sandbox/internal/gateway"
+	"github.com/jr0185/harness/sandbox/internal/health"
 	"github.com/jr0185/harness/sandbox/internal/monitor"
 	"github.com/jr0185/harness/sandbox/internal/mutant"
 	"github.com/jr0185/harness/sandbox/internal/notify"
@@ -28,6 +29,15 @@ import (
 // the answer (the partner-side suite's faults: lose it, tamper with it after signing).
 func (s *Server) serviceControls(c *fiber.Ctx, api *apis.API, adm *gateway.Admission) (faults.Effect, *problem.Error) {
 	now := s.d.Clock.Now()
+	// Issue 15, 12.3/1: while the storage, its free space or the audit writer is down, a
+	// call that could change state is refused before the business layer sees it:
+	// nothing changes that the bank could not record. The partner may retry.
+	if s.d.Health != nil && api.Method != fiber.MethodGet {
+		if why := s.d.Health.Refusal(); why != "" {
+			return faults.Effect{}, problem.StorageUnavailable.WithRetryAfter(problem.StorageRetryAfter).
+				WithDetail("the bank cannot record changes right now (%s); nothing was changed: retry after %ds", why, problem.StorageRetryAfter)
+		}
+	}
 	if s.d.Risk != nil && !s.d.Mutant.Is(mutant.NoBusinessThrottle) {
 		if until, ok := s.d.Risk.Throttled(adm.App.ID, now); ok {
 			secs := int(until.Sub(now).Seconds()) + 1
@@ -140,4 +150,15 @@ type ServiceDeps struct {
 	AuditVerify func(ctx context.Context) (audit.Report, error)
 	AuditDrill  func(ctx context.Context, seq int64, kind string) (audit.Report, error)
 	Started     time.Time
+	// Health probes the storage, disk, audit writer and notifications (nil: Ready only).
+	Health HealthProbe
+}
+
+// HealthProbe is the bank's health monitor (package health).
+type HealthProbe interface {
+	// Probe runs the checks now.
+	Probe(ctx context.Context) health.Report
+	// Refusal names the durability check that is down ("" when none): calls that could
+	// change state are refused meanwhile.
+	Refusal() string
 }

@@ -146,7 +146,7 @@ func (c *Committer) submit(j *job) error {
 	if r.panic != nil {
 		panic(r.panic)
 	}
-	return r.err
+	return Classify(r.err) // a full or read-only disk is the storage's failure, not the caller's
 }
 
 // Close stops taking work, finishes what was queued and stops the goroutine.

@@ -166,9 +166,9 @@ func inTx(ctx context.Context, db beginner, fn func(*sql.Tx) error) (err error) 
 		}
 	}()
 	if err = fn(tx); err != nil {
-		return err
+		return Classify(err)
 	}
-	return tx.Commit()
+	return Classify(tx.Commit())
 }
 
 // GetMeta reads a value from the meta table ("" and false if absent).
