@@ -246,7 +246,7 @@ func registerConsent(sc *godog.ScenarioContext) {
 		} else {
 			tok = tok[:len(tok)-1] + "A"
 		}
-		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-jr_session", Value: tok, Path: "/", Secure: true}})
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-jr_session", Value: tok, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}})
 		return nil
 	})
 	sc.Step(`^the bank sends "(\w+)" to log in again, (saying|not saying) the session expired$`, func(ctx context.Context, user, saying string) error {

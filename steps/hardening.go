@@ -619,7 +619,7 @@ func sourceClient(e *Env) (*http.Client, string, error) {
 	d := &net.Dialer{Timeout: 10 * time.Second}
 	src := ""
 	if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback() && ip.To4() != nil) || u.Hostname() == "localhost" {
-		addr := net.IPv4(127, byte(64+rand.IntN(128)), byte(rand.IntN(256)), byte(1+rand.IntN(254)))
+		addr := net.IPv4(127, byte(64+rand.IntN(128)), byte(rand.IntN(256)), byte(1+rand.IntN(254))) // #nosec G115 G404 -- bytes in range; a test client's source address, not a secret
 		d.LocalAddr, src = &net.TCPAddr{IP: addr}, addr.String()
 	}
 	return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DialContext: d.DialContext,
