@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -552,8 +553,13 @@ func TestHangingReceiverDelaysOnlyItsPartner(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if line := metricLine(tb.metrics(), `jr0185_notification_lag_seconds{app_id="`+healthy.Config().AppID+`"} `); line != "" && !strings.HasSuffix(line, " 0") {
-		t.Errorf("the healthy partner lags: %s", line)
+	// The healthy partner's lag (the age of its oldest undelivered notification) stays
+	// within the same 2 s: a notification may be on its way when the gauge is read.
+	if line := metricLine(tb.metrics(), `jr0185_notification_lag_seconds{app_id="`+healthy.Config().AppID+`"} `); line != "" {
+		f := strings.Fields(line)
+		if lag, err := strconv.ParseFloat(f[len(f)-1], 64); err != nil || lag >= 2 {
+			t.Errorf("the healthy partner lags: %s", line)
+		}
 	}
 }
 
