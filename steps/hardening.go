@@ -7,6 +7,7 @@ package steps
 // PKCE edges (features/bank/hardening.feature; controls BODY-STRICT and HSTS).
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -595,12 +596,27 @@ func rawExchange(ctx context.Context, name, req string) (*Exchange, error) {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, req); err != nil {
+	// Write and read at once: a bank that answers before it has read the whole request
+	// (an oversized header) and closes would otherwise reset the write, and the answer
+	// it did send — the one judged — would be lost with the write's error.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(conn, req)
+		wrote <- err
+	}()
+	// net/http reads the answer whatever its framing (Content-Length, chunked, or up
+	// to the close), so a leak in a chunked error body is judged too.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err == nil {
+		x.Status, x.Header = resp.StatusCode, resp.Header
+		x.Body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+	}
+	if err != nil { // the deferred Close ends a write still blocked when an answer came
+		if werr := <-wrote; werr != nil {
+			err = fmt.Errorf("%w (writing the request: %v)", err, werr)
+		}
 		x.Err = err
-	} else if resp, err := readResponse(conn); err != nil {
-		x.Err = err
-	} else {
-		x.Status, x.Header, x.Body = resp.status, resp.header, resp.body
 	}
 	w.record(x)
 	return x, nil

@@ -6,15 +6,11 @@ package steps
 // (10.2.1/2). Everything goes over the wire: the API, the admin API and raw TLS.
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -648,93 +644,14 @@ func rawProbe(ctx context.Context, probe string) error {
 	default: // oversized header
 		req = "GET /a1/v1/products HTTP/1.1\r\nHost: " + host + "\r\nX-Probe: " + strings.Repeat("A", 64<<10) + "\r\n\r\n"
 	}
-	x := &Exchange{Method: "RAW", URI: probe}
-	d := &tls.Dialer{Config: &tls.Config{RootCAs: w.Env.roots, MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}}
-	conn, err := d.DialContext(ctx, "tcp", host)
+	x, err := rawExchange(ctx, probe, req)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	// Write and read at once: a bank that answers before it has read the whole probe
-	// (an oversized header) and closes would otherwise reset the write, and the answer
-	// it did send — the one judged — would be lost with the write's error.
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(conn, req)
-		wrote <- err
-	}()
-	resp, err := readResponse(conn)
-	if err != nil { // the deferred Close ends a write still blocked when an answer came
-		if werr := <-wrote; werr != nil {
-			err = fmt.Errorf("%w (writing the probe: %v)", err, werr)
-		}
-	}
-	if err != nil {
-		x.Err = err
-	} else {
-		x.Status, x.Header, x.Body = resp.status, resp.header, resp.body
-	}
-	w.record(x)
 	if x.Err == nil && probe == "request-smuggling" && strings.Contains(string(x.Body), `"apps"`) {
 		return fmt.Errorf("the smuggled admin request was answered: %s", clip(string(x.Body), 200))
 	}
 	return nil
-}
-
-type rawResponse struct {
-	status int
-	header map[string][]string
-	body   []byte
-}
-
-func readResponse(conn net.Conn) (*rawResponse, error) {
-	br := bufio.NewReader(conn)
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	parts := strings.SplitN(strings.TrimSpace(line), " ", 3)
-	if len(parts) < 2 {
-		return nil, fmt.Errorf("not an HTTP status line: %q", line)
-	}
-	st, err := strconv.Atoi(parts[1])
-	if err != nil {
-		return nil, fmt.Errorf("not an HTTP status line: %q", line)
-	}
-	r := &rawResponse{status: st, header: map[string][]string{}}
-	length := -1
-	for {
-		h, err := br.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		h = strings.TrimRight(h, "\r\n")
-		if h == "" {
-			break
-		}
-		k, v, _ := strings.Cut(h, ":")
-		k = textprotoKey(k)
-		r.header[k] = append(r.header[k], strings.TrimSpace(v))
-		if k == "Content-Length" {
-			length, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	if length >= 0 && length < 1<<20 {
-		r.body = make([]byte, length)
-		_, err = io.ReadFull(br, r.body)
-	}
-	return r, err
-}
-
-func textprotoKey(k string) string {
-	parts := strings.Split(strings.ToLower(strings.TrimSpace(k)), "-")
-	for i, p := range parts {
-		if p != "" {
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
-		}
-	}
-	return strings.Join(parts, "-")
 }
 
 // leaks are what must never reach a partner (7.1/7): stack traces, source paths,
